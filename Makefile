@@ -1,0 +1,85 @@
+# rdinit: a static musl /init for the initramfs, and mkrdinit, the image builder.
+#
+#   make            build/rdinit (static, musl, stripped) and build/mkrdinit (host tool)
+#   make demo       build, make an image for Debian's kernel, boot it in QEMU, show the handoff
+#   make check      unit tests (ASan/UBSan) and VM tests
+#   make bootstrap  install the Debian packages everything needs
+
+B := build
+SYSROOT := $(B)/sysroot
+STAMP := $(SYSROOT)/.kmod.stamp $(SYSROOT)/.util-linux.stamp
+
+INIT_SRCS := $(wildcard init/*.c)
+INIT_HDRS := $(wildcard init/*.h)
+MK_SRCS := $(wildcard packaging/*.c)
+MK_HDRS := $(wildcard packaging/*.h)
+
+MUSL_CC := musl-gcc
+WARN := -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
+INIT_CFLAGS := -std=gnu11 -Os $(WARN) -ffunction-sections -fdata-sections \
+	-I$(SYSROOT)/include -isystem $(SYSROOT)/kernel-include
+INIT_LDFLAGS := -static -s -Wl,--gc-sections -Wl,-z,noexecstack -L$(SYSROOT)/lib
+INIT_LIBS := -lmount -lblkid -lkmod
+
+HOST_CC := gcc
+MK_DEFS := -DRDINIT_INIT_PATH='"$(CURDIR)/$(B)/rdinit"' \
+	-DRDINIT_MODULES_DIR='"$(CURDIR)/modules"'
+MK_CFLAGS := -std=gnu11 -O2 $(WARN) $(MK_DEFS) $(shell pkg-config --cflags libkmod libarchive 2>/dev/null)
+MK_LIBS := $(shell pkg-config --libs libkmod libarchive 2>/dev/null)
+
+all: $(B)/rdinit $(B)/mkrdinit
+
+bootstrap:
+	@sh build-aux/bootstrap.sh
+
+$(STAMP): build-aux/sysroot.sh
+	sh build-aux/sysroot.sh $(SYSROOT)
+
+$(B)/rdinit: $(INIT_SRCS) $(INIT_HDRS) $(STAMP)
+	@mkdir -p $(B)
+	$(MUSL_CC) $(INIT_CFLAGS) $(INIT_SRCS) $(INIT_LDFLAGS) $(INIT_LIBS) -o $@
+	@file $@ | grep -q 'statically linked' || { echo "$@ is not static" >&2; rm -f $@; exit 1; }
+
+$(B)/mkrdinit: $(MK_SRCS) $(MK_HDRS)
+	@mkdir -p $(B)
+	$(HOST_CC) $(MK_CFLAGS) $(MK_SRCS) $(MK_LIBS) -o $@
+
+# ---- unit tests: the same sources, linked with glibc, ASan and UBSan ----
+UT := $(B)/unit
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging $(MK_DEFS) \
+	$(shell pkg-config --cflags cmocka libkmod libarchive 2>/dev/null)
+UT_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_rootspec $(UT)/test_uevent $(UT)/test_switchroot
+
+$(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/log.c $(INIT_HDRS)
+$(UT)/test_rootspec: tests/unit/test_rootspec.c init/rootspec.c init/log.c $(INIT_HDRS)
+$(UT)/test_uevent: tests/unit/test_uevent.c init/uevent.c init/log.c $(INIT_HDRS)
+$(UT)/test_switchroot: tests/unit/test_switchroot.c init/switchroot.c init/log.c $(INIT_HDRS)
+$(UNIT_TESTS):
+	@mkdir -p $(UT)
+	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(UT_LIBS) -o $@
+
+unit: $(UNIT_TESTS)
+	@sh tests/unit/run.sh $(UNIT_TESTS)
+
+vm: all
+	bash tests/vm/run.sh
+
+check: bootstrap
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) vm
+
+demo: bootstrap
+	$(MAKE) all
+	bash tests/vm/demo.sh
+
+clean:
+	rm -rf $(B)/rdinit $(B)/mkrdinit $(UT) $(B)/vm
+
+distclean:
+	rm -rf $(B)
+
+.PHONY: all bootstrap unit vm check demo clean distclean

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Install every Debian package the build, the tests, the demo and the benchmarks need.
+# Idempotent: when everything is already installed it does not touch apt at all.
+set -eu
+
+PKGS="
+build-essential pkg-config file cpio kmod
+musl-tools musl-dev
+dpkg-dev autoconf automake libtool
+libkmod-dev libblkid-dev libmount-dev libarchive-dev
+libcmocka-dev clang
+qemu-system-x86 qemu-utils
+e2fsprogs fdisk xfsprogs btrfs-progs dosfstools
+zstd xz-utils lz4
+"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bootstrap: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "bootstrap: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,120 @@
+#!/bin/sh
+# Build the static musl libraries /init links against (libkmod, libblkid, libmount) from Debian's
+# own source packages, into $SYSROOT. Cached: a stamp per library means a second run does nothing.
+#
+# Debian ships no musl builds of these, so: add a deb-src entry derived from the apt sources already
+# configured on this machine (no host name is written here), `apt-get source`, build with musl-gcc.
+set -eu
+
+SYSROOT=${1:?usage: sysroot.sh SYSROOT}
+mkdir -p "$SYSROOT"
+SYSROOT=$(cd "$SYSROOT" && pwd)
+SRC=$SYSROOT/src
+JOBS=$(nproc 2>/dev/null || echo 2)
+mkdir -p "$SRC" "$SYSROOT/lib" "$SYSROOT/include"
+
+# musl has no kernel headers; borrow the host's through a small dir of symlinks.
+kinc=$SYSROOT/kernel-include
+if [ ! -d "$kinc" ]; then
+	mkdir -p "$kinc"
+	multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+	ln -sfn /usr/include/linux "$kinc/linux"
+	ln -sfn /usr/include/asm-generic "$kinc/asm-generic"
+	if [ -d "/usr/include/$multiarch/asm" ]; then
+		ln -sfn "/usr/include/$multiarch/asm" "$kinc/asm"
+	else
+		ln -sfn /usr/include/asm "$kinc/asm"
+	fi
+fi
+
+CC="musl-gcc"
+CFLAGS="-Os -fPIE -ffunction-sections -fdata-sections -isystem $kinc"
+export CC CFLAGS
+
+add_deb_src() {
+	# Already have a deb-src line? Nothing to do.
+	if grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		return 0
+	fi
+	[ "$(id -u)" = 0 ] || { echo "sysroot: need root to add a deb-src entry" >&2; exit 1; }
+	out=/etc/apt/sources.list.d/rdinit-deb-src
+	found=0
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		sed -e 's/^Types:[[:space:]]*deb[[:space:]]*$/Types: deb-src/' "$f" >>"$out.sources"
+		echo >>"$out.sources"
+		found=1
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		if grep -qE '^deb[[:space:]]' "$f"; then
+			sed -n -e 's/^deb\([[:space:]]\)/deb-src\1/p' "$f" >>"$out.list"
+			found=1
+		fi
+	done
+	[ "$found" = 1 ] || { echo "sysroot: no apt sources found to derive deb-src from" >&2; exit 1; }
+	apt-get update -q >&2
+}
+
+fetch() { # fetch PKG -> prints the extracted source dir
+	pkg=$1
+	dir=$(find "$SRC" -maxdepth 1 -type d -name "$pkg-[0-9]*" | head -n 1)
+	if [ -z "$dir" ]; then
+		add_deb_src
+		(cd "$SRC" && apt-get source -q "$pkg" >&2) || {
+			# a stale package list: refresh once and retry
+			apt-get update -q >&2 && (cd "$SRC" && apt-get source -q "$pkg" >&2)
+		}
+		dir=$(find "$SRC" -maxdepth 1 -type d -name "$pkg-[0-9]*" | head -n 1)
+	fi
+	[ -n "$dir" ] || { echo "sysroot: apt-get source $pkg gave no source dir" >&2; exit 1; }
+	echo "$dir"
+}
+
+build_kmod() {
+	[ -f "$SYSROOT/.kmod.stamp" ] && return 0
+	dir=$(fetch kmod)
+	echo "sysroot: building libkmod from $(basename "$dir")"
+	(
+		cd "$dir"
+		if [ ! -x configure ]; then
+			# Debian's kmod is a git snapshot without configure; gtk-doc is optional.
+			[ -f libkmod/docs/gtk-doc.make ] || touch libkmod/docs/gtk-doc.make
+			autoreconf -fi >/dev/null 2>&1
+		fi
+		./configure -q --host=x86_64-linux-musl --disable-manpages --disable-test-modules \
+			--disable-python --disable-debug --without-xz --without-zstd --without-zlib \
+			--without-openssl --enable-logging
+		make -s -j"$JOBS" libkmod/libkmod.la
+		# kmod's configure refuses --enable-static: archive the objects ourselves.
+		rm -f "$SYSROOT/lib/libkmod.a"
+		ar rcs "$SYSROOT/lib/libkmod.a" libkmod/.libs/*.o shared/.libs/*.o
+		cp libkmod/libkmod.h "$SYSROOT/include/"
+	)
+	touch "$SYSROOT/.kmod.stamp"
+}
+
+build_util_linux() {
+	[ -f "$SYSROOT/.util-linux.stamp" ] && return 0
+	dir=$(fetch util-linux)
+	echo "sysroot: building libblkid and libmount from $(basename "$dir")"
+	(
+		cd "$dir"
+		[ -x configure ] || ./autogen.sh
+		./configure -q --host=x86_64-linux-musl --prefix="$SYSROOT" \
+			--disable-all-programs --enable-libblkid --enable-libmount \
+			--enable-static --disable-shared --disable-nls --disable-asciidoc \
+			--without-udev --without-systemd --without-python --without-selinux \
+			--without-audit --without-readline --without-ncurses --without-ncursesw \
+			--without-cryptsetup --without-btrfs --without-econf
+		make -s -j"$JOBS" libblkid.la libmount.la
+		cp .libs/libblkid.a .libs/libmount.a "$SYSROOT/lib/"
+		mkdir -p "$SYSROOT/include/blkid" "$SYSROOT/include/libmount"
+		cp libblkid/src/blkid.h "$SYSROOT/include/blkid/"
+		cp libmount/src/libmount.h "$SYSROOT/include/libmount/"
+	)
+	touch "$SYSROOT/.util-linux.stamp"
+}
+
+build_kmod
+build_util_linux

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The kernel command line: split into words the way the kernel does (double quotes group
+ * words and are dropped around a value), then the settings rdinit cares about are picked out.
+ * A pure parser from a buffer into struct rdinit_opts; bad values are logged and ignored.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rdinit.h"
+
+void opts_init(struct rdinit_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->ro = true;
+	o->timeout = RDINIT_DEFAULT_TIMEOUT;
+}
+
+void opts_free(struct rdinit_opts *o)
+{
+	free(o->root);
+	free(o->rootfstype);
+	free(o->rootflags);
+	free(o->init);
+	free(o->console);
+	opts_init(o);
+}
+
+static char *skip_space(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+/*
+ * Cut the next word off @args in place. A word ends at unquoted white space; a leading quote
+ * around the whole word, or around the value after '=', is removed as the kernel does.
+ * Returns where the following word starts.
+ */
+char *cmdline_next(char *args, char **param, char **val)
+{
+	bool in_quote = false, whole_quoted = false;
+	char *eq = NULL, *end;
+
+	if (*args == '"') {
+		args++;
+		in_quote = whole_quoted = true;
+	}
+	for (end = args; *end; end++) {
+		if (!in_quote && isspace((unsigned char)*end))
+			break;
+		if (!eq && *end == '=')
+			eq = end;
+		if (*end == '"')
+			in_quote = !in_quote;
+	}
+
+	*param = args;
+	*val = NULL;
+	if (eq) {
+		*eq = '\0';
+		*val = eq + 1;
+		if (**val == '"') {
+			(*val)++;
+			if (end > *val && end[-1] == '"')
+				end[-1] = '\0';
+		}
+	}
+	if (whole_quoted && end > args && end[-1] == '"')
+		end[-1] = '\0';
+
+	if (*end)
+		*end++ = '\0';
+	return skip_space(end);
+}
+
+static int parse_int(const char *key, const char *val, int min, int *out)
+{
+	char *end;
+	long v;
+
+	if (!val || !*val)
+		goto bad;
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || *end || v < min || v > INT_MAX)
+		goto bad;
+	*out = (int)v;
+	return 0;
+bad:
+	log_warn("ignoring %s=%s: not an integer >= %d", key, val ? val : "", min);
+	return -EINVAL;
+}
+
+static int set_str(char **dst, const char *key, const char *val)
+{
+	char *s;
+
+	if (!val) {
+		log_warn("ignoring %s without a value", key);
+		return -EINVAL;
+	}
+	s = strdup(val);
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int set_console(struct rdinit_opts *o, const char *val)
+{
+	size_t n;
+	char *s;
+
+	if (!val || !*val)
+		return 0;
+	/* "ttyS0,115200n8": only the device name matters to us */
+	n = strcspn(val, ",");
+	s = strndup(val, n);
+	if (!s)
+		return -ENOMEM;
+	free(o->console);
+	o->console = s;
+	return 0;
+}
+
+static int apply_param(struct rdinit_opts *o, const char *key, const char *val)
+{
+	if (!strcmp(key, "root"))
+		return set_str(&o->root, key, val);
+	if (!strcmp(key, "rootfstype"))
+		return set_str(&o->rootfstype, key, val);
+	if (!strcmp(key, "rootflags"))
+		return set_str(&o->rootflags, key, val);
+	if (!strcmp(key, "init"))
+		return set_str(&o->init, key, val);
+	if (!strcmp(key, "console"))
+		return set_console(o, val);
+	if (!strcmp(key, "rootdelay"))
+		return parse_int(key, val, 0, &o->rootdelay);
+	if (!strcmp(key, "rdinit.timeout"))
+		return parse_int(key, val, 0, &o->timeout);
+	if (!strcmp(key, "panic"))
+		return parse_int(key, val, INT_MIN, &o->panic);
+	if (val)
+		return 0;
+	/* flags: the kernel ignores a value after these, so only the bare word counts */
+	if (!strcmp(key, "ro"))
+		o->ro = true;
+	else if (!strcmp(key, "rw"))
+		o->ro = false;
+	else if (!strcmp(key, "rootwait"))
+		o->rootwait = true;
+	else if (!strcmp(key, "quiet"))
+		o->quiet = true;
+	else if (!strcmp(key, "debug") || !strcmp(key, "rdinit.debug"))
+		o->debug = true;
+	return 0;
+}
+
+/* Parse @cmdline (not modified) into @o. Returns 0, or -ENOMEM. */
+int cmdline_parse(const char *cmdline, struct rdinit_opts *o)
+{
+	char *buf = strdup(cmdline), *p, *key, *val;
+	int r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (p = skip_space(buf); *p;) {
+		p = cmdline_next(p, &key, &val);
+		/* after "--" everything belongs to init */
+		if (!strcmp(key, "--") && !val)
+			break;
+		if (apply_param(o, key, val) == -ENOMEM) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	free(buf);
+	return r;
+}
+
+/* Read a small text file such as /proc/cmdline into a NUL-terminated, trimmed string. */
+int cmdline_read(const char *path, char **out)
+{
+	size_t len = 0, size = 4096;
+	char *buf = malloc(size);
+	int fd, r = 0;
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* procfs reports st_size 0: read until EOF */
+	for (;;) {
+		if (len + 1 >= size) {
+			char *nb = realloc(buf, size * 2);
+
+			if (!nb) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			buf = nb;
+			size *= 2;
+		}
+		n = read(fd, buf + len, size - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	while (len && isspace((unsigned char)buf[len - 1]))
+		len--;
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return r;
+}

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Coldplug: devices present before we started are found by walking /sys/devices for uevent
+ * files; devices that appear later (a virtio disk shows up only once virtio_pci is loaded)
+ * arrive on the kernel's netlink uevent socket. The socket is opened before the walk so
+ * nothing falls between the two; work done twice is harmless (aliases are remembered).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rdinit.h"
+
+#define UEVENT_BUFSIZE 8192
+
+static int nl_fd = -1;
+
+int coldplug_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int one = 1, size = 8 * 1024 * 1024;
+
+	nl_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		       NETLINK_KOBJECT_UEVENT);
+	if (nl_fd < 0)
+		return -errno;
+	/* a burst of uevents while modules load must not overflow the queue */
+	if (setsockopt(nl_fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(nl_fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	(void)setsockopt(nl_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	if (bind(nl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		coldplug_close();
+		return r;
+	}
+	return 0;
+}
+
+void coldplug_close(void)
+{
+	if (nl_fd >= 0)
+		close(nl_fd);
+	nl_fd = -1;
+}
+
+static void handle_event(const struct uevent *ev, block_cb_t block_cb, void *userdata, int *found)
+{
+	bool adding = !ev->action || !strcmp(ev->action, "add") || !strcmp(ev->action, "change");
+
+	if (!adding)
+		return;
+	if (ev->modalias && (!ev->action || !strcmp(ev->action, "add")))
+		(void)modules_load_alias(ev->modalias, true);
+	if (!*found && ev->subsystem && !strcmp(ev->subsystem, "block") && ev->devname &&
+	    block_cb(ev, userdata) > 0)
+		*found = 1;
+}
+
+/* Read a whole sysfs file; never trust st_size. */
+static ssize_t read_all(int dirfd, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/* Depth-first walk of a /sys/devices subtree; "subsystem" etc. are symlinks and not followed. */
+static void walk(int dirfd, const char *subsystem, block_cb_t block_cb, void *userdata, int *found,
+		 int depth)
+{
+	char buf[UEVENT_BUFSIZE];
+	struct uevent ev;
+	struct dirent *de;
+	ssize_t n;
+	DIR *dir;
+
+	n = read_all(dirfd, "uevent", buf, sizeof(buf));
+	if (n > 0 && uevent_parse_file(buf, (size_t)n + 1, &ev) == 0) {
+		if (!ev.subsystem)
+			ev.subsystem = subsystem;
+		handle_event(&ev, block_cb, userdata, found);
+	}
+	if (depth > 32)
+		return;
+	dir = fdopendir(dirfd);
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		int fd;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0)
+			walk(fd, NULL, block_cb, userdata, found, depth + 1);
+	}
+	closedir(dir);
+}
+
+/*
+ * Replay what is already there: load modules for every device's MODALIAS, then offer every
+ * existing block device to @block_cb. Returns 1 when @block_cb reported a match, else 0.
+ */
+int coldplug_scan(block_cb_t block_cb, void *userdata)
+{
+	int found = 0, fd;
+
+	fd = open("/sys/devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		walk(fd, NULL, block_cb, userdata, &found, 0);
+	if (found)
+		return 1;
+	/* block devices' uevent files do not name their subsystem; walk the class instead */
+	fd = open("/sys/class/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		DIR *dir = fdopendir(fd);
+		struct dirent *de;
+
+		while (dir && !found && (de = readdir(dir))) {
+			char path[300], buf[1024];
+			struct uevent ev;
+			ssize_t n;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/uevent", de->d_name);
+			n = read_all(fd, path, buf, sizeof(buf));
+			if (n > 0 && uevent_parse_file(buf, (size_t)n + 1, &ev) == 0) {
+				ev.subsystem = "block";
+				handle_event(&ev, block_cb, userdata, &found);
+			}
+		}
+		if (dir)
+			closedir(dir);
+		else
+			close(fd);
+	}
+	return found;
+}
+
+static bool from_kernel(struct msghdr *msg, struct sockaddr_nl *sa)
+{
+	struct cmsghdr *c;
+
+	if (sa->nl_pid != 0)
+		return false;
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred *cred = (struct ucred *)CMSG_DATA(c);
+
+			return cred->uid == 0;
+		}
+	}
+	return false;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Drain the socket. Returns 1 on a match, 0 when drained, -ENOBUFS when events were lost. */
+static int drain(block_cb_t block_cb, void *userdata)
+{
+	char buf[UEVENT_BUFSIZE + 1];
+	char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+	int found = 0;
+
+	for (;;) {
+		struct sockaddr_nl sa;
+		struct iovec iov = { buf, UEVENT_BUFSIZE };
+		struct msghdr msg = {
+			.msg_name = &sa, .msg_namelen = sizeof(sa),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		};
+		struct uevent ev;
+		ssize_t n = recvmsg(nl_fd, &msg, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == ENOBUFS ? -ENOBUFS : 0;
+		if (n == 0 || !from_kernel(&msg, &sa))
+			continue;
+		buf[n] = '\0';
+		if (uevent_parse_netlink(buf, (size_t)n + 1, &ev) < 0)
+			continue;
+		handle_event(&ev, block_cb, userdata, &found);
+		if (found)
+			return 1;
+	}
+}
+
+/*
+ * Handle uevents until @block_cb reports a match or @timeout_ms passes (< 0: forever).
+ * Returns 1 on a match, 0 on timeout.
+ */
+int coldplug_wait(int timeout_ms, block_cb_t block_cb, void *userdata)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = nl_fd, .events = POLLIN };
+		long long left = timeout_ms < 0 ? -1 : deadline - now_ms();
+		int r;
+
+		if (timeout_ms >= 0 && left <= 0)
+			return 0;
+		r = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
+		if (r < 0 && errno != EINTR)
+			return 0;
+		if (r <= 0)
+			continue;
+		r = drain(block_cb, userdata);
+		if (r == -ENOBUFS) {
+			log_warn("uevent queue overflowed; rescanning /sys");
+			r = coldplug_scan(block_cb, userdata);
+		}
+		if (r > 0)
+			return 1;
+	}
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Finding and mounting the root filesystem. Every block device that appears is probed once
+ * with libblkid's low-level prober (superblocks and partition entries, no cache file) and
+ * compared with root=; what was seen is kept for the failure report.
+ */
+#include <blkid/blkid.h>
+#include <errno.h>
+#include <libmount/libmount.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "rdinit.h"
+
+#define MAX_SEEN 64
+
+struct seen_dev {
+	char name[32];
+	int major, minor;
+	char type[32], uuid[64], label[64], partuuid[64], partlabel[64];
+	unsigned long long size;
+};
+
+static struct seen_dev seen[MAX_SEEN];
+static int nseen;
+
+static void copy_tag(blkid_probe pr, const char *tag, char *dst, size_t size)
+{
+	const char *v = NULL;
+
+	if (blkid_probe_lookup_value(pr, tag, &v, NULL) == 0 && v)
+		snprintf(dst, size, "%s", v);
+}
+
+static struct seen_dev *seen_lookup(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nseen; i++)
+		if (!strcmp(seen[i].name, name))
+			return &seen[i];
+	return NULL;
+}
+
+/* Probe /dev/NAME and remember what it holds. A "change" event probes again. */
+static struct seen_dev *probe(const struct uevent *ev)
+{
+	struct seen_dev *d = seen_lookup(ev->devname);
+	char path[64];
+	blkid_probe pr;
+
+	if (!d) {
+		if (nseen == MAX_SEEN)
+			return NULL;
+		d = &seen[nseen++];
+	}
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", ev->devname);
+	d->major = ev->major;
+	d->minor = ev->minor;
+	snprintf(path, sizeof(path), "/dev/%s", ev->devname);
+	pr = blkid_new_probe_from_filename(path);
+	if (!pr)
+		return d;
+	d->size = (unsigned long long)blkid_probe_get_size(pr);
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID |
+						      BLKID_SUBLKS_LABEL);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	if (blkid_do_safeprobe(pr) == 0) {
+		copy_tag(pr, "TYPE", d->type, sizeof(d->type));
+		copy_tag(pr, "UUID", d->uuid, sizeof(d->uuid));
+		copy_tag(pr, "LABEL", d->label, sizeof(d->label));
+		copy_tag(pr, "PART_ENTRY_UUID", d->partuuid, sizeof(d->partuuid));
+		copy_tag(pr, "PART_ENTRY_NAME", d->partlabel, sizeof(d->partlabel));
+	}
+	blkid_free_probe(pr);
+	return d;
+}
+
+static bool matches(const struct root_spec *spec, const struct seen_dev *d)
+{
+	switch (spec->kind) {
+	case ROOT_UUID:
+		return d->uuid[0] && !strcasecmp(d->uuid, spec->value);
+	case ROOT_LABEL:
+		return d->label[0] && !strcmp(d->label, spec->value);
+	case ROOT_PARTUUID:
+		return d->partuuid[0] && !strcasecmp(d->partuuid, spec->value);
+	case ROOT_PARTLABEL:
+		return d->partlabel[0] && !strcmp(d->partlabel, spec->value);
+	case ROOT_DEVNAME:
+		return !strcmp(d->name, spec->value);
+	case ROOT_DEVNUM:
+		return d->major == (int)spec->major && d->minor == (int)spec->minor;
+	default:
+		return false;
+	}
+}
+
+struct find_state {
+	const struct root_spec *spec;
+	struct root_dev *dev;
+};
+
+static int block_cb(const struct uevent *ev, void *userdata)
+{
+	struct find_state *st = userdata;
+	struct seen_dev *d;
+
+	if (strchr(ev->devname, '/') || strlen(ev->devname) >= sizeof(d->name))
+		return 0;
+	d = probe(ev);
+	if (!d || !matches(st->spec, d))
+		return 0;
+	/* a whole disk with a partition table is not a filesystem to mount */
+	if (!d->type[0] && st->spec->kind != ROOT_DEVNAME && st->spec->kind != ROOT_DEVNUM)
+		return 0;
+	snprintf(st->dev->devnode, sizeof(st->dev->devnode), "/dev/%s", d->name);
+	snprintf(st->dev->fstype, sizeof(st->dev->fstype), "%s", d->type);
+	return 1;
+}
+
+/*
+ * Wait for the device root= names: replay what exists, then follow uevents. Returns 0 with
+ * @dev filled, or -ETIMEDOUT.
+ */
+int root_find(const struct rdinit_opts *o, const struct root_spec *spec, struct root_dev *dev)
+{
+	struct find_state st = { spec, dev };
+	int timeout_ms;
+
+	if (coldplug_scan(block_cb, &st) > 0)
+		return 0;
+	timeout_ms = o->timeout > o->rootdelay ? o->timeout : o->rootdelay;
+	timeout_ms = o->rootwait ? -1 : timeout_ms * 1000;
+	if (coldplug_wait(timeout_ms, block_cb, &st) > 0)
+		return 0;
+	return -ETIMEDOUT;
+}
+
+static int try_mount(const struct rdinit_opts *o, const char *devnode, const char *fstype,
+		     const char *target, char *err, size_t errlen)
+{
+	struct libmnt_context *cxt = mnt_new_context();
+	int r;
+
+	if (!cxt)
+		return -ENOMEM;
+	/* no helpers, no fstab, no mtab/utab: there is nothing of the sort in here */
+	mnt_context_disable_helpers(cxt, 1);
+	mnt_context_disable_mtab(cxt, 1);
+	mnt_context_disable_canonicalize(cxt, 1);
+	mnt_context_set_optsmode(cxt, MNT_OMODE_NOTAB);
+	mnt_context_set_source(cxt, devnode);
+	mnt_context_set_target(cxt, target);
+	if (fstype && *fstype)
+		mnt_context_set_fstype(cxt, fstype);
+	if (o->rootflags)
+		mnt_context_set_options(cxt, o->rootflags);
+	/* ro/rw from the command line wins over rootflags, as with the kernel's own root mount */
+	mnt_context_append_options(cxt, o->ro ? "ro" : "rw");
+	r = mnt_context_mount(cxt);
+	if (r != 0) {
+		(void)mnt_context_get_excode(cxt, r, err, errlen);
+		r = r < 0 ? r : -EINVAL;
+	}
+	mnt_free_context(cxt);
+	return r;
+}
+
+/* Mount @dev on @target with rootfstype= (a comma list, tried in order) or the probed type. */
+int root_mount(const struct rdinit_opts *o, const struct root_dev *dev, const char *target)
+{
+	char err[256] = "", types[256], *save = NULL, *t;
+	int r = -EINVAL;
+
+	(void)mkdir(target, 0755);
+	snprintf(types, sizeof(types), "%s", o->rootfstype ? o->rootfstype : dev->fstype);
+	if (!types[0]) {
+		log_err("no filesystem found on %s and no rootfstype= given", dev->devnode);
+		return -ENOMEDIUM;
+	}
+	for (t = strtok_r(types, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		(void)modules_load_fs(t);
+		r = try_mount(o, dev->devnode, t, target, err, sizeof(err));
+		if (r == 0) {
+			log_info("mounted %s (%s, %s) on %s", dev->devnode, t, o->ro ? "ro" : "rw",
+				 target);
+			return 0;
+		}
+		log_warn("mounting %s as %s failed: %s", dev->devnode, t,
+			 err[0] ? err : strerror(-r));
+	}
+	return r;
+}
+
+static void report_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report_line(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_err("%s", buf);
+	log_console("%s", buf);
+}
+
+/* What we looked for and what we saw, on the console and in the kernel log. */
+void root_report(const struct rdinit_opts *o, const struct root_spec *spec)
+{
+	int i;
+
+	report_line("root device not found: root=%s (%s), waited %d s", o->root ? o->root : "",
+		    rootspec_kind_name(spec->kind),
+		    o->timeout > o->rootdelay ? o->timeout : o->rootdelay);
+	if (nseen == 0)
+		report_line("no block devices appeared");
+	for (i = 0; i < nseen; i++)
+		report_line("  saw /dev/%s %d:%d size=%llu TYPE=\"%s\" UUID=\"%s\" LABEL=\"%s\" "
+			    "PARTUUID=\"%s\" PARTLABEL=\"%s\"",
+			    seen[i].name, seen[i].major, seen[i].minor, seen[i].size, seen[i].type,
+			    seen[i].uuid, seen[i].label, seen[i].partuuid, seen[i].partlabel);
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * run-init: free the initramfs, move the API filesystems and the new root over "/", chroot.
+ *
+ * The delete is the dangerous part: it must never leave the initramfs. So it refuses unless
+ * "/" is ramfs or tmpfs, works on directory fds with unlinkat(), never follows a symlink
+ * (O_NOFOLLOW), and skips anything on another device (the new root, /dev, /proc, ...).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "rdinit.h"
+
+/*
+ * Delete everything under @dirfd that lives on device @dev, except the entry @skip at the
+ * top level. @dirfd is consumed. Returns 0 or the first -errno met (the rest is still tried).
+ */
+int delete_tree(int dirfd, dev_t dev, const char *skip)
+{
+	DIR *dir = fdopendir(dirfd);
+	struct dirent *de;
+	int r = 0;
+
+	if (!dir) {
+		r = -errno;
+		close(dirfd);
+		return r;
+	}
+	while ((de = readdir(dir))) {
+		struct stat st;
+		int fd, q;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (skip && !strcmp(de->d_name, skip))
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			fd = openat(dirfd, de->d_name,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			q = delete_tree(fd, dev, NULL);
+			if (q == 0 && unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0)
+				q = -errno;
+		} else {
+			q = unlinkat(dirfd, de->d_name, 0) < 0 ? -errno : 0;
+		}
+		/* a mount point inside (EBUSY) keeps its parent dirs: not an error */
+		if (q < 0 && q != -EBUSY && q != -ENOTEMPTY && r == 0)
+			r = q;
+	}
+	closedir(dir);
+	return r;
+}
+
+static bool is_mountpoint(const char *path)
+{
+	struct stat st, parent;
+	char up[256];
+
+	snprintf(up, sizeof(up), "%s/..", path);
+	if (stat(path, &st) < 0 || stat(up, &parent) < 0)
+		return false;
+	return st.st_dev != parent.st_dev;
+}
+
+/* Move /dev /proc /sys /run under @newroot, each only if it is a mount and the target exists. */
+static void move_api_mounts(const char *newroot)
+{
+	static const char *const api[] = { "/dev", "/proc", "/sys", "/run" };
+	char target[256];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < sizeof(api) / sizeof(api[0]); i++) {
+		if (!is_mountpoint(api[i]))
+			continue;
+		snprintf(target, sizeof(target), "%s%s", newroot, api[i]);
+		if (stat(target, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    mount(api[i], target, NULL, MS_MOVE, NULL) == 0)
+			continue;
+		log_warn("cannot move %s to %s (%m); detaching it", api[i], target);
+		(void)umount2(api[i], MNT_DETACH);
+	}
+}
+
+int switch_root(const char *newroot)
+{
+	struct stat root_st, new_st;
+	struct statfs sfs;
+	int rootfd, r;
+
+	if (statfs("/", &sfs) < 0)
+		return -errno;
+	if (sfs.f_type != RAMFS_MAGIC && sfs.f_type != TMPFS_MAGIC) {
+		log_err("refusing to switch root: / is not an initramfs (f_type 0x%lx)",
+			(unsigned long)sfs.f_type);
+		return -EPERM;
+	}
+	if (stat("/", &root_st) < 0 || stat(newroot, &new_st) < 0)
+		return -errno;
+	if (root_st.st_dev == new_st.st_dev) {
+		log_err("refusing to switch root: %s is not a mounted filesystem", newroot);
+		return -EINVAL;
+	}
+	/* MS_MOVE fails under shared propagation */
+	(void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	move_api_mounts(newroot);
+
+	rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	r = delete_tree(rootfd, root_st.st_dev, newroot + 1);
+	if (r < 0)
+		log_warn("freeing the initramfs was incomplete: %s", strerror(-r));
+
+	if (chdir(newroot) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+	    chdir("/") < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Check that @init exists in @newroot and is an executable file, resolving symlinks inside
+ * the new root (an absolute /sbin/init -> /lib/systemd/systemd must not be looked up in the
+ * initramfs). Without init= the kernel's own chain is tried. Writes the path found to @out.
+ */
+int init_resolve(const char *newroot, const char *init, char *out, size_t outlen)
+{
+	static const char *const chain[] = { "/sbin/init", "/etc/init", "/bin/init", "/bin/sh" };
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	int rootfd, r = -ENOENT;
+	size_t i, n = init ? 1 : sizeof(chain) / sizeof(chain[0]);
+
+	rootfd = open(newroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		const char *cand = init ? init : chain[i];
+		struct stat st;
+		int fd = (int)syscall(SYS_openat2, rootfd, cand, &how, sizeof(how));
+
+		if (fd < 0) {
+			r = -errno;
+			continue;
+		}
+		r = fstat(fd, &st) < 0 ? -errno : 0;
+		close(fd);
+		if (r == 0 && !S_ISREG(st.st_mode))
+			r = S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
+		else if (r == 0 && !(st.st_mode & 0111))
+			r = -EACCES;
+		if (r == 0) {
+			snprintf(out, outlen, "%s", cand);
+			break;
+		}
+	}
+	close(rootfd);
+	return r;
+}

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Thin wrappers over what PID 1 must do carefully: reboot, reap children.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sys/reboot.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rdinit.h"
+
+void sys_reap(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/*
+ * Reboot after @seconds (0: at once). PID 1 never returns from here: the reboot is done by a
+ * child, after the console has drained, and PID 1 waits for the kernel to take the machine
+ * down. If that fails too, PID 1 stays, reaping.
+ */
+void sys_reboot_after(int seconds)
+{
+	struct timespec ts = { .tv_sec = seconds };
+	pid_t pid;
+
+	while (seconds > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	(void)tcdrain(1);
+	sync();
+	pid = fork();
+	if (pid == 0) {
+		(void)reboot(RB_AUTOBOOT);
+		_exit(1);
+	}
+	if (pid < 0)
+		(void)reboot(RB_AUTOBOOT);
+	for (;;) {
+		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+			pause();
+	}
+}

@@ -1,0 +1,83 @@
+# Shared by tests/vm/run.sh and tests/vm/demo.sh (bash, sourced from the repository root).
+#
+# vm_setup          kernel (build-aux/kernel.sh), testinit, and the image from mkrdinit
+# vm_boot NAME APPEND [QEMU ARGS...]
+#                   boot once; sets VM_LOG (serial log, sanitized), VM_RC (exit status of
+#                   timeout: 124 means QEMU was killed) and VM_WALL (seconds)
+# vm_vblk IMG       QEMU arguments attaching IMG as a virtio-blk disk, in the array VM_DISK
+
+VM_OUT=build/vm
+VM_TIMEOUT=${VM_TIMEOUT:-90}
+MKRDINIT=${MKRDINIT:-build/mkrdinit}
+QEMU=${QEMU:-qemu-system-x86_64}
+# Live serial output on the terminal as well as in the log (the demo sets it).
+VM_TEE=${VM_TEE:-0}
+
+. tests/vm/mkdisk.sh
+
+vm_die() {
+	echo "vm: $*" >&2
+	exit 2
+}
+
+vm_build_testinit() {
+	TESTINIT=$VM_OUT/testinit
+	if [ ! -x "$TESTINIT" ] || [ tests/vm/testinit.c -nt "$TESTINIT" ]; then
+		musl-gcc -static -Os -Wall -o "$TESTINIT" tests/vm/testinit.c ||
+			vm_die "cannot build testinit"
+	fi
+	export TESTINIT
+}
+
+vm_setup() {
+	local line
+	mkdir -p "$VM_OUT/logs" "$VM_OUT/disks"
+	line=$(sh build-aux/kernel.sh build/kernel) || vm_die "build-aux/kernel.sh failed"
+	read -r KVER KDIR <<<"$line"
+	VMLINUZ=$KDIR/boot/vmlinuz-$KVER
+	[ -f "$VMLINUZ" ] || vm_die "no kernel at $VMLINUZ"
+	vm_build_testinit
+	[ -x "$MKRDINIT" ] || vm_die "$MKRDINIT not built (run make)"
+	INITRD=$VM_OUT/initrd.img
+	rm -f "$INITRD"
+	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --output "$INITRD" ||
+		vm_die "$MKRDINIT failed"
+	[ -s "$INITRD" ] || vm_die "$MKRDINIT wrote no image at $INITRD"
+}
+
+vm_vblk() {
+	VM_DISK=(-drive "file=$1,format=raw,if=none,id=${2:-d}" -device "virtio-blk-pci,drive=${2:-d}")
+}
+
+# SeaBIOS and the kernel send terminal controls (reset, clear screen, no line wrap) that would
+# wreck the viewer's terminal and the log; drop them and the serial line's CRs.
+vm_sanitize() {
+	sed -u -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\r$//' -e 's/\r//g'
+}
+
+vm_boot() {
+	local name=$1 append=$2 t0 t1
+	shift 2
+	VM_LOG=$VM_OUT/logs/$name.log
+	local cmd=(timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel tcg -m 1024 -nographic -no-reboot
+		-net none -serial mon:stdio -kernel "$VMLINUZ" -initrd "$INITRD" "$@"
+		-append "console=ttyS0 panic=-1 $append")
+	printf '%q ' "${cmd[@]}" >"$VM_LOG.cmd"
+	echo >>"$VM_LOG.cmd"
+	t0=$(date +%s.%N)
+	# stdin from /dev/null: QEMU must never read (or reconfigure) the terminal.
+	if [ "$VM_TEE" = 1 ]; then
+		"${cmd[@]}" </dev/null 2>&1 | vm_sanitize | tee "$VM_LOG"
+		VM_RC=${PIPESTATUS[0]}
+	else
+		"${cmd[@]}" </dev/null 2>&1 | vm_sanitize >"$VM_LOG"
+		VM_RC=${PIPESTATUS[0]}
+	fi
+	t1=$(date +%s.%N)
+	VM_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+}
+
+# vm_field KEY: value of the first "RDTEST KEY=value" line in VM_LOG (up to the first space).
+vm_field() {
+	sed -n "s/^RDTEST $1=\([^ ]*\).*/\1/p" "$VM_LOG" | head -n 1
+}

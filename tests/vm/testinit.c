@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+/*
+ * testinit - the "real init" on the VM tests' root disks.
+ *
+ * rdinit execs this as /sbin/init after switching root. It reports what it finds as
+ * "RDTEST key=value" lines on stdout (the serial console), which tests/vm/run.sh greps,
+ * then powers the VM off so QEMU exits on its own. Run as a normal process (not PID 1) it
+ * prints the same report and exits.
+ *
+ * Build: musl-gcc -static -Os -o testinit testinit.c
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/reboot.h>
+#include <unistd.h>
+
+#define SYSLOG_ACTION_READ_ALL 3
+#define SYSLOG_ACTION_SIZE_BUFFER 10
+
+extern char **environ;
+
+/*
+ * The last mountinfo line whose mount point is "/" is the visible root (earlier ones, such
+ * as the initramfs rootfs, are stacked beneath it). Fields: id parent maj:min root
+ * mountpoint mntopts [optional...] - fstype source superopts.
+ */
+static int report_root(FILE *f)
+{
+	char line[4096], best[4096] = "";
+
+	while (fgets(line, sizeof(line), f)) {
+		char mp[4096];
+
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strcmp(mp, "/") == 0)
+			snprintf(best, sizeof(best), "%s", line);
+	}
+	if (!best[0]) {
+		printf("RDTEST root=unknown fstype=unknown opts=unknown mntopts=unknown\n");
+		return -ENOENT;
+	}
+
+	char mntopts[1024], fstype[256], source[1024], superopts[1024] = "";
+	char *sep = strstr(best, " - ");
+
+	if (!sep || sscanf(best, "%*s %*s %*s %*s %*s %1023s", mntopts) != 1 ||
+	    sscanf(sep + 3, "%255s %1023s %1023s", fstype, source, superopts) < 2) {
+		printf("RDTEST root=unparsable line=%s", best);
+		return -EINVAL;
+	}
+	const char *ro = strncmp(mntopts, "ro", 2) == 0 && (mntopts[2] == ',' || !mntopts[2])
+				 ? "ro"
+				 : "rw";
+	printf("RDTEST root=%s fstype=%s opts=%s mntopts=%s superopts=%s\n", source, fstype, ro,
+	       mntopts, superopts);
+	return 0;
+}
+
+/* One line per mount so tests can check that /dev, /proc, /sys and /run were moved. */
+static void report_mounts(FILE *f)
+{
+	char line[4096];
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		char mp[1024], fstype[256], source[1024];
+		char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %1023s", mp) != 1 ||
+		    sscanf(sep + 3, "%255s %1023s", fstype, source) != 2)
+			continue;
+		printf("RDTEST mount=%s fstype=%s source=%s\n", mp, fstype, source);
+	}
+}
+
+static void report_mountinfo(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f) {
+		int err = errno;
+
+		/* rdinit should have moved /proc into the new root; say so if it did not. */
+		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
+			printf("RDTEST proc=mounted-by-testinit (open failed: %s)\n", strerror(err));
+		else
+			printf("RDTEST proc=unavailable (%s; mount: %s)\n", strerror(err),
+			       strerror(errno));
+		f = fopen("/proc/self/mountinfo", "re");
+	} else {
+		printf("RDTEST proc=present\n");
+	}
+	if (!f) {
+		printf("RDTEST root=unknown fstype=unknown opts=unknown mntopts=unknown\n");
+		return;
+	}
+	(void)report_root(f);
+	report_mounts(f);
+	fclose(f);
+}
+
+static void report_args(int argc, char **argv)
+{
+	printf("RDTEST argv=%d", argc);
+	for (int i = 0; i < argc; i++)
+		printf(" [%s]", argv[i]);
+	printf("\n");
+	for (char **e = environ; e && *e; e++)
+		printf("RDTEST env=%s\n", *e);
+}
+
+/* Timestamp (seconds) of the kernel's "Run /init as init process" line, or < 0. */
+static double run_init_stamp(void)
+{
+	int size = klogctl(SYSLOG_ACTION_SIZE_BUFFER, NULL, 0);
+	double stamp = -1;
+
+	if (size <= 0)
+		size = 1 << 20;
+	char *buf = malloc((size_t)size + 1);
+	if (!buf)
+		return -1;
+	int n = klogctl(SYSLOG_ACTION_READ_ALL, buf, size);
+	if (n <= 0) {
+		free(buf);
+		return -1;
+	}
+	buf[n] = '\0';
+
+	/* Records look like "<6>[    1.234567] Run /init as init process". */
+	for (char *line = buf, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!strstr(line, "Run /init as init process"))
+			continue;
+		char *br = strchr(line, '[');
+		if (br)
+			stamp = strtod(br + 1, NULL);
+	}
+	free(buf);
+	return stamp;
+}
+
+static void report_initrd_time(void)
+{
+	double stamp = run_init_stamp();
+	double up = -1;
+	FILE *f = fopen("/proc/uptime", "re");
+
+	if (f) {
+		if (fscanf(f, "%lf", &up) != 1)
+			up = -1;
+		fclose(f);
+	}
+	if (stamp < 0 || up < 0)
+		printf("RDTEST initrd_time=unknown\n");
+	else
+		printf("RDTEST initrd_time=%.3f\n", up - stamp);
+	if (up >= 0)
+		printf("RDTEST uptime=%.3f\n", up);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void report_rootdir(void)
+{
+	DIR *d = opendir("/");
+	char *names[512];
+	size_t n = 0;
+	struct dirent *de;
+
+	if (!d) {
+		printf("RDTEST rootdir=error:%s\n", strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) && n < sizeof(names) / sizeof(names[0])) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		names[n] = strdup(de->d_name);
+		if (names[n])
+			n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	printf("RDTEST rootdir=");
+	for (size_t i = 0; i < n; i++) {
+		printf("%s%s", i ? "," : "", names[i]);
+		free(names[i]);
+	}
+	printf("\n");
+}
+
+/* Which disk booted: the name mkdisk.sh wrote into /etc/rdtest-root. */
+static void report_marker(void)
+{
+	char buf[256] = "";
+	FILE *f = fopen("/etc/rdtest-root", "re");
+
+	if (!f) {
+		printf("RDTEST marker=none\n");
+		return;
+	}
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	printf("RDTEST marker=%s\n", buf);
+}
+
+/* What rdinit leaked into us: open fds, blocked/ignored signals, personality. */
+static void report_process_state(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+	DIR *d;
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "SigBlk:", 7) || !strncmp(line, "SigIgn:", 7)) {
+				line[strcspn(line, "\n")] = '\0';
+				line[6] = '\0';
+				char *v = line + 7;
+				v += strspn(v, " \t");
+				printf("RDTEST %s=%s\n", line, v);
+			}
+		fclose(f);
+	}
+	d = opendir("/proc/self/fd");
+	if (d) {
+		struct dirent *de;
+		int self = dirfd(d);
+
+		printf("RDTEST fds=");
+		const char *sep = "";
+		while ((de = readdir(d))) {
+			char path[300], target[256];
+			ssize_t len;
+
+			if (de->d_name[0] == '.' || atoi(de->d_name) == self)
+				continue;
+			snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+			len = readlink(path, target, sizeof(target) - 1);
+			target[len > 0 ? len : 0] = '\0';
+			printf("%s%s:%s", sep, de->d_name, target);
+			sep = ",";
+		}
+		printf("\n");
+		closedir(d);
+	}
+	printf("RDTEST personality=0x%x\n", (unsigned)personality(0xffffffff));
+}
+
+int main(int argc, char **argv)
+{
+	char cwd[4096];
+	const char *tty;
+
+	/* The console is a serial port: write each line as soon as it is complete. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	printf("RDTEST pid=%d\n", (int)getpid());
+	report_mountinfo();
+	report_args(argc, argv);
+	report_initrd_time();
+	printf("RDTEST cwd=%s\n", getcwd(cwd, sizeof(cwd)) ? cwd : strerror(errno));
+	tty = ttyname(0);
+	printf("RDTEST stdin_tty=%s\n", tty ? tty : strerror(errno));
+	report_rootdir();
+	report_marker();
+	report_process_state();
+	printf("RDTEST done\n");
+	fflush(stdout);
+
+	if (getpid() != 1)
+		return 0;
+	sync();
+	(void)reboot(RB_POWER_OFF);
+	/* PID 1 must not exit; if power-off failed, let the panic=-1 reboot end QEMU. */
+	printf("RDTEST poweroff_failed=%s\n", strerror(errno));
+	return 1;
+}
