@@ -51,9 +51,10 @@ UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging $(MK_DEFS) \
 	$(shell pkg-config --cflags cmocka libkmod libarchive 2>/dev/null)
 UT_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_rootspec $(UT)/test_uevent $(UT)/test_switchroot
+UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent $(UT)/test_switchroot
 
 $(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/log.c $(INIT_HDRS)
+$(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/log.c $(INIT_HDRS)
 $(UT)/test_rootspec: tests/unit/test_rootspec.c init/rootspec.c init/log.c $(INIT_HDRS)
 $(UT)/test_uevent: tests/unit/test_uevent.c init/uevent.c init/log.c $(INIT_HDRS)
 $(UT)/test_switchroot: tests/unit/test_switchroot.c init/switchroot.c init/log.c $(INIT_HDRS)

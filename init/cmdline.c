@@ -131,7 +131,23 @@ static int set_console(struct rdinit_opts *o, const char *val)
 	return 0;
 }
 
-static int apply_param(struct rdinit_opts *o, const char *key, const char *val)
+static const char *const flag_names[] = { "ro", "rw", "rootwait", "quiet", "debug", "rdinit.debug" };
+
+static bool is_flag(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		if (!strcmp(key, flag_names[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Apply one setting. Returns 0, -EINVAL for a bad value (logged, setting unchanged), -ENOENT
+ * for a key rdinit does not know, or -ENOMEM.
+ */
+int opts_set(struct rdinit_opts *o, const char *key, const char *val)
 {
 	if (!strcmp(key, "root"))
 		return set_str(&o->root, key, val);
@@ -149,9 +165,11 @@ static int apply_param(struct rdinit_opts *o, const char *key, const char *val)
 		return parse_int(key, val, 0, &o->timeout);
 	if (!strcmp(key, "panic"))
 		return parse_int(key, val, INT_MIN, &o->panic);
-	if (val)
-		return 0;
+	if (!is_flag(key))
+		return -ENOENT;
 	/* flags: the kernel ignores a value after these, so only the bare word counts */
+	if (val)
+		return -EINVAL;
 	if (!strcmp(key, "ro"))
 		o->ro = true;
 	else if (!strcmp(key, "rw"))
@@ -160,7 +178,7 @@ static int apply_param(struct rdinit_opts *o, const char *key, const char *val)
 		o->rootwait = true;
 	else if (!strcmp(key, "quiet"))
 		o->quiet = true;
-	else if (!strcmp(key, "debug") || !strcmp(key, "rdinit.debug"))
+	else
 		o->debug = true;
 	return 0;
 }
@@ -178,7 +196,8 @@ int cmdline_parse(const char *cmdline, struct rdinit_opts *o)
 		/* after "--" everything belongs to init */
 		if (!strcmp(key, "--") && !val)
 			break;
-		if (apply_param(o, key, val) == -ENOMEM) {
+		/* unknown words belong to the kernel or to init; bad values were logged */
+		if (opts_set(o, key, val) == -ENOMEM) {
 			r = -ENOMEM;
 			break;
 		}

@@ -104,6 +104,10 @@ int main(int argc, char **argv)
 		log_err("early mounts: %s", strerror(-r));
 
 	opts_init(&o);
+	/* defaults < /etc/rdinit.conf < the kernel command line */
+	r = conf_load(RDINIT_CONF, &o);
+	if (r < 0)
+		log_err("reading %s: %s", RDINIT_CONF, strerror(-r));
 	r = cmdline_read("/proc/cmdline", &cmdline);
 	if (r < 0)
 		log_err("reading /proc/cmdline: %s", strerror(-r));

@@ -50,8 +50,14 @@ struct rdinit_opts {
 void opts_init(struct rdinit_opts *o);
 void opts_free(struct rdinit_opts *o);
 char *cmdline_next(char *args, char **param, char **val);
+int opts_set(struct rdinit_opts *o, const char *key, const char *val);
 int cmdline_parse(const char *cmdline, struct rdinit_opts *o);
 int cmdline_read(const char *path, char **out);
+
+/* conf.c: /etc/rdinit.conf, the same settings as the command line */
+#define RDINIT_CONF "/etc/rdinit.conf"
+int conf_parse(const char *text, size_t len, const char *name, struct rdinit_opts *o);
+int conf_load(const char *path, struct rdinit_opts *o);
 
 /* rootspec.c: what root= asks for */
 enum root_kind {
