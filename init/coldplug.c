@@ -133,16 +133,20 @@ int coldplug_scan(block_cb_t block_cb, void *userdata)
 		struct dirent *de;
 
 		while (dir && !found && (de = readdir(dir))) {
-			char path[300], buf[1024];
+			char path[300], buf[1024], link[512];
 			struct uevent ev;
-			ssize_t n;
+			ssize_t n, ln;
 
 			if (de->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s/uevent", de->d_name);
 			n = read_all(fd, path, buf, sizeof(buf));
+			/* the class entry links to the device: its target is the DEVPATH */
+			ln = readlinkat(fd, de->d_name, link, sizeof(link) - 1);
+			link[ln > 0 ? ln : 0] = '\0';
 			if (n > 0 && uevent_parse_file(buf, (size_t)n + 1, &ev) == 0) {
 				ev.subsystem = "block";
+				ev.devpath = link;
 				handle_event(&ev, block_cb, userdata, &found);
 			}
 		}

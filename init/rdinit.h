@@ -73,6 +73,7 @@ struct root_spec {
 	enum root_kind kind;
 	char value[256];
 	unsigned int major, minor;
+	int partnroff; /* PARTUUID=.../PARTNROFF=N: the partition N after the one named */
 };
 int rootspec_parse(const char *root, struct root_spec *spec);
 const char *rootspec_kind_name(enum root_kind kind);
@@ -86,6 +87,7 @@ struct uevent {
 	const char *devname;
 	const char *modalias;
 	unsigned long long seqnum;
+	int partn;        /* PARTN=, 0 for a whole disk */
 	int major, minor; /* -1 when absent */
 };
 int uevent_parse_netlink(char *buf, size_t len, struct uevent *ev);

@@ -6,12 +6,17 @@
  */
 #include <blkid/blkid.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libmount/libmount.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/btrfs.h>
 
 #include "rdinit.h"
 
@@ -19,7 +24,8 @@
 
 struct seen_dev {
 	char name[32];
-	int major, minor;
+	char disk[32]; /* for a partition: the whole disk it is on */
+	int major, minor, partn;
 	char type[32], uuid[64], label[64], partuuid[64], partlabel[64];
 	unsigned long long size;
 };
@@ -45,6 +51,21 @@ static struct seen_dev *seen_lookup(const char *name)
 	return NULL;
 }
 
+/* ".../block/vda/vda2" -> "vda" */
+static void set_disk(struct seen_dev *d, const char *devpath)
+{
+	const char *end, *start;
+
+	if (!devpath || d->partn <= 0)
+		return;
+	end = strrchr(devpath, '/');
+	if (!end)
+		return;
+	for (start = end; start > devpath && start[-1] != '/'; start--)
+		;
+	snprintf(d->disk, sizeof(d->disk), "%.*s", (int)(end - start), start);
+}
+
 /* Probe /dev/NAME and remember what it holds. A "change" event probes again. */
 static struct seen_dev *probe(const struct uevent *ev)
 {
@@ -61,6 +82,8 @@ static struct seen_dev *probe(const struct uevent *ev)
 	snprintf(d->name, sizeof(d->name), "%s", ev->devname);
 	d->major = ev->major;
 	d->minor = ev->minor;
+	d->partn = ev->partn;
+	set_disk(d, ev->devpath);
 	snprintf(path, sizeof(path), "/dev/%s", ev->devname);
 	pr = blkid_new_probe_from_filename(path);
 	if (!pr)
@@ -102,6 +125,50 @@ static bool matches(const struct root_spec *spec, const struct seen_dev *d)
 	}
 }
 
+/* PARTUUID=X/PARTNROFF=N: the partition N after X on the same disk, once both are seen */
+static struct seen_dev *partnroff_target(const struct root_spec *spec)
+{
+	struct root_spec base = *spec;
+	int i, j;
+
+	base.partnroff = 0;
+	for (i = 0; i < nseen; i++) {
+		if (!matches(&base, &seen[i]) || !seen[i].disk[0])
+			continue;
+		for (j = 0; j < nseen; j++)
+			if (!strcmp(seen[j].disk, seen[i].disk) &&
+			    seen[j].partn == seen[i].partn + spec->partnroff)
+				return &seen[j];
+	}
+	return NULL;
+}
+
+/*
+ * A multi-device btrfs can be mounted only once all its devices are known to the kernel:
+ * register every member seen so far and ask whether the volume is complete.
+ */
+static bool btrfs_ready(const struct seen_dev *d)
+{
+	struct btrfs_ioctl_vol_args args;
+	int fd, i, r = 1;
+
+	(void)modules_load_fs("btrfs");
+	fd = open("/dev/btrfs-control", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return true; /* cannot tell: let the mount decide */
+	for (i = 0; i < nseen; i++) {
+		if (strcmp(seen[i].type, "btrfs") || strcmp(seen[i].uuid, d->uuid))
+			continue;
+		memset(&args, 0, sizeof(args));
+		snprintf(args.name, sizeof(args.name), "/dev/%.31s", seen[i].name);
+		r = ioctl(fd, BTRFS_IOC_DEVICES_READY, &args);
+	}
+	close(fd);
+	if (r != 0)
+		log_info("btrfs %s: waiting for the rest of its devices", d->uuid);
+	return r == 0;
+}
+
 struct find_state {
 	const struct root_spec *spec;
 	struct root_dev *dev;
@@ -115,10 +182,18 @@ static int block_cb(const struct uevent *ev, void *userdata)
 	if (strchr(ev->devname, '/') || strlen(ev->devname) >= sizeof(d->name))
 		return 0;
 	d = probe(ev);
-	if (!d || !matches(st->spec, d))
+	if (!d)
+		return 0;
+	if (st->spec->partnroff)
+		d = partnroff_target(st->spec);
+	else if (!matches(st->spec, d))
+		d = NULL;
+	if (!d)
 		return 0;
 	/* a whole disk with a partition table is not a filesystem to mount */
 	if (!d->type[0] && st->spec->kind != ROOT_DEVNAME && st->spec->kind != ROOT_DEVNUM)
+		return 0;
+	if (!strcmp(d->type, "btrfs") && !btrfs_ready(d))
 		return 0;
 	snprintf(st->dev->devnode, sizeof(st->dev->devnode), "/dev/%s", d->name);
 	snprintf(st->dev->fstype, sizeof(st->dev->fstype), "%s", d->type);

@@ -93,6 +93,26 @@ static int parse_hexdev(const char *s, struct root_spec *spec)
 	return 0;
 }
 
+/* "UUID/PARTNROFF=N", as the kernel takes it for PARTUUID= */
+static int parse_partuuid(const char *v, struct root_spec *spec)
+{
+	const char *slash = strchr(v, '/');
+	char uuid[sizeof(spec->value)], *end;
+	long off;
+
+	if (!slash)
+		return set_value(spec, ROOT_PARTUUID, v);
+	if (strncmp(slash, "/PARTNROFF=", 11) || (size_t)(slash - v) >= sizeof(uuid))
+		return -EINVAL;
+	off = strtol(slash + 11, &end, 10);
+	if (*end || end == slash + 11 || off == 0 || off < -255 || off > 255)
+		return -EINVAL;
+	memcpy(uuid, v, (size_t)(slash - v));
+	uuid[slash - v] = '\0';
+	spec->partnroff = (int)off;
+	return set_value(spec, ROOT_PARTUUID, uuid);
+}
+
 /* Returns 0 and fills @spec, or -EINVAL for a value rdinit cannot look for. */
 int rootspec_parse(const char *root, struct root_spec *spec)
 {
@@ -104,8 +124,11 @@ int rootspec_parse(const char *root, struct root_spec *spec)
 	for (i = 0; i < sizeof(tag_prefixes) / sizeof(tag_prefixes[0]); i++) {
 		size_t n = strlen(tag_prefixes[i].prefix);
 
-		if (!strncmp(root, tag_prefixes[i].prefix, n))
-			return set_value(spec, tag_prefixes[i].kind, root + n);
+		if (strncmp(root, tag_prefixes[i].prefix, n))
+			continue;
+		if (tag_prefixes[i].kind == ROOT_PARTUUID)
+			return parse_partuuid(root + n, spec);
+		return set_value(spec, tag_prefixes[i].kind, root + n);
 	}
 	if (!strncmp(root, "/dev/", 5)) {
 		const char *name = root + 5;

@@ -53,6 +53,8 @@ static void uevent_set(struct uevent *ev, char *kv)
 		ev->major = parse_num(val);
 	else if (!strcmp(kv, "MINOR"))
 		ev->minor = parse_num(val);
+	else if (!strcmp(kv, "PARTN"))
+		ev->partn = parse_num(val) > 0 ? parse_num(val) : 0;
 	else if (!strcmp(kv, "SEQNUM"))
 		ev->seqnum = strtoull(val, NULL, 10);
 }

@@ -60,6 +60,23 @@ static void test_numbers(void **state)
 	expect_dev("0x801", 8, 1);
 }
 
+static void test_partnroff(void **state)
+{
+	struct root_spec s;
+
+	assert_int_equal(rootspec_parse("PARTUUID=1234abcd-01/PARTNROFF=2", &s), 0);
+	assert_int_equal(s.kind, ROOT_PARTUUID);
+	assert_string_equal(s.value, "1234abcd-01");
+	assert_int_equal(s.partnroff, 2);
+	assert_int_equal(rootspec_parse("PARTUUID=ab/PARTNROFF=-1", &s), 0);
+	assert_int_equal(s.partnroff, -1);
+	assert_int_equal(rootspec_parse("PARTUUID=ab/PARTNROFF=", &s), -EINVAL);
+	assert_int_equal(rootspec_parse("PARTUUID=ab/PARTNROFF=x", &s), -EINVAL);
+	assert_int_equal(rootspec_parse("PARTUUID=ab/PARTNROFF=0", &s), -EINVAL);
+	assert_int_equal(rootspec_parse("PARTUUID=ab/OTHER=1", &s), -EINVAL);
+	assert_int_equal(rootspec_parse("PARTUUID=/PARTNROFF=1", &s), -EINVAL);
+}
+
 static void test_refused(void **state)
 {
 	static const char *const bad[] = {
@@ -94,6 +111,7 @@ int main(void)
 		cmocka_unit_test(test_tags),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_partnroff),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_too_long),
 	};
