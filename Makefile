@@ -49,21 +49,26 @@ UT := $(B)/unit
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging $(MK_DEFS) \
 	$(shell pkg-config --cflags cmocka libkmod libarchive 2>/dev/null)
-UT_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 
-UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent $(UT)/test_switchroot
+UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
+	$(UT)/test_switchroot $(UT)/test_mkrdinit_closure $(UT)/test_archive
 
 $(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/log.c $(INIT_HDRS)
 $(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/log.c $(INIT_HDRS)
 $(UT)/test_rootspec: tests/unit/test_rootspec.c init/rootspec.c init/log.c $(INIT_HDRS)
 $(UT)/test_uevent: tests/unit/test_uevent.c init/uevent.c init/log.c $(INIT_HDRS)
 $(UT)/test_switchroot: tests/unit/test_switchroot.c init/switchroot.c init/log.c $(INIT_HDRS)
+$(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c $(MK_HDRS)
+$(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c $(MK_HDRS)
 $(UNIT_TESTS):
 	@mkdir -p $(UT)
 	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(UT_LIBS) -o $@
 
+# the closure tests run on Debian's kernel, the one the VM tests boot
 unit: $(UNIT_TESTS)
-	@sh tests/unit/run.sh $(UNIT_TESTS)
+	@set -e; set -- $$(sh build-aux/kernel.sh $(B)/kernel); \
+	RDINIT_TEST_KVER=$$1 RDINIT_TEST_KDIR=$$2 sh tests/unit/run.sh $(UNIT_TESTS)
 
 vm: all
 	bash tests/vm/run.sh

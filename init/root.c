@@ -73,6 +73,9 @@ static struct seen_dev *probe(const struct uevent *ev)
 	char path[64];
 	blkid_probe pr;
 
+	/* the /sys replay and netlink can both report one device: probe it once per "add" */
+	if (d && (!ev->action || !strcmp(ev->action, "add")))
+		return d;
 	if (!d) {
 		if (nseen == MAX_SEEN)
 			return NULL;

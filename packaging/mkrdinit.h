@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Shared helpers for mkrdinit: cleanup attributes and the error record.
  *
@@ -48,12 +48,20 @@ static inline void fclosep(FILE **f)
 }
 
 /* Hand ownership out of a _cleanup_ variable. */
-#define steal_ptr(p)                                                                      \
-	({                                                                                \
-		__typeof__(p) _tmp = (p);                                                 \
-		(p) = NULL;                                                               \
-		_tmp;                                                                     \
+#define steal_ptr(p)                      \
+	({                                \
+		__typeof__(p) _tmp = (p); \
+		(p) = NULL;               \
+		_tmp;                     \
 	})
+
+static inline int steal_fd(int *fd)
+{
+	int r = *fd;
+
+	*fd = -1;
+	return r;
+}
 
 struct mk_err {
 	char msg[PATH_MAX + 256];
@@ -64,8 +72,8 @@ struct mk_err {
  * wins: the innermost helper knows the exact file, and callers further up
  * would only blur it.  Only record errors that every caller treats as fatal.
  */
-static inline __attribute__((format(printf, 3, 4))) int mk_errf(struct mk_err *e, int code,
-								 const char *fmt, ...)
+static inline __attribute__((format(printf, 3, 4))) int
+mk_errf(struct mk_err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * newc cpio images with libarchive, byte-for-byte reproducible: sorted
+ * entries, inode numbers from the sort order, fixed owner and timestamps,
+ * normalized permissions and no timestamp in the compressor's header.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "rdarchive.h"
+
+static void archive_writep(struct archive **a)
+{
+	if (*a)
+		(void)archive_write_free(*a);
+}
+
+static void archive_readp(struct archive **a)
+{
+	if (*a)
+		(void)archive_read_free(*a);
+}
+
+static void archive_entryp(struct archive_entry **e)
+{
+	if (*e)
+		archive_entry_free(*e);
+}
+
+int ar_compress_parse(const char *name)
+{
+	static const char *const names[] = {
+		[AR_GZIP] = "gzip", [AR_ZSTD] = "zstd", [AR_XZ] = "xz",
+		[AR_LZ4] = "lz4",   [AR_NONE] = "none",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+/* The kernel's unpacker wants plain relative names: no "", ".", ".." or "//". */
+static bool valid_path(const char *s)
+{
+	if (!*s || *s == '/')
+		return false;
+	for (;;) {
+		size_t len = strcspn(s, "/");
+
+		if (len == 0 || (len == 1 && s[0] == '.') ||
+		    (len == 2 && !strncmp(s, "..", 2)))
+			return false;
+		if (!s[len])
+			return true;
+		s += len + 1;
+	}
+}
+
+static int add_entry(struct ar_list *l, const char *path, const char *src, mode_t mode,
+		     unsigned int rmajor, unsigned int rminor)
+{
+	struct ar_entry *e;
+
+	if (!valid_path(path))
+		return -EINVAL;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct ar_entry *v = reallocarray(l->v, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	e = &l->v[l->n];
+	*e = (struct ar_entry){ .path = strdup(path),
+				.src = src ? strdup(src) : NULL,
+				.mode = mode,
+				.rmajor = rmajor,
+				.rminor = rminor };
+	if (!e->path || (src && !e->src)) {
+		free(e->path);
+		free(e->src);
+		return -ENOMEM;
+	}
+	l->n++;
+	return 0;
+}
+
+int ar_add_dir(struct ar_list *l, const char *path)
+{
+	return add_entry(l, path, NULL, S_IFDIR | 0755, 0, 0);
+}
+
+int ar_add_file(struct ar_list *l, const char *path, const char *src, mode_t perm)
+{
+	return add_entry(l, path, src, S_IFREG | (perm & 07777), 0, 0);
+}
+
+int ar_add_symlink(struct ar_list *l, const char *path, const char *target)
+{
+	return add_entry(l, path, target, S_IFLNK | 0777, 0, 0);
+}
+
+int ar_add_node(struct ar_list *l, const char *path, mode_t mode, unsigned int major,
+		unsigned int minor)
+{
+	if (!S_ISCHR(mode) && !S_ISBLK(mode))
+		return -EINVAL;
+	return add_entry(l, path, NULL, mode, major, minor);
+}
+
+void ar_list_free(struct ar_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		free(l->v[i].src);
+	}
+	free(l->v);
+	*l = (struct ar_list){ 0 };
+}
+
+static int add_tree_entry(struct ar_list *l, const char *src, const char *path,
+			  struct mk_err *err)
+{
+	char target[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	if (lstat(src, &st) < 0)
+		return mk_errf(err, -errno, "cannot stat %s: %s", src, strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		int r = ar_add_dir(l, path);
+
+		return r < 0 ? r : ar_add_tree(l, src, path, err);
+	}
+	if (S_ISREG(st.st_mode))
+		return ar_add_file(l, path, src, 0);
+	if (!S_ISLNK(st.st_mode))
+		return mk_errf(err, -EINVAL, "%s: unsupported file type", src);
+	n = readlink(src, target, sizeof(target) - 1);
+	if (n < 0)
+		return mk_errf(err, -errno, "cannot read link %s: %s", src,
+			       strerror(errno));
+	target[n] = '\0';
+	return ar_add_symlink(l, path, target);
+}
+
+int ar_add_tree(struct ar_list *l, const char *root, const char *prefix,
+		struct mk_err *err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int r;
+
+	d = opendir(root);
+	if (!d)
+		return mk_errf(err, -errno, "cannot open %s: %s", root, strerror(errno));
+	for (errno = 0; (de = readdir(d)); errno = 0) {
+		_cleanup_free_ char *src = NULL, *path = NULL;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (asprintf(&src, "%s/%s", root, de->d_name) < 0 ||
+		    asprintf(&path, "%s%s%s", prefix, *prefix ? "/" : "", de->d_name) < 0)
+			return -ENOMEM;
+		r = add_tree_entry(l, src, path, err);
+		if (r < 0)
+			return mk_errf(err, r, "cannot add %s: %s", src, strerror(-r));
+	}
+	if (errno)
+		return mk_errf(err, -errno, "cannot read %s: %s", root, strerror(errno));
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct ar_entry *)a)->path,
+		      ((const struct ar_entry *)b)->path);
+}
+
+static void sort_entries(struct ar_list *l)
+{
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_entry);
+}
+
+/* Search the sorted head [0, sorted) by bisection and the unsorted tail by scan. */
+static struct ar_entry *find_entry(struct ar_list *l, size_t sorted, const char *path)
+{
+	struct ar_entry key = { .path = (char *)path };
+	struct ar_entry *e = bsearch(&key, l->v, sorted, sizeof(*l->v), cmp_entry);
+
+	for (size_t i = sorted; !e && i < l->n; i++)
+		if (!strcmp(l->v[i].path, path))
+			e = &l->v[i];
+	return e;
+}
+
+/*
+ * The kernel does not create missing parents while unpacking (and a
+ * file's directory must exist before the file), so list every one.
+ */
+static int add_parents(struct ar_list *l)
+{
+	size_t sorted = l->n;
+	int r;
+
+	sort_entries(l);
+	for (size_t i = 0; i < sorted; i++) {
+		const char *path = l->v[i].path;
+
+		for (const char *s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
+			_cleanup_free_ char *dir = strndup(path, (size_t)(s - path));
+
+			if (!dir)
+				return -ENOMEM;
+			if (find_entry(l, sorted, dir))
+				continue;
+			r = ar_add_dir(l, dir);
+			if (r < 0)
+				return r;
+		}
+	}
+	sort_entries(l);
+	return 0;
+}
+
+/* Runs on the sorted list, where duplicates sit side by side. */
+static int check_entries(struct ar_list *l, struct mk_err *err)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ar_entry *e = &l->v[i];
+		const char *slash = strrchr(e->path, '/');
+		_cleanup_free_ char *dir = NULL;
+		struct ar_entry *p;
+
+		if (i && !strcmp(l->v[i - 1].path, e->path) &&
+		    (!S_ISDIR(e->mode) || !S_ISDIR(l->v[i - 1].mode)))
+			return mk_errf(err, -EEXIST, "%s is in the image twice", e->path);
+		if (!slash)
+			continue;
+		dir = strndup(e->path, (size_t)(slash - e->path));
+		if (!dir)
+			return -ENOMEM;
+		p = find_entry(l, l->n, dir);
+		if (p && !S_ISDIR(p->mode))
+			return mk_errf(err, -ENOTDIR, "%s: %s is not a directory",
+				       e->path, dir);
+	}
+	return 0;
+}
+
+/* The same directory named twice (say, "lib" and a tree under it) is one entry. */
+static void merge_dirs(struct ar_list *l)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (out && !strcmp(l->v[out - 1].path, l->v[i].path)) {
+			free(l->v[i].path);
+			free(l->v[i].src);
+			continue;
+		}
+		l->v[out++] = l->v[i];
+	}
+	l->n = out;
+}
+
+static int ar_fail(struct archive *a, struct mk_err *err, const char *what)
+{
+	int e = archive_errno(a);
+	int code = e > 0 ? -e : -EIO;
+	const char *msg = archive_error_string(a);
+
+	return mk_errf(err, code, "%s: %s", what, msg ? msg : strerror(-code));
+}
+
+/*
+ * libarchive's own xz filter always writes CRC64 checks, which the kernel's
+ * XZ decoder rejects, and its lz4 filter writes only the frame format while
+ * the kernel reads only the legacy one; use the tools for those two.
+ */
+static int add_filter(struct archive *a, enum ar_compress comp)
+{
+	int r;
+
+	switch (comp) {
+	case AR_GZIP:
+		r = archive_write_add_filter_gzip(a);
+		if (r == ARCHIVE_OK)
+			/* No mtime in the gzip header: it would differ on every run. */
+			r = archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
+		return r;
+	case AR_ZSTD:
+		return archive_write_add_filter_zstd(a);
+	case AR_XZ:
+		return archive_write_add_filter_program(
+			a, "xz --check=crc32 --lzma2=dict=1MiB --threads=1 --stdout");
+	case AR_LZ4:
+		return archive_write_add_filter_program(a, "lz4 -l -9 -c");
+	case AR_NONE:
+		return archive_write_add_filter_none(a);
+	}
+	return ARCHIVE_FATAL;
+}
+
+static int open_writer(struct archive **out, int fd, enum ar_compress comp,
+		       struct mk_err *err)
+{
+	_cleanup_(archive_writep) struct archive *a = archive_write_new();
+
+	if (!a)
+		return -ENOMEM;
+	if (archive_write_set_format_cpio_newc(a) != ARCHIVE_OK)
+		return ar_fail(a, err, "cannot set up cpio writer");
+	if (add_filter(a, comp) != ARCHIVE_OK)
+		return ar_fail(a, err, "cannot set up compression");
+	/* Padding to a tape block would only add zeros after the compressed stream. */
+	if (archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open_fd(a, fd) != ARCHIVE_OK)
+		return ar_fail(a, err, "cannot start writing the image");
+	*out = steal_ptr(a);
+	return 0;
+}
+
+static int copy_data(struct archive *a, int fd, const char *src, int64_t size,
+		     struct mk_err *err)
+{
+	char buf[1 << 16];
+	int64_t done = 0;
+
+	while (done < size) {
+		size_t want = size - done < (int64_t)sizeof(buf) ? (size_t)(size - done)
+								 : sizeof(buf);
+		ssize_t n = read(fd, buf, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return mk_errf(err, -errno, "cannot read %s: %s", src,
+				       strerror(errno));
+		if (n == 0)
+			return mk_errf(err, -EIO, "%s shrank while being archived", src);
+		if (archive_write_data(a, buf, (size_t)n) < 0)
+			return ar_fail(a, err, "cannot write the image");
+		done += n;
+	}
+	return 0;
+}
+
+/* Opens a file entry's source; fixes up its permissions and size from it. */
+static int open_source(const struct ar_entry *e, mode_t *mode, int64_t *size,
+		       struct mk_err *err)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(e->src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return mk_errf(err, -errno, "cannot open %s: %s", e->src,
+			       strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		int r = -errno;
+
+		(void)close(fd);
+		return mk_errf(err, r, "cannot stat %s: %s", e->src, strerror(-r));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		return mk_errf(err, -EINVAL, "%s: not a regular file", e->src);
+	}
+	if (!(*mode & 07777))
+		*mode |= (st.st_mode & 0111) ? 0755 : 0644;
+	*size = st.st_size;
+	return fd;
+}
+
+static int write_entry(struct archive *a, struct archive_entry *ae,
+		       const struct ar_entry *e, int64_t ino, int64_t mtime,
+		       struct mk_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	mode_t mode = e->mode;
+	int64_t size = 0;
+
+	if (S_ISREG(mode)) {
+		fd = open_source(e, &mode, &size, err);
+		if (fd < 0)
+			return fd;
+	} else if (S_ISLNK(mode)) {
+		size = (int64_t)strlen(e->src);
+	}
+	archive_entry_clear(ae);
+	archive_entry_set_pathname(ae, e->path);
+	archive_entry_set_mode(ae, mode);
+	archive_entry_set_uid(ae, 0);
+	archive_entry_set_gid(ae, 0);
+	archive_entry_set_mtime(ae, (time_t)mtime, 0);
+	archive_entry_set_dev(ae, 0);
+	archive_entry_set_ino64(ae, ino);
+	archive_entry_set_nlink(ae, S_ISDIR(mode) ? 2 : 1);
+	archive_entry_set_rdev(ae, makedev(e->rmajor, e->rminor));
+	archive_entry_set_size(ae, size);
+	if (S_ISLNK(mode))
+		archive_entry_set_symlink(ae, e->src);
+	/* WARN is libarchive noting a lossy charset conversion; names here are bytes. */
+	if (archive_write_header(a, ae) < ARCHIVE_WARN)
+		return ar_fail(a, err, e->path);
+	return S_ISREG(mode) ? copy_data(a, fd, e->src, size, err) : 0;
+}
+
+int ar_write(struct ar_list *l, int fd, enum ar_compress comp, int64_t mtime,
+	     struct ar_stats *st, struct mk_err *err)
+{
+	_cleanup_(archive_writep) struct archive *a = NULL;
+	_cleanup_(archive_entryp) struct archive_entry *ae = NULL;
+	struct stat sb;
+	int r;
+
+	/* newc stores times and inode numbers as 8 hex digits. */
+	if (mtime < 0 || mtime > UINT32_MAX || l->n >= UINT32_MAX)
+		return mk_errf(err, -ERANGE,
+			       "timestamp or entry count out of range for newc");
+	r = add_parents(l);
+	if (r < 0)
+		return r;
+	r = check_entries(l, err);
+	if (r < 0)
+		return r;
+	merge_dirs(l);
+	r = open_writer(&a, fd, comp, err);
+	if (r < 0)
+		return r;
+	ae = archive_entry_new();
+	if (!ae)
+		return -ENOMEM;
+	*st = (struct ar_stats){ .entries = l->n };
+	for (size_t i = 0; i < l->n; i++) {
+		/* Inode 0 means "no inode"; number from 1 in path order. */
+		r = write_entry(a, ae, &l->v[i], (int64_t)i + 1, mtime, err);
+		if (r < 0)
+			return r;
+		st->files += S_ISREG(l->v[i].mode);
+	}
+	if (archive_write_close(a) != ARCHIVE_OK)
+		return ar_fail(a, err, "cannot finish the image");
+	st->raw_bytes = (uint64_t)archive_filter_bytes(a, 0);
+	if (fstat(fd, &sb) < 0)
+		return -errno;
+	st->out_bytes = (uint64_t)sb.st_size;
+	return 0;
+}
+
+int ar_dump(const char *image, FILE *out, struct mk_err *err)
+{
+	_cleanup_(archive_readp) struct archive *a = NULL;
+	_cleanup_close_ int fd = -1;
+	struct archive_entry *ae;
+	int r;
+
+	/* Open it ourselves: libarchive's message for a missing file omits the cause. */
+	fd = open(image, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return mk_errf(err, -errno, "cannot open %s: %s", image, strerror(errno));
+	a = archive_read_new();
+	if (!a)
+		return -ENOMEM;
+	(void)archive_read_support_filter_all(a);
+	(void)archive_read_support_format_cpio(a);
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK)
+		return ar_fail(a, err, image);
+	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
+		const char *path = archive_entry_pathname(ae);
+
+		fprintf(out, "%06o %" PRId64 " %s\n",
+			(unsigned int)archive_entry_mode(ae),
+			(int64_t)archive_entry_size(ae), path ? path : "?");
+	}
+	if (r != ARCHIVE_EOF)
+		return ar_fail(a, err, image);
+	return 0;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Module closure: which module files (and firmware) an image needs so that the
+ * requested modules load, computed with libkmod over DIR/lib/modules/KVER.
+ */
+#ifndef MKRDINIT_CLOSURE_H
+#define MKRDINIT_CLOSURE_H
+
+#include <stddef.h>
+
+#include "mkrdinit.h"
+
+struct closure;
+
+struct closure_mod {
+	char *name;   /* kmod's module name, e.g. "xen_blkfront" */
+	char *path;   /* relative to the module dir; NULL when there is no file */
+	char *reason; /* why it was pulled in, for --verbose */
+	int builtin;  /* listed in modules.builtin */
+};
+
+/*
+ * Open the module dir of @kver under @basedir.  modprobe.d configuration
+ * (aliases, softdeps) is read from @basedir too, never from the host.
+ */
+int closure_new(struct closure **out, const char *basedir, const char *kver,
+		struct mk_err *err);
+void closure_free(struct closure *c);
+
+static inline void closure_freep(struct closure **c)
+{
+	closure_free(*c);
+}
+
+/*
+ * Resolve @name (a module name or an alias) and add every match with its
+ * dependencies, softdeps and firmware.  @why labels the request in
+ * --verbose output.  Returns the number of modules matched, or -ENOENT
+ * when nothing in this kernel matches (not recorded in @err: whether that
+ * is fatal is the caller's call).
+ */
+int closure_add(struct closure *c, const char *name, const char *why, struct mk_err *err);
+
+/* Module files, sorted by path.  Valid until the next closure_add(). */
+size_t closure_modules(struct closure *c, const struct closure_mod **mods);
+
+/* Modules without a file (builtin, or install-only aliases), sorted by name. */
+size_t closure_nofile(struct closure *c, const struct closure_mod **mods);
+
+/* Firmware found under DIR/lib/firmware, paths relative to it, sorted. */
+size_t closure_firmware(struct closure *c, char *const **paths);
+
+/* Firmware named by a module but absent, as "NAME (MODULE)", sorted. */
+size_t closure_missing_firmware(struct closure *c, char *const **names);
+
+/* Absolute module and firmware dirs, for copying the files out. */
+const char *closure_moddir(const struct closure *c);
+const char *closure_fwdir(const struct closure *c);
+
+#endif

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Image assembly.
+ *
+ * The module indexes in the image must describe exactly the modules in it,
+ * or modprobe in the initramfs would chase files that are not there.  So the
+ * chosen modules are copied to a staging tree and depmod runs over that copy.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "image.h"
+
+struct tmpout {
+	int fd;
+	char *path;
+};
+
+static void tmpout_discard(struct tmpout *t)
+{
+	if (t->fd >= 0)
+		(void)close(t->fd);
+	if (t->path)
+		(void)unlink(t->path);
+	free(t->path);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+/* Best effort: a leftover temp dir must not turn a good image into a failure. */
+static void staging_removep(char **dir)
+{
+	if (*dir)
+		(void)nftw(*dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(*dir);
+}
+
+static void ar_listp(struct ar_list *l)
+{
+	ar_list_free(l);
+}
+
+static int check_file(const char *what, const char *path, struct mk_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || access(path, R_OK) < 0)
+		return mk_errf(err, -errno, "cannot use %s %s: %s", what, path,
+			       strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return mk_errf(err, -EINVAL, "cannot use %s %s: not a regular file", what,
+			       path);
+	return 0;
+}
+
+int image_check_inputs(const struct image_opts *o, struct mk_err *err)
+{
+	_cleanup_free_ char *copy = strdup(o->output);
+	struct stat st;
+	const char *dir;
+	int r;
+
+	if (!copy)
+		return -ENOMEM;
+	r = check_file("--init", o->init, err);
+	if (r < 0)
+		return r;
+	if (o->config) {
+		r = check_file("--config", o->config, err);
+		if (r < 0)
+			return r;
+	}
+	/*
+	 * The image replaces --output by rename(), which would swap a symlink
+	 * (or /dev/stdout) for a regular file: only ever replace a regular file.
+	 */
+	if (lstat(o->output, &st) == 0 && S_ISDIR(st.st_mode))
+		return mk_errf(err, -EISDIR, "--output %s is a directory", o->output);
+	if (lstat(o->output, &st) == 0 && !S_ISREG(st.st_mode))
+		return mk_errf(err, -EEXIST, "refusing to replace %s: not a regular file",
+			       o->output);
+	dir = dirname(copy);
+	if (access(dir, W_OK | X_OK) < 0)
+		return mk_errf(err, -errno, "cannot write to %s: %s", dir,
+			       strerror(errno));
+	return 0;
+}
+
+/* One name per line; '#' starts a comment. */
+static int parse_set_line(char *line, char **name)
+{
+	char *end;
+
+	line[strcspn(line, "#\n")] = '\0';
+	while (isspace((unsigned char)*line))
+		line++;
+	end = line + strcspn(line, " \t\r\v\f");
+	*name = *line ? line : NULL;
+	if (*end) {
+		*end++ = '\0';
+		end += strspn(end, " \t\r\v\f");
+	}
+	return *end ? -EINVAL : 0;
+}
+
+/* A default set describes what is worth having, not what every kernel has. */
+static int add_set(struct closure *c, const struct image_opts *o, const char *file,
+		   struct mk_err *err)
+{
+	_cleanup_free_ char *path = NULL, *line = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	size_t cap = 0, lineno = 0;
+	char *name;
+	int r;
+
+	if (asprintf(&path, "%s/%s", o->modules_dir, file) < 0)
+		return -ENOMEM;
+	f = fopen(path, "re");
+	if (!f)
+		return mk_errf(err, -errno, "cannot read module set %s: %s", path,
+			       strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		if (parse_set_line(line, &name) < 0)
+			return mk_errf(err, -EINVAL,
+				       "%s:%zu: expected one module name per line", path,
+				       lineno);
+		if (!name)
+			continue;
+		r = closure_add(c, name, file, err);
+		if (r == -ENOENT && o->debug)
+			fprintf(o->debug,
+				"mkrdinit: skipping %s from %s: not in kernel %s\n", name,
+				file, o->kver);
+		else if (r < 0)
+			return r;
+	}
+	if (ferror(f))
+		return mk_errf(err, -EIO, "cannot read module set %s", path);
+	return 0;
+}
+
+static int is_set_file(const struct dirent *de)
+{
+	size_t n = strlen(de->d_name);
+
+	return de->d_name[0] != '.' && n > 5 && !strcmp(de->d_name + n - 5, ".list");
+}
+
+/* strcmp, not the locale: the order decides which set a module is credited to. */
+static int cmp_dirent(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int add_sets(struct closure *c, const struct image_opts *o, struct mk_err *err)
+{
+	struct dirent **list = NULL;
+	int n, r = 0;
+
+	n = scandir(o->modules_dir, &list, is_set_file, cmp_dirent);
+	if (n < 0)
+		return mk_errf(err, -errno, "cannot read module sets from %s: %s",
+			       o->modules_dir, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		if (r == 0)
+			r = add_set(c, o, list[i]->d_name, err);
+		free(list[i]);
+	}
+	free(list);
+	return r;
+}
+
+int image_closure(const struct image_opts *o, struct closure **out, struct mk_err *err)
+{
+	_cleanup_(closure_freep) struct closure *c = NULL;
+	int r;
+
+	r = closure_new(&c, o->basedir, o->kver, err);
+	if (r < 0)
+		return r;
+	r = add_sets(c, o, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < o->n_add; i++) {
+		r = closure_add(c, o->add[i], "--add-modules", err);
+		if (r == -ENOENT)
+			return mk_errf(err, r, "module '%s' not found for kernel %s",
+				       o->add[i], o->kver);
+		if (r < 0)
+			return r;
+	}
+	*out = steal_ptr(c);
+	return 0;
+}
+
+/* mkdir -p for the directories of @rel below the existing directory @root. */
+static int make_parents(const char *root, const char *rel)
+{
+	_cleanup_free_ char *path = NULL;
+	size_t skip = strlen(root) + 1;
+
+	if (asprintf(&path, "%s/%s", root, rel) < 0)
+		return -ENOMEM;
+	for (char *s = strchr(path + skip, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	return 0;
+}
+
+static int copy_fd(int in, int out)
+{
+	char buf[1 << 16];
+	ssize_t n;
+
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(out, buf + done, (size_t)(n - done));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return -errno;
+			done += w;
+		}
+	}
+	return 0;
+}
+
+/* Copy @srcdir/@rel to @dstdir/@rel; @optional tolerates a missing source. */
+static int copy_rel(const char *srcdir, const char *dstdir, const char *rel,
+		    bool optional, struct mk_err *err)
+{
+	_cleanup_free_ char *src = NULL, *dst = NULL;
+	_cleanup_close_ int in = -1, out = -1;
+	int r;
+
+	if (asprintf(&src, "%s/%s", srcdir, rel) < 0 ||
+	    asprintf(&dst, "%s/%s", dstdir, rel) < 0)
+		return -ENOMEM;
+	in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (in < 0 && optional && errno == ENOENT)
+		return 0;
+	if (in < 0)
+		return mk_errf(err, -errno, "cannot open %s: %s", src, strerror(errno));
+	r = make_parents(dstdir, rel);
+	if (r < 0)
+		return mk_errf(err, r, "cannot create directories for %s: %s", dst,
+			       strerror(-r));
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out < 0)
+		return mk_errf(err, -errno, "cannot create %s: %s", dst, strerror(errno));
+	r = copy_fd(in, out);
+	if (r == 0 && close(steal_fd(&out)) < 0)
+		r = -errno;
+	if (r < 0)
+		return mk_errf(err, r, "cannot copy %s to %s: %s", src, dst,
+			       strerror(-r));
+	return 0;
+}
+
+static int make_staging(char **out, struct mk_err *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	_cleanup_free_ char *dir = NULL;
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (asprintf(&dir, "%s/mkrdinit.XXXXXX", tmp) < 0)
+		return -ENOMEM;
+	if (!mkdtemp(dir))
+		return mk_errf(err, -errno, "cannot create a staging dir in %s: %s", tmp,
+			       strerror(errno));
+	*out = steal_ptr(dir);
+	return 0;
+}
+
+static int stage_modules(const char *stage, const char *kver, struct closure *c,
+			 struct mk_err *err)
+{
+	/* depmod's other inputs; modules.builtin keeps builtins resolvable. */
+	static const char *const meta[] = { "modules.order", "modules.builtin",
+					    "modules.builtin.modinfo" };
+	const struct closure_mod *mods;
+	_cleanup_free_ char *rel = NULL, *dst = NULL;
+	size_t n = closure_modules(c, &mods);
+	int r;
+
+	/* The trailing slash makes make_parents() create the module dir itself. */
+	if (asprintf(&rel, "lib/modules/%s/", kver) < 0 ||
+	    asprintf(&dst, "%s/lib/modules/%s", stage, kver) < 0)
+		return -ENOMEM;
+	r = make_parents(stage, rel);
+	if (r < 0)
+		return mk_errf(err, r, "cannot create %s: %s", dst, strerror(-r));
+	for (size_t i = 0; i < n; i++) {
+		r = copy_rel(closure_moddir(c), dst, mods[i].path, false, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
+		r = copy_rel(closure_moddir(c), dst, meta[i], true, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int stage_firmware(const char *stage, struct closure *c, struct mk_err *err)
+{
+	_cleanup_free_ char *dst = NULL;
+	char *const *fw;
+	size_t n = closure_firmware(c, &fw);
+	int r;
+
+	if (n == 0)
+		return 0;
+	if (asprintf(&dst, "%s/lib/firmware", stage) < 0)
+		return -ENOMEM;
+	r = make_parents(stage, "lib/firmware/");
+	if (r < 0)
+		return mk_errf(err, r, "cannot create %s: %s", dst, strerror(-r));
+	for (size_t i = 0; i < n; i++) {
+		r = copy_rel(closure_fwdir(c), dst, fw[i], false, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* depmod lives in sbin, which is often not in a user's PATH. */
+static int find_depmod(char **out)
+{
+	const char *env = getenv("PATH");
+	_cleanup_free_ char *dirs = NULL;
+	char *save = NULL;
+
+	if (asprintf(&dirs, "%s:/sbin:/usr/sbin", env && *env ? env : "/bin:/usr/bin") <
+	    0)
+		return -ENOMEM;
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *path = NULL;
+
+		if (asprintf(&path, "%s/depmod", d) < 0)
+			return -ENOMEM;
+		if (d[0] == '/' && access(path, X_OK) == 0) {
+			*out = steal_ptr(path);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int run_depmod(const char *stage, const char *kver, struct mk_err *err)
+{
+	_cleanup_free_ char *depmod = NULL;
+	int status;
+	pid_t pid;
+
+	if (find_depmod(&depmod) < 0)
+		return mk_errf(err, -ENOENT,
+			       "depmod not found in PATH, /sbin or /usr/sbin");
+	pid = fork();
+	if (pid < 0)
+		return mk_errf(err, -errno, "cannot run depmod: %s", strerror(errno));
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		/* Its warnings belong on stderr; our stdout carries only the summary. */
+		if (null < 0 || dup2(null, 0) < 0 || dup2(2, 1) < 0)
+			_exit(127);
+		(void)signal(SIGPIPE, SIG_DFL);
+		execv(depmod, (char *const[]){ "depmod", "-b", (char *)stage,
+					       (char *)kver, NULL });
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return mk_errf(err, -errno, "waiting for depmod: %s",
+				       strerror(errno));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFSIGNALED(status))
+		return mk_errf(err, -EIO, "%s -b %s %s killed by signal %d", depmod,
+			       stage, kver, WTERMSIG(status));
+	return mk_errf(err, -EIO, "%s -b %s %s failed with exit status %d", depmod, stage,
+		       kver, WEXITSTATUS(status));
+}
+
+/*
+ * /dev/console must exist before /init runs: the kernel opens it for
+ * init's stdio, and devtmpfs is not mounted yet unless DEVTMPFS_MOUNT.
+ */
+static int collect(struct ar_list *l, const struct image_opts *o, const char *stage,
+		   struct mk_err *err)
+{
+	static const char *const dirs[] = { "dev",  "proc", "sys", "run",
+					    "root", "etc",  "lib" };
+	_cleanup_free_ char *lib = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && r == 0; i++)
+		r = ar_add_dir(l, dirs[i]);
+	if (r == 0)
+		r = ar_add_file(l, "init", o->init, 0755);
+	if (r == 0)
+		r = ar_add_node(l, "dev/console", S_IFCHR | 0600, 5, 1);
+	if (r == 0)
+		r = ar_add_node(l, "dev/null", S_IFCHR | 0666, 1, 3);
+	if (r == 0 && o->config)
+		r = ar_add_file(l, "etc/rdinit.conf", o->config, 0644);
+	if (r < 0)
+		return r;
+	if (asprintf(&lib, "%s/lib", stage) < 0)
+		return -ENOMEM;
+	return ar_add_tree(l, lib, "lib", err);
+}
+
+static int open_output(struct tmpout *t, const char *output, struct mk_err *err)
+{
+	if (asprintf(&t->path, "%s.tmpXXXXXX", output) < 0) {
+		t->path = NULL;
+		return -ENOMEM;
+	}
+	t->fd = mkostemp(t->path, O_CLOEXEC);
+	if (t->fd < 0) {
+		int r = mk_errf(err, -errno, "cannot create %s: %s", t->path,
+				strerror(errno));
+
+		free(steal_ptr(t->path));
+		return r;
+	}
+	/* mkstemp's 0600 would make the image unreadable to the boot loader installer. */
+	if (fchmod(t->fd, 0644) < 0)
+		return mk_errf(err, -errno, "cannot chmod %s: %s", t->path,
+			       strerror(errno));
+	return 0;
+}
+
+/* Durable before visible: rename only a fully written file over the old image. */
+static int commit_output(struct tmpout *t, const char *output, struct mk_err *err)
+{
+	if (fsync(t->fd) < 0 || close(steal_fd(&t->fd)) < 0)
+		return mk_errf(err, -errno, "cannot write %s: %s", t->path,
+			       strerror(errno));
+	if (rename(t->path, output) < 0)
+		return mk_errf(err, -errno, "cannot rename %s to %s: %s", t->path, output,
+			       strerror(errno));
+	free(steal_ptr(t->path));
+	return 0;
+}
+
+int image_write(const struct image_opts *o, struct closure *c, struct image_stats *st,
+		struct mk_err *err)
+{
+	_cleanup_(tmpout_discard) struct tmpout out = { .fd = -1 };
+	_cleanup_(staging_removep) char *stage = NULL;
+	_cleanup_(ar_listp) struct ar_list l = { 0 };
+	const struct closure_mod *mods;
+	char *const *fw;
+	int r;
+
+	r = open_output(&out, o->output, err);
+	if (r < 0)
+		return r;
+	r = make_staging(&stage, err);
+	if (r < 0)
+		return r;
+	r = stage_modules(stage, o->kver, c, err);
+	if (r < 0)
+		return r;
+	r = run_depmod(stage, o->kver, err);
+	if (r < 0)
+		return r;
+	r = stage_firmware(stage, c, err);
+	if (r < 0)
+		return r;
+	r = collect(&l, o, stage, err);
+	if (r < 0)
+		return r;
+	r = ar_write(&l, out.fd, o->compress, o->mtime, &st->ar, err);
+	if (r < 0)
+		return r;
+	r = commit_output(&out, o->output, err);
+	if (r < 0)
+		return r;
+	st->modules = closure_modules(c, &mods);
+	st->firmware = closure_firmware(c, &fw);
+	return 0;
+}

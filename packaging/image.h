@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Image assembly: module sets to closure, closure to staging tree, staging
+ * tree through depmod into the archive, archive atomically to --output.
+ */
+#ifndef MKRDINIT_IMAGE_H
+#define MKRDINIT_IMAGE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "closure.h"
+#include "mkrdinit.h"
+#include "rdarchive.h"
+
+struct image_opts {
+	const char *kver;
+	const char *basedir;
+	const char *output;
+	const char *init;	 /* becomes /init */
+	const char *config;	 /* becomes /etc/rdinit.conf; NULL for none */
+	const char *modules_dir; /* holds the default module sets, *.list */
+	char **add;		 /* --add-modules names; each must resolve */
+	size_t n_add;
+	enum ar_compress compress;
+	int64_t mtime; /* for every entry */
+	FILE *debug;   /* --verbose notes; NULL when quiet */
+};
+
+struct image_stats {
+	struct ar_stats ar;
+	size_t modules;
+	size_t firmware;
+};
+
+/* Fail early, before the slow part, on inputs that cannot work. */
+int image_check_inputs(const struct image_opts *o, struct mk_err *err);
+
+/* Resolve the module sets and --add-modules for o->kver. */
+int image_closure(const struct image_opts *o, struct closure **out, struct mk_err *err);
+
+/*
+ * Stage the closure, index it with depmod and write the image to
+ * o->output through a temporary file, so a failure leaves any previous
+ * image in place and never a partial one.
+ */
+int image_write(const struct image_opts *o, struct closure *c, struct image_stats *st,
+		struct mk_err *err);
+
+#endif

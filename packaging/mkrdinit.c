@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * mkrdinit: pack rdinit, a module closure and its firmware into a newc cpio
+ * initramfs.
+ *
+ * Exit status: 0 success, 1 failure, 2 usage error.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "closure.h"
+#include "image.h"
+#include "mkrdinit.h"
+#include "rdarchive.h"
+
+#ifndef RDINIT_INIT_PATH
+#define RDINIT_INIT_PATH "/usr/lib/rdinit/rdinit"
+#endif
+#ifndef RDINIT_MODULES_DIR
+#define RDINIT_MODULES_DIR "/usr/share/rdinit/modules"
+#endif
+
+enum {
+	OPT_INIT = 256,
+	OPT_COMPRESS,
+	OPT_MODULES_DIR,
+};
+
+static const struct option long_opts[] = {
+	{ "kver", required_argument, NULL, 'k' },
+	{ "basedir", required_argument, NULL, 'b' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "add-modules", required_argument, NULL, 'a' },
+	{ "init", required_argument, NULL, OPT_INIT },
+	{ "config", required_argument, NULL, 'c' },
+	{ "compress", required_argument, NULL, OPT_COMPRESS },
+	{ "modules-dir", required_argument, NULL, OPT_MODULES_DIR },
+	{ "list", required_argument, NULL, 'l' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+struct args {
+	struct image_opts img;
+	const char *list;
+	bool verbose;
+	bool help;
+	char *kver_buf;
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: mkrdinit --output FILE [options]\n"
+	      "       mkrdinit --list IMAGE\n"
+	      "\n"
+	      "Build an rdinit initramfs (newc cpio) with a module closure.\n"
+	      "\n"
+	      "  -o, --output FILE      write the image to FILE (required)\n"
+	      "  -k, --kver KVER        kernel version (default: uname -r)\n"
+	      "  -b, --basedir DIR      modules in DIR/lib/modules/KVER (default: /)\n"
+	      "  -a, --add-modules A,B  also add these modules or aliases\n"
+	      "      --init PATH        /init of the image\n"
+	      "                         (default: " RDINIT_INIT_PATH ")\n"
+	      "  -c, --config FILE      copy FILE to /etc/rdinit.conf\n"
+	      "      --compress ALG     gzip (default), zstd, xz, lz4 or none\n"
+	      "      --modules-dir DIR  default module sets, DIR/*.list\n"
+	      "                         (default: " RDINIT_MODULES_DIR ")\n"
+	      "  -l, --list IMAGE       print mode, size and path of each entry\n"
+	      "  -v, --verbose          tell which modules were chosen and why\n"
+	      "  -h, --help             show this help\n"
+	      "\n"
+	      "SOURCE_DATE_EPOCH, if set, is the time of every entry (else 0).\n",
+	      f);
+}
+
+static __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mkrdinit: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'mkrdinit --help'.\n", stderr);
+	return 2;
+}
+
+/* Split "a,b,,c" into the growing name array; empty items are ignored. */
+static int add_names(struct image_opts *o, char *list)
+{
+	char *save = NULL;
+
+	for (char *s = strtok_r(list, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+		char **v = reallocarray(o->add, o->n_add + 1, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		o->add = v;
+		o->add[o->n_add++] = s;
+	}
+	return 0;
+}
+
+/* Reproducible-builds convention: a malformed SOURCE_DATE_EPOCH is an error. */
+static int parse_epoch(const char *s, int64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	*out = 0;
+	if (!s || !*s)
+		return 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -EINVAL;
+	*out = (int64_t)v;
+	return 0;
+}
+
+static int parse_option(struct args *a, int opt, char *arg)
+{
+	int r;
+
+	switch (opt) {
+	case 'k':
+		a->img.kver = arg;
+		return 0;
+	case 'b':
+		a->img.basedir = arg;
+		return 0;
+	case 'o':
+		a->img.output = arg;
+		return 0;
+	case 'c':
+		a->img.config = arg;
+		return 0;
+	case 'l':
+		a->list = arg;
+		return 0;
+	case 'v':
+		a->verbose = true;
+		return 0;
+	case OPT_INIT:
+		a->img.init = arg;
+		return 0;
+	case OPT_MODULES_DIR:
+		a->img.modules_dir = arg;
+		return 0;
+	case 'a':
+		r = add_names(&a->img, arg);
+		return r < 0 ? usage_error("%s", strerror(-r)) : 0;
+	case OPT_COMPRESS:
+		r = ar_compress_parse(arg);
+		if (r < 0)
+			return usage_error(
+				"unknown compression '%s' (gzip, zstd, xz, lz4, none)",
+				arg);
+		a->img.compress = r;
+		return 0;
+	}
+	return 2;
+}
+
+/* Returns 0 to go on (a->help set after --help), or 2 after a usage error. */
+static int parse_args(struct args *a, int argc, char **argv)
+{
+	int opt, r;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":k:b:o:a:c:l:vh", long_opts, NULL)) !=
+	       -1) {
+		if (opt == 'h') {
+			a->help = true;
+			return 0;
+		}
+		if (opt == '?')
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		if (opt == ':')
+			return usage_error("option '%s' needs an argument",
+					   argv[optind - 1]);
+		r = parse_option(a, opt, optarg);
+		if (r)
+			return r;
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!a->list && !a->img.output)
+		return usage_error("--output is required");
+	return 0;
+}
+
+static int default_kver(struct args *a)
+{
+	struct utsname u;
+
+	if (a->img.kver)
+		return 0;
+	if (uname(&u) < 0)
+		return -errno;
+	a->kver_buf = strdup(u.release);
+	if (!a->kver_buf)
+		return -ENOMEM;
+	a->img.kver = a->kver_buf;
+	return 0;
+}
+
+static void print_closure(struct closure *c)
+{
+	const struct closure_mod *m;
+	char *const *fw;
+	size_t n;
+
+	n = closure_modules(c, &m);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "mkrdinit: module %s: %s\n", m[i].path, m[i].reason);
+	n = closure_nofile(c, &m);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "mkrdinit: %s %s: %s\n",
+			m[i].builtin ? "builtin" : "no file for", m[i].name, m[i].reason);
+	n = closure_firmware(c, &fw);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "mkrdinit: firmware %s\n", fw[i]);
+	n = closure_missing_firmware(c, &fw);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "mkrdinit: firmware not found: %s\n", fw[i]);
+}
+
+static double elapsed(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int fail(const struct mk_err *err, int r)
+{
+	fprintf(stderr, "mkrdinit: %s\n", err->msg[0] ? err->msg : strerror(-r));
+	return 1;
+}
+
+static int build(struct args *a, struct mk_err *err)
+{
+	_cleanup_(closure_freep) struct closure *c = NULL;
+	struct image_stats st = { 0 };
+	struct timespec t0;
+	int r;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = image_check_inputs(&a->img, err);
+	if (r < 0)
+		return fail(err, r);
+	r = image_closure(&a->img, &c, err);
+	if (r < 0)
+		return fail(err, r);
+	if (a->verbose)
+		print_closure(c);
+	r = image_write(&a->img, c, &st, err);
+	if (r < 0)
+		return fail(err, r);
+	printf("mkrdinit: wrote %s: %zu files, %zu modules, %" PRIu64
+	       " KiB uncompressed, %" PRIu64 " KiB compressed, %.2f s\n",
+	       a->img.output, st.ar.entries, st.modules, (st.ar.raw_bytes + 1023) / 1024,
+	       (st.ar.out_bytes + 1023) / 1024, elapsed(&t0));
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .img = { .basedir = "/",
+				   .init = RDINIT_INIT_PATH,
+				   .modules_dir = RDINIT_MODULES_DIR,
+				   .compress = AR_GZIP } };
+	struct mk_err err = { { 0 } };
+	int r;
+
+	/* A dying compressor must surface as EPIPE, not kill us before cleanup. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	r = parse_args(&a, argc, argv);
+	if (r || a.help) {
+		if (a.help)
+			usage(stdout);
+		goto out;
+	}
+	if (a.list) {
+		r = ar_dump(a.list, stdout, &err);
+		r = r < 0 ? fail(&err, r) : (fflush(stdout) == 0 ? 0 : 1);
+		goto out;
+	}
+	r = default_kver(&a);
+	if (r < 0 || parse_epoch(getenv("SOURCE_DATE_EPOCH"), &a.img.mtime) < 0) {
+		fprintf(stderr, "mkrdinit: %s\n",
+			r < 0 ? strerror(-r)
+			      : "SOURCE_DATE_EPOCH is not a number of seconds");
+		r = 1;
+		goto out;
+	}
+	if (a.verbose)
+		a.img.debug = stderr;
+	r = build(&a, &err);
+out:
+	free(a.img.add);
+	free(a.kver_buf);
+	return r;
+}

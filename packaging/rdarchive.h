@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reproducible newc cpio writing with libarchive.
+ *
+ * (Not "archive.h": with -Ipackaging that name would shadow libarchive's
+ * <archive.h>.)
+ *
+ * Callers collect entries in any order; ar_write() adds missing parent
+ * directories, sorts by path and numbers the inodes, so the same inputs give
+ * the same bytes whatever order the file system listed them in.
+ */
+#ifndef MKRDINIT_RDARCHIVE_H
+#define MKRDINIT_RDARCHIVE_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "mkrdinit.h"
+
+enum ar_compress {
+	AR_GZIP,
+	AR_ZSTD,
+	AR_XZ,
+	AR_LZ4,
+	AR_NONE,
+};
+
+struct ar_entry {
+	char *path;  /* name in the image, without a leading slash */
+	char *src;   /* data source of a file, target of a symlink */
+	mode_t mode; /* file type and permissions; see ar_add_file() */
+	unsigned int rmajor, rminor;
+};
+
+struct ar_list {
+	struct ar_entry *v;
+	size_t n, cap;
+};
+
+struct ar_stats {
+	size_t entries;	    /* everything in the image, directories included */
+	size_t files;	    /* regular files */
+	uint64_t raw_bytes; /* the cpio stream before compression */
+	uint64_t out_bytes; /* what ended up in the output file */
+};
+
+/* Returns an enum ar_compress, or -EINVAL for an unknown name. */
+int ar_compress_parse(const char *name);
+
+int ar_add_dir(struct ar_list *l, const char *path);
+/*
+ * @perm 0 normalizes the source's permissions: 0755 if any execute bit is
+ * set, else 0644.  Anything else is used as given.
+ */
+int ar_add_file(struct ar_list *l, const char *path, const char *src, mode_t perm);
+int ar_add_symlink(struct ar_list *l, const char *path, const char *target);
+/* @mode carries the type (S_IFCHR or S_IFBLK) and the permissions. */
+int ar_add_node(struct ar_list *l, const char *path, mode_t mode, unsigned int major,
+		unsigned int minor);
+/*
+ * Add everything below the directory @root, named "@prefix/..." in the
+ * image (or at the top level when @prefix is "").
+ */
+int ar_add_tree(struct ar_list *l, const char *root, const char *prefix,
+		struct mk_err *err);
+void ar_list_free(struct ar_list *l);
+
+/*
+ * Write @l as newc cpio to @fd, every timestamp set to @mtime.  Sorts @l
+ * and adds the missing parent directories to it.
+ */
+int ar_write(struct ar_list *l, int fd, enum ar_compress comp, int64_t mtime,
+	     struct ar_stats *st, struct mk_err *err);
+
+/* Print "mode size path" for every entry of @image (any compression). */
+int ar_dump(const char *image, FILE *out, struct mk_err *err);
+
+#endif
