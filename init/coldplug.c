@@ -11,6 +11,7 @@
 #include <linux/netlink.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -21,6 +22,52 @@
 #define UEVENT_BUFSIZE 8192
 
 static int nl_fd = -1;
+
+/*
+ * Modaliases found by the /sys walk, loaded in order of how likely they lead to the root
+ * disk: an initramfs stops the moment root is found, and the real system's udev loads the
+ * rest. Storage first means a virtio disk is not kept waiting behind an IDE CD-ROM probe.
+ */
+struct alias_queue {
+	char **v;
+	size_t n, cap;
+};
+static struct alias_queue queue;
+
+static int alias_rank(const char *a)
+{
+	if (!strncmp(a, "virtio:d00000002", 16) || !strncmp(a, "virtio:d00000008", 16))
+		return 0; /* virtio block, virtio scsi */
+	if (!strncmp(a, "pci:", 4) && strstr(a, "bc01"))
+		return 0; /* PCI mass storage controllers */
+	if (!strncmp(a, "pci:", 4) && strstr(a, "bc0Csc03"))
+		return 1; /* USB host controllers */
+	if (!strncmp(a, "virtio:", 7) || !strncmp(a, "scsi:", 5) || !strncmp(a, "usb:", 4))
+		return 1;
+	return 2;
+}
+
+static void enqueue(const char *modalias)
+{
+	if (queue.n == queue.cap) {
+		size_t cap = queue.cap ? queue.cap * 2 : 128;
+		char **v = realloc(queue.v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		queue.v = v;
+		queue.cap = cap;
+	}
+	queue.v[queue.n] = strdup(modalias);
+	if (queue.v[queue.n])
+		queue.n++;
+}
+
+static void queue_clear(void)
+{
+	while (queue.n)
+		free(queue.v[--queue.n]);
+}
 
 int coldplug_open(void)
 {
@@ -81,8 +128,7 @@ static ssize_t read_all(int dirfd, const char *name, char *buf, size_t size)
 }
 
 /* Depth-first walk of a /sys/devices subtree; "subsystem" etc. are symlinks and not followed. */
-static void walk(int dirfd, const char *subsystem, block_cb_t block_cb, void *userdata, int *found,
-		 int depth)
+static void walk(int dirfd, int depth)
 {
 	char buf[UEVENT_BUFSIZE];
 	struct uevent ev;
@@ -91,11 +137,8 @@ static void walk(int dirfd, const char *subsystem, block_cb_t block_cb, void *us
 	DIR *dir;
 
 	n = read_all(dirfd, "uevent", buf, sizeof(buf));
-	if (n > 0 && uevent_parse_file(buf, (size_t)n + 1, &ev) == 0) {
-		if (!ev.subsystem)
-			ev.subsystem = subsystem;
-		handle_event(&ev, block_cb, userdata, found);
-	}
+	if (n > 0 && uevent_parse_file(buf, (size_t)n + 1, &ev) == 0 && ev.modalias)
+		enqueue(ev.modalias);
 	if (depth > 32)
 		return;
 	dir = fdopendir(dirfd);
@@ -108,25 +151,42 @@ static void walk(int dirfd, const char *subsystem, block_cb_t block_cb, void *us
 			continue;
 		fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd >= 0)
-			walk(fd, NULL, block_cb, userdata, found, depth + 1);
+			walk(fd, depth + 1);
 	}
 	closedir(dir);
 }
 
+static int drain(block_cb_t block_cb, void *userdata);
+
+/* Load the queued modaliases, best rank first, following uevents after each, until root. */
+static int load_queue(block_cb_t block_cb, void *userdata)
+{
+	int found = 0, rank;
+	size_t i;
+
+	for (rank = 0; rank <= 2 && !found; rank++) {
+		for (i = 0; i < queue.n && !found; i++) {
+			if (alias_rank(queue.v[i]) != rank)
+				continue;
+			(void)modules_load_alias(queue.v[i], true);
+			if (nl_fd >= 0)
+				found = drain(block_cb, userdata) > 0;
+		}
+	}
+	queue_clear();
+	return found;
+}
+
 /*
- * Replay what is already there: load modules for every device's MODALIAS, then offer every
- * existing block device to @block_cb. Returns 1 when @block_cb reported a match, else 0.
+ * Replay what is already there: offer every existing block device to @block_cb, then load
+ * modules for every device's MODALIAS, storage first, following the uevents they cause.
+ * Returns 1 as soon as @block_cb reports a match, else 0.
  */
 int coldplug_scan(block_cb_t block_cb, void *userdata)
 {
 	int found = 0, fd;
 
-	fd = open("/sys/devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0)
-		walk(fd, NULL, block_cb, userdata, &found, 0);
-	if (found)
-		return 1;
-	/* block devices' uevent files do not name their subsystem; walk the class instead */
+	/* block devices' uevent files do not name their subsystem; walk the class */
 	fd = open("/sys/class/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		DIR *dir = fdopendir(fd);
@@ -155,7 +215,13 @@ int coldplug_scan(block_cb_t block_cb, void *userdata)
 		else
 			close(fd);
 	}
-	return found;
+	if (found)
+		return 1;
+
+	fd = open("/sys/devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		walk(fd, 0);
+	return load_queue(block_cb, userdata);
 }
 
 static bool from_kernel(struct msghdr *msg, struct sockaddr_nl *sa)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,12 +33,54 @@ int log_max_level(void)
 	return log_level;
 }
 
+#define DEVKMSG_SYSCTL "/proc/sys/kernel/printk_devkmsg"
+static char devkmsg_saved[16];
+
+static void devkmsg_write(const char *value)
+{
+	int fd = open(DEVKMSG_SYSCTL, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	(void)!write(fd, value, strlen(value));
+	close(fd);
+}
+
+/*
+ * /dev/kmsg drops writes past 10 records in 5 s by default, and a failure report is longer
+ * than that. Lift the limit while rdinit runs; log_close() puts the old setting back.
+ * (A printk.devkmsg= on the command line locks the setting; then this does nothing.)
+ */
+static void devkmsg_unlimit(void)
+{
+	int fd = open(DEVKMSG_SYSCTL, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = read(fd, devkmsg_saved, sizeof(devkmsg_saved) - 1);
+	close(fd);
+	devkmsg_saved[n > 0 ? n : 0] = '\0';
+	if (n > 0 && strncmp(devkmsg_saved, "on", 2))
+		devkmsg_write("on\n");
+	else
+		devkmsg_saved[0] = '\0';
+}
+
+void log_close(void)
+{
+	if (devkmsg_saved[0])
+		devkmsg_write(devkmsg_saved);
+	devkmsg_saved[0] = '\0';
+}
+
 void log_open(void)
 {
 	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
 
 	if (fd >= 0) {
 		log_set_fd(fd, true);
+		devkmsg_unlimit();
 		return;
 	}
 	fd = open("/dev/console", O_WRONLY | O_CLOEXEC | O_NOCTTY);
@@ -59,6 +102,9 @@ static size_t format_record(char *buf, size_t size, int level, const char *fmt, 
 	/* kmsg takes at most ~1 KiB per record; cut long ones rather than lose them */
 	if (n > size - 2)
 		n = size - 2;
+	/* one record, one line: libkmod's messages bring their own newline */
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
 	buf[n++] = '\n';
 	buf[n] = '\0';
 	return n;
@@ -86,19 +132,44 @@ void log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* For the failure report: straight to the console (fd 2), whatever the log level. */
+/* Does the kernel echo an error record to the console? Not when loglevel= is 3 or less. */
+static bool kernel_echoes_errors(void)
+{
+	char buf[32] = "";
+	int fd = open("/proc/sys/kernel/printk", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return atoi(buf) > LOG_LVL_ERR;
+}
+
+/*
+ * For what the user must see (the failure report): an error record in the kernel log, and on
+ * the console too, written directly when the kernel would not show the record itself.
+ */
 void log_console(const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
-	bool prefix = log_prefix;
 	size_t n;
+	bool prefix = log_prefix;
+	int saved = errno;
 
+	va_start(ap, fmt);
+	n = format_record(buf, sizeof(buf), LOG_LVL_ERR, fmt, ap);
+	va_end(ap);
+	(void)!write(log_fd, buf, n);
+	if (!prefix || log_fd == 2 || kernel_echoes_errors())
+		return;
 	log_prefix = false;
+	errno = saved; /* for %m */
 	va_start(ap, fmt);
 	n = format_record(buf, sizeof(buf), LOG_LVL_ERR, fmt, ap);
 	va_end(ap);
 	log_prefix = prefix;
-	if (log_fd != 2)
-		(void)!write(2, buf, n);
+	(void)!write(2, buf, n);
 }

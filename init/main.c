@@ -140,6 +140,7 @@ int main(int argc, char **argv)
 	}
 	console_open(o.console);
 	log_info("handing over to %s", init);
+	log_close();
 	exec_init(init, argc, argv);
 	log_console("executing %s failed: %m", init);
 	fail(&o);

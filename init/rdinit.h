@@ -21,6 +21,7 @@ enum {
 	LOG_LVL_DEBUG = 7,
 };
 void log_open(void);
+void log_close(void);
 void log_set_fd(int fd, bool kmsg_prefix);
 void log_set_max_level(int level);
 int log_max_level(void);

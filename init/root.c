@@ -277,31 +277,18 @@ int root_mount(const struct rdinit_opts *o, const struct root_dev *dev, const ch
 	return r;
 }
 
-static void report_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void report_line(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	log_err("%s", buf);
-	log_console("%s", buf);
-}
-
 /* What we looked for and what we saw, on the console and in the kernel log. */
 void root_report(const struct rdinit_opts *o, const struct root_spec *spec)
 {
 	int i;
 
-	report_line("root device not found: root=%s (%s), waited %d s", o->root ? o->root : "",
+	log_console("root device not found: root=%s (%s), waited %d s", o->root ? o->root : "",
 		    rootspec_kind_name(spec->kind),
 		    o->timeout > o->rootdelay ? o->timeout : o->rootdelay);
 	if (nseen == 0)
-		report_line("no block devices appeared");
+		log_console("no block devices appeared");
 	for (i = 0; i < nseen; i++)
-		report_line("  saw /dev/%s %d:%d size=%llu TYPE=\"%s\" UUID=\"%s\" LABEL=\"%s\" "
+		log_console("  saw /dev/%s %d:%d size=%llu TYPE=\"%s\" UUID=\"%s\" LABEL=\"%s\" "
 			    "PARTUUID=\"%s\" PARTLABEL=\"%s\"",
 			    seen[i].name, seen[i].major, seen[i].minor, seen[i].size, seen[i].type,
 			    seen[i].uuid, seen[i].label, seen[i].partuuid, seen[i].partlabel);

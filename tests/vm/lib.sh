@@ -1,16 +1,21 @@
+# shellcheck shell=bash
 # Shared by tests/vm/run.sh and tests/vm/demo.sh (bash, sourced from the repository root).
 #
-# vm_setup          kernel (build-aux/kernel.sh), testinit, and the image from mkrdinit
+# vm_setup         the kernel (build-aux/kernel.sh), testinit, and the image from mkrdinit
+# vm_vblk IMG [ID] sets the array VM_DISK: QEMU arguments attaching IMG as virtio-blk
 # vm_boot NAME APPEND [QEMU ARGS...]
-#                   boot once; sets VM_LOG (serial log, sanitized), VM_RC (exit status of
-#                   timeout: 124 means QEMU was killed) and VM_WALL (seconds)
-# vm_vblk IMG       QEMU arguments attaching IMG as a virtio-blk disk, in the array VM_DISK
+#                  boots once; sets VM_LOG (the serial log, sanitized), VM_RC (exit
+#                  status of timeout: 124 or 137 mean QEMU had to be stopped) and
+#                  VM_WALL (seconds)
+# vm_field KEY     the value of the first "RDTEST KEY=value" line in VM_LOG
+#
+# shellcheck disable=SC2034 # VM_* are results for the sourcing script.
 
 VM_OUT=build/vm
 VM_TIMEOUT=${VM_TIMEOUT:-90}
 MKRDINIT=${MKRDINIT:-build/mkrdinit}
 QEMU=${QEMU:-qemu-system-x86_64}
-# Live serial output on the terminal as well as in the log (the demo sets it).
+# 1: show the serial output live as well as logging it (the demo).
 VM_TEE=${VM_TEE:-0}
 
 . tests/vm/mkdisk.sh
@@ -46,21 +51,24 @@ vm_setup() {
 }
 
 vm_vblk() {
-	VM_DISK=(-drive "file=$1,format=raw,if=none,id=${2:-d}" -device "virtio-blk-pci,drive=${2:-d}")
+	local id=${2:-d}
+	VM_DISK=(-drive "file=$1,format=raw,if=none,id=$id"
+		-device "virtio-blk-pci,drive=$id")
 }
 
-# SeaBIOS and the kernel send terminal controls (reset, clear screen, no line wrap) that would
-# wreck the viewer's terminal and the log; drop them and the serial line's CRs.
+# SeaBIOS and the kernel send terminal controls (reset, clear screen, no line wrap) that
+# would wreck the viewer's terminal and the log; drop them and the serial line's CRs.
 vm_sanitize() {
-	sed -u -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\r$//' -e 's/\r//g'
+	sed -u -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\r//g'
 }
 
 vm_boot() {
 	local name=$1 append=$2 t0 t1
 	shift 2
 	VM_LOG=$VM_OUT/logs/$name.log
-	local cmd=(timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel tcg -m 1024 -nographic -no-reboot
-		-net none -serial mon:stdio -kernel "$VMLINUZ" -initrd "$INITRD" "$@"
+	local cmd=(timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel tcg -m 1024 -nographic
+		-no-reboot -net none -serial mon:stdio
+		-kernel "$VMLINUZ" -initrd "$INITRD" "$@"
 		-append "console=ttyS0 panic=-1 $append")
 	printf '%q ' "${cmd[@]}" >"$VM_LOG.cmd"
 	echo >>"$VM_LOG.cmd"
@@ -77,7 +85,7 @@ vm_boot() {
 	VM_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 }
 
-# vm_field KEY: value of the first "RDTEST KEY=value" line in VM_LOG (up to the first space).
+# Up to the first space: "RDTEST root=/dev/vda fstype=..." gives /dev/vda for "root".
 vm_field() {
 	sed -n "s/^RDTEST $1=\([^ ]*\).*/\1/p" "$VM_LOG" | head -n 1
 }

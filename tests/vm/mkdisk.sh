@@ -1,16 +1,17 @@
 #!/bin/sh
-# Root disk images for the VM tests, built without mounting anything (no root, no loop devices).
+# Root disk images for the VM tests, built without mounting anything (no root, no loop
+# devices).
 #
 # Usable two ways:
 #   sourced:  . tests/vm/mkdisk.sh; mk_ext4 IMG UUID LABEL [NAME]
 #   command:  tests/vm/mkdisk.sh ext4 IMG UUID LABEL [NAME]
 #
-# Every image holds the same staging tree (see stage_root): testinit as /sbin/init, the mount
-# points rdinit moves into, and /etc/rdtest-root naming the disk so a test can tell which one
-# booted. TESTINIT must point at the built testinit binary.
+# Every image holds the same staging tree (see stage_root): testinit as /sbin/init, the
+# mount points rdinit moves into, and /etc/rdtest-root naming the disk, so a test can tell
+# which one booted. TESTINIT must point at the built testinit binary.
 #
-# To add a filesystem, write mk_<fs> IMG UUID LABEL [NAME] on top of stage_root; the command
-# form dispatches to it by name.
+# To add a filesystem, write mk_<fs> IMG UUID LABEL [NAME] on top of stage_root and
+# new_image; the command form dispatches to it by name.
 
 : "${DISK_SIZE:=32M}"
 
@@ -21,7 +22,9 @@ mkdisk_die() {
 
 # stage_root DIR NAME: fill DIR with the root tree every test disk shares.
 stage_root() {
-	[ -n "${TESTINIT:-}" ] && [ -x "$TESTINIT" ] || mkdisk_die "TESTINIT is not an executable: ${TESTINIT:-unset}"
+	if [ -z "${TESTINIT:-}" ] || [ ! -x "$TESTINIT" ]; then
+		mkdisk_die "TESTINIT is not an executable: ${TESTINIT:-unset}"
+	fi
 	rm -rf "$1"
 	mkdir -p "$1/sbin" "$1/bin" "$1/etc" "$1/proc" "$1/sys" "$1/dev" "$1/run" "$1/tmp"
 	cp "$TESTINIT" "$1/sbin/init"
@@ -31,7 +34,7 @@ stage_root() {
 	echo "$2" >"$1/etc/rdtest-root"
 }
 
-# new_image IMG SIZE: a fresh sparse file (mkfs on an existing image would keep stale blocks).
+# new_image IMG SIZE: a fresh sparse file (an old image could hide a stale superblock).
 new_image() {
 	rm -f "$1"
 	truncate -s "$2" "$1"
@@ -43,9 +46,9 @@ mk_ext4() {
 	_stage=$_img.root
 	stage_root "$_stage" "$_name"
 	new_image "$_img" "$DISK_SIZE"
-	# -E root_owner: the staging tree's owner must not leak into the image's /.
-	mkfs.ext4 -q -F -d "$_stage" -U "$_uuid" -L "$_label" -E root_owner=0:0 "$_img" \
-		|| mkdisk_die "mkfs.ext4 failed for $_img"
+	# root_owner: the staging tree's owner must not leak into the image's /.
+	mkfs.ext4 -q -F -d "$_stage" -U "$_uuid" -L "$_label" -E root_owner=0:0 "$_img" ||
+		mkdisk_die "mkfs.ext4 failed for $_img"
 	rm -rf "$_stage"
 }
 

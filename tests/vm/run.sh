@@ -1,24 +1,26 @@
 #!/bin/bash
-# VM tests: boot Debian's generic kernel under QEMU (TCG) with the image mkrdinit builds, a root
-# disk whose /sbin/init is tests/vm/testinit.c, and grep the "RDTEST" lines it prints.
+# VM tests: boot Debian's generic kernel under QEMU (TCG) with the image mkrdinit builds
+# and a root disk whose /sbin/init is tests/vm/testinit.c, then grep the "RDTEST" lines it
+# prints on the serial console.
 #
 # usage: tests/vm/run.sh [-j JOBS] [-l] [SCENARIO...]
-#   -j JOBS   boot up to JOBS VMs at once (default 1; each is one busy host CPU)
+#   -j JOBS   boot up to JOBS VMs at once (default 1; each keeps one host CPU busy)
 #   -l        list the scenarios
-# Environment: VM_TIMEOUT (s per boot, default 90), MKRDINIT (default build/mkrdinit).
-# Artifacts: build/vm/ (testinit, initrd.img, disks/, logs/<scenario>.log).
-# Last line: "N passed, N failed"; exit status 1 if any scenario failed, 2 on setup errors.
+# Environment: VM_TIMEOUT (seconds per boot, default 90),
+#              MKRDINIT (default build/mkrdinit).
+# Artifacts: build/vm/ (testinit, initrd.img, disks/, logs/SCENARIO.log and .log.cmd).
+# Last line: "N passed, N failed". Exit status 1 if a scenario failed, 2 on setup errors.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 . tests/vm/lib.sh
 
 SCENARIOS=(a_uuid b_label c_devpath d_missing_uuid)
 
-# Files a test disk's / holds (mkdisk.sh stage_root plus mkfs's lost+found); anything else
-# means the initramfs leaked into the real root or the root is not the test disk.
+# What / of a test disk holds (mkdisk.sh's stage_root plus mkfs's lost+found); anything
+# else means the initramfs leaked into the real root, or the root is not the test disk.
 ROOTDIR=bin,dev,etc,lost+found,proc,run,sbin,sys,tmp
 
-# --- assertions: each failure is reported with the end of the serial log ---------------------
+# --- assertions; each failure is reported with the end of the serial log ------------
 
 FAILS=0
 NAME=
@@ -33,14 +35,9 @@ fail() {
 	FAILS=$((FAILS + 1))
 }
 
-# expect ERE DESCRIPTION: some line of the serial log matches ERE.
+# expect ERE DESCRIPTION: a line of the serial log matches ERE.
 expect() {
 	grep -Eq -- "$1" "$VM_LOG" || fail "$2 (a line matching /$1/)"
-}
-
-# expect_fixed STRING DESCRIPTION: the serial log contains STRING literally.
-expect_fixed() {
-	grep -Fq -- "$1" "$VM_LOG" || fail "$2 (the text '$1')"
 }
 
 # expect_line LINE DESCRIPTION: the serial log has exactly this line.
@@ -48,29 +45,44 @@ expect_line() {
 	grep -Fxq -- "$1" "$VM_LOG" || fail "$2 (the line '$1')"
 }
 
+# expect_fixed STRING DESCRIPTION: the serial log contains STRING.
+expect_fixed() {
+	grep -Fq -- "$1" "$VM_LOG" || fail "$2 (the text '$1')"
+}
+
+# expect_report STRING DESCRIPTION: a line other than the kernel's echo of its command
+# line contains STRING; for diagnostics that quote the command line back.
+expect_report() {
+	grep -F -- "$1" "$VM_LOG" | grep -Eqv '(Kernel c|C)ommand line: ' ||
+		fail "$2 (the text '$1' outside the kernel's 'Command line:' lines)"
+}
+
 # reject ERE DESCRIPTION: no line of the serial log matches ERE.
 reject() {
-	grep -Eq -- "$1" "$VM_LOG" && fail "$2 (no line matching /$1/)"
-	return 0
+	if grep -Eq -- "$1" "$VM_LOG"; then
+		fail "$2 (no line matching /$1/)"
+	fi
 }
 
+# timeout exits 124 when it had to stop QEMU, 137 when it had to kill it.
 expect_exited() {
-	[ "$VM_RC" -ne 124 ] && [ "$VM_RC" -ne 137 ] ||
-		fail "QEMU to exit by itself within ${VM_TIMEOUT}s (timeout status $VM_RC)"
+	case $VM_RC in
+	124 | 137) fail "QEMU to exit by itself within ${VM_TIMEOUT}s (status $VM_RC)" ;;
+	esac
 }
 
-# The report every successful boot must produce: testinit ran as PID 1 from the test disk.
+# expect_reached DISK: testinit ran as PID 1 from test disk DISK and reported in full.
 expect_reached() {
 	expect_exited
-	expect '^RDTEST pid=1$' "testinit running as PID 1"
-	expect '^RDTEST done$' "testinit's report to be complete"
+	expect_line 'RDTEST pid=1' "testinit running as PID 1"
+	expect_line 'RDTEST done' "testinit's report to be complete"
 	expect_line "RDTEST marker=$1" "the root to be test disk '$1'"
 	expect_line "RDTEST rootdir=$ROOTDIR" "/ to list only the test disk's files"
 	expect '^RDTEST argv=[0-9]+ \[/sbin/init\]' "argv[0] to be /sbin/init"
 	expect '^RDTEST initrd_time=[0-9]' "initrd_time to be measured"
 }
 
-# --- scenarios: each makes its own disk, boots once, asserts --------------------------------
+# --- scenarios: each makes its own disk, boots once and asserts ----------------------
 
 scenario_a_uuid() {
 	local img=$VM_OUT/disks/a_uuid.img uuid=3f1c6a2e-0a1b-4c5d-8e9f-a0b1c2d3e4f5
@@ -79,8 +91,8 @@ scenario_a_uuid() {
 	vm_boot a_uuid "root=UUID=$uuid ro quiet single foo=bar" "${VM_DISK[@]}"
 	expect_reached a_uuid
 	expect '^RDTEST root=/dev/vda fstype=ext4 opts=ro ' "/ to be /dev/vda mounted ro"
-	expect '^RDTEST argv=[0-9]+ .*\[single\]' "the kernel's init argument 'single' in argv"
-	expect_line 'RDTEST env=foo=bar' "the kernel's init variable foo=bar in the environment"
+	expect '^RDTEST argv=[0-9]+ .*\[single\]' "the kernel's init argument 'single'"
+	expect_line 'RDTEST env=foo=bar' "the kernel's init variable foo=bar"
 }
 
 scenario_b_label() {
@@ -101,34 +113,36 @@ scenario_c_devpath() {
 	expect '^RDTEST root=/dev/vda fstype=ext4 opts=ro ' "/ mounted ro by default"
 }
 
-# The root never appears: rdinit must give up after rdinit.timeout, name what it looked for
-# and what it saw, and reboot (panic=-1 with -no-reboot ends QEMU).
+# The root never appears: rdinit must give up after rdinit.timeout, say what it looked
+# for and what it saw, and reboot (panic=-1 with -no-reboot ends QEMU).
 scenario_d_missing_uuid() {
-	local img=$VM_OUT/disks/d_missing_uuid.img uuid=9c0d1e2f-3a4b-4c5d-9e6f-708192a3b4c5
+	local img=$VM_OUT/disks/d_missing_uuid.img
+	local uuid=9c0d1e2f-3a4b-4c5d-9e6f-708192a3b4c5
 	local want=0badc0de-0000-4000-8000-000000000001
 	mk_ext4 "$img" "$uuid" RDTEST_D d_missing_uuid
 	vm_vblk "$img"
 	vm_boot d_missing_uuid "root=UUID=$want rdinit.timeout=3 panic=-1" "${VM_DISK[@]}"
 	reject '^RDTEST' "no real init to run"
-	expect_fixed "root=UUID=$want" "the failure report to name the root= it waited for"
-	expect_fixed "$uuid" "the failure report to list the disk that is there, with its UUID"
+	expect_report "root=UUID=$want" "the failure report to name the root= awaited"
+	expect_report "$uuid" "the failure report to list the disk present, with its UUID"
 	expect_exited
 }
 
-# --- driver ---------------------------------------------------------------------------------
+# --- driver ----------------------------------------------------------------------------
 
-# run_scenario NAME: run one scenario; prints PASS/FAIL lines, returns 0 if it passed.
+# run_scenario NAME: prints PASS/FAIL lines; returns 0 if the scenario passed.
 run_scenario() {
 	NAME=$1
 	FAILS=0
-	VM_LOG=/dev/null VM_WALL=? VM_RC=?
+	VM_LOG=/dev/null VM_WALL='?' VM_RC=0
 	"scenario_$NAME"
 	local t
 	t=$(vm_field initrd_time)
 	if [ "$FAILS" -eq 0 ]; then
 		echo "PASS $NAME (wall ${VM_WALL}s, initrd_time ${t:-none}, log $VM_LOG)"
 	else
-		echo "FAIL $NAME: $FAILS failed expectation(s) (wall ${VM_WALL}s, log $VM_LOG)"
+		echo "FAIL $NAME: $FAILS expectation(s) failed" \
+			"(wall ${VM_WALL}s, log $VM_LOG)"
 	fi
 	[ "$FAILS" -eq 0 ]
 }
@@ -142,19 +156,26 @@ JOBS=1
 while getopts j:lh opt; do
 	case $opt in
 	j) JOBS=$OPTARG ;;
-	l) printf '%s\n' "${SCENARIOS[@]}"; exit 0 ;;
+	l)
+		printf '%s\n' "${SCENARIOS[@]}"
+		exit 0
+		;;
 	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || usage
 
-if [ $# -gt 0 ]; then selected=("$@"); else selected=("${SCENARIOS[@]}"); fi
+if [ $# -gt 0 ]; then
+	selected=("$@")
+else
+	selected=("${SCENARIOS[@]}")
+fi
 for s in "${selected[@]}"; do
 	declare -F "scenario_$s" >/dev/null || vm_die "unknown scenario '$s' (try -l)"
 done
 
-# From here on a setup failure still ends with the summary line, counting every scenario failed.
+# From here on, a setup failure still ends with the summary line: every scenario failed.
 vm_die() {
 	echo "vm: $*" >&2
 	echo "0 passed, ${#selected[@]} failed"
@@ -165,13 +186,21 @@ vm_setup
 passed=0 failed=0
 if [ "$JOBS" -eq 1 ]; then
 	for s in "${selected[@]}"; do
-		if run_scenario "$s"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+		# In a subshell, so a scenario that dies (mkdisk_die) spares the runner.
+		if (run_scenario "$s"); then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+		fi
 	done
 else
-	# Each scenario writes to its own disk and log; outputs are shown in scenario order.
+	# Scenarios use their own disks and logs; their reports are shown in order.
 	for s in "${selected[@]}"; do
 		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-		(run_scenario "$s" >"$VM_OUT/logs/$s.out" 2>&1; echo $? >"$VM_OUT/logs/$s.rc") &
+		(
+			run_scenario "$s" >"$VM_OUT/logs/$s.out" 2>&1
+			echo $? >"$VM_OUT/logs/$s.rc"
+		) &
 	done
 	wait
 	for s in "${selected[@]}"; do

@@ -28,8 +28,8 @@
 extern char **environ;
 
 /*
- * The last mountinfo line whose mount point is "/" is the visible root (earlier ones, such
- * as the initramfs rootfs, are stacked beneath it). Fields: id parent maj:min root
+ * The last mountinfo line whose mount point is "/" is the visible root (earlier ones,
+ * such as the initramfs rootfs, are stacked beneath it). Fields: id parent maj:min root
  * mountpoint mntopts [optional...] - fstype source superopts.
  */
 static int report_root(FILE *f)
@@ -39,11 +39,13 @@ static int report_root(FILE *f)
 	while (fgets(line, sizeof(line), f)) {
 		char mp[4096];
 
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strcmp(mp, "/") == 0)
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 &&
+		    strcmp(mp, "/") == 0)
 			snprintf(best, sizeof(best), "%s", line);
 	}
 	if (!best[0]) {
-		printf("RDTEST root=unknown fstype=unknown opts=unknown mntopts=unknown\n");
+		printf("RDTEST root=unknown fstype=unknown opts=unknown "
+		       "mntopts=unknown\n");
 		return -ENOENT;
 	}
 
@@ -55,11 +57,11 @@ static int report_root(FILE *f)
 		printf("RDTEST root=unparsable line=%s", best);
 		return -EINVAL;
 	}
-	const char *ro = strncmp(mntopts, "ro", 2) == 0 && (mntopts[2] == ',' || !mntopts[2])
-				 ? "ro"
-				 : "rw";
-	printf("RDTEST root=%s fstype=%s opts=%s mntopts=%s superopts=%s\n", source, fstype, ro,
-	       mntopts, superopts);
+	/* The per-mount flags always start with "ro" or "rw". */
+	int ro = strcmp(mntopts, "ro") == 0 || strncmp(mntopts, "ro,", 3) == 0;
+
+	printf("RDTEST root=%s fstype=%s opts=%s mntopts=%s superopts=%s\n", source,
+	       fstype, ro ? "ro" : "rw", mntopts, superopts);
 	return 0;
 }
 
@@ -87,9 +89,11 @@ static void report_mountinfo(void)
 	if (!f) {
 		int err = errno;
 
-		/* rdinit should have moved /proc into the new root; say so if it did not. */
-		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
-			printf("RDTEST proc=mounted-by-testinit (open failed: %s)\n", strerror(err));
+		/* rdinit should have moved /proc into the new root: say so if not. */
+		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) == 0)
+			printf("RDTEST proc=mounted-by-testinit (open failed: %s)\n",
+			       strerror(err));
 		else
 			printf("RDTEST proc=unavailable (%s; mount: %s)\n", strerror(err),
 			       strerror(errno));
@@ -98,7 +102,8 @@ static void report_mountinfo(void)
 		printf("RDTEST proc=present\n");
 	}
 	if (!f) {
-		printf("RDTEST root=unknown fstype=unknown opts=unknown mntopts=unknown\n");
+		printf("RDTEST root=unknown fstype=unknown opts=unknown "
+		       "mntopts=unknown\n");
 		return;
 	}
 	(void)report_root(f);
@@ -227,7 +232,8 @@ static void report_process_state(void)
 
 	if (f) {
 		while (fgets(line, sizeof(line), f))
-			if (!strncmp(line, "SigBlk:", 7) || !strncmp(line, "SigIgn:", 7)) {
+			if (!strncmp(line, "SigBlk:", 7) ||
+			    !strncmp(line, "SigIgn:", 7)) {
 				line[strcspn(line, "\n")] = '\0';
 				line[6] = '\0';
 				char *v = line + 7;
@@ -269,7 +275,8 @@ int main(int argc, char **argv)
 	/* The console is a serial port: write each line as soon as it is complete. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	printf("RDTEST pid=%d\n", (int)getpid());
+	/* Start on a fresh line: with quiet, the firmware's last line has no newline. */
+	printf("\nRDTEST pid=%d\n", (int)getpid());
 	report_mountinfo();
 	report_args(argc, argv);
 	report_initrd_time();
@@ -285,6 +292,8 @@ int main(int argc, char **argv)
 	if (getpid() != 1)
 		return 0;
 	sync();
+	/* Leave the filesystem clean, so a rerun on this disk needs no recovery. */
+	(void)mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL);
 	(void)reboot(RB_POWER_OFF);
 	/* PID 1 must not exit; if power-off failed, let the panic=-1 reboot end QEMU. */
 	printf("RDTEST poweroff_failed=%s\n", strerror(errno));
