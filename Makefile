@@ -71,7 +71,7 @@ unit: $(UNIT_TESTS)
 	RDINIT_TEST_KVER=$$1 RDINIT_TEST_KDIR=$$2 sh tests/unit/run.sh $(UNIT_TESTS)
 
 vm: all
-	bash tests/vm/run.sh
+	bash tests/vm/run.sh -j2
 
 check: bootstrap
 	$(MAKE) all

@@ -128,6 +128,12 @@ scenario_d_missing_uuid() {
 	expect_exited
 }
 
+# More scenarios, by theme: each tests/vm/scn_*.sh defines scenario_* functions and
+# appends their names to SCENARIOS.
+for f in tests/vm/scn_*.sh; do
+	[ -f "$f" ] && . "$f"
+done
+
 # --- driver ----------------------------------------------------------------------------
 
 # run_scenario NAME: prints PASS/FAIL lines; returns 0 if the scenario passed.
