@@ -75,8 +75,11 @@ vm: all
 
 check: bootstrap
 	$(MAKE) all
-	$(MAKE) unit
-	$(MAKE) vm
+	sh tests/check.sh
+
+# libFuzzer (clang) on the parsers; make check runs the same for a few seconds
+fuzz:
+	bash tests/fuzz/run.sh 60
 
 demo: bootstrap
 	$(MAKE) all
@@ -88,4 +91,4 @@ clean:
 distclean:
 	rm -rf $(B)
 
-.PHONY: all bootstrap unit vm check demo clean distclean
+.PHONY: all bootstrap unit vm check fuzz demo clean distclean

@@ -104,13 +104,17 @@ static int parse_partuuid(const char *v, struct root_spec *spec)
 		return set_value(spec, ROOT_PARTUUID, v);
 	if (strncmp(slash, "/PARTNROFF=", 11) || (size_t)(slash - v) >= sizeof(uuid))
 		return -EINVAL;
+	if (slash[11] != '-' && !isdigit((unsigned char)slash[11]))
+		return -EINVAL;
 	off = strtol(slash + 11, &end, 10);
-	if (*end || end == slash + 11 || off == 0 || off < -255 || off > 255)
+	if (*end || off == 0 || off < -255 || off > 255)
 		return -EINVAL;
 	memcpy(uuid, v, (size_t)(slash - v));
 	uuid[slash - v] = '\0';
+	if (set_value(spec, ROOT_PARTUUID, uuid) < 0)
+		return -EINVAL;
 	spec->partnroff = (int)off;
-	return set_value(spec, ROOT_PARTUUID, uuid);
+	return 0;
 }
 
 /* Returns 0 and fills @spec, or -EINVAL for a value rdinit cannot look for. */

@@ -98,6 +98,7 @@ int uevent_parse_netlink(char *buf, size_t len, struct uevent *ev)
 	return 0;
 }
 
+/* @len counts a terminating byte (NUL or newline) that the parser may overwrite. */
 int uevent_parse_file(char *buf, size_t len, struct uevent *ev)
 {
 	uevent_clear(ev);

@@ -75,6 +75,9 @@ static void test_partnroff(void **state)
 	assert_int_equal(rootspec_parse("PARTUUID=ab/PARTNROFF=0", &s), -EINVAL);
 	assert_int_equal(rootspec_parse("PARTUUID=ab/OTHER=1", &s), -EINVAL);
 	assert_int_equal(rootspec_parse("PARTUUID=/PARTNROFF=1", &s), -EINVAL);
+	assert_int_equal(s.partnroff, 0);
+	assert_int_equal(rootspec_parse("PARTUUID=ab/PARTNROFF=+1", &s), -EINVAL);
+	assert_int_equal(rootspec_parse("PARTUUID=ab/PARTNROFF= 1", &s), -EINVAL);
 }
 
 static void test_refused(void **state)

@@ -1,0 +1,23 @@
+#!/bin/sh
+# make check: unit tests, a short fuzzing pass over the seed corpora, and the VM tests.
+# Every suite runs even if an earlier one failed; the last line sums them up.
+cd "$(dirname "$0")/.." || exit 2
+B=build
+mkdir -p "$B"
+log=$B/check.log
+: >"$log"
+status=0
+run() {
+	name=$1
+	shift
+	echo "== $name: $*"
+	"$@" 2>&1 | tee -a "$log"
+	# POSIX sh has no PIPESTATUS: the suite's own closing line is checked below
+	tail -n 1 "$log" | grep -Eq '(^|: )[0-9]+ passed, 0 failed' || status=1
+}
+run unit make -s unit
+run fuzz bash tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
+run vm bash tests/vm/run.sh -j2
+sed -nE 's/^([a-z]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/p' "$log" |
+	awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f}'
+exit $status
