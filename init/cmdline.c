@@ -131,6 +131,52 @@ static int set_console(struct rdinit_opts *o, const char *val)
 	return 0;
 }
 
+const char *const stage_names[STAGE_MAX] = {
+	[STAGE_CMDLINE] = "cmdline", [STAGE_MODULES] = "modules", [STAGE_ROOT] = "root",
+	[STAGE_MOUNT] = "mount",     [STAGE_SWITCH] = "switch",
+};
+
+static int set_onfail(struct rdinit_opts *o, const char *val)
+{
+	static const char *const names[] = {
+		[ONFAIL_SHELL] = "shell", [ONFAIL_REBOOT] = "reboot",
+		[ONFAIL_HALT] = "halt",   [ONFAIL_WAIT] = "wait",
+	};
+	int i;
+
+	for (i = ONFAIL_SHELL; val && i <= ONFAIL_WAIT; i++) {
+		if (!strcmp(val, names[i])) {
+			o->onfail = i;
+			return 0;
+		}
+	}
+	log_warn("ignoring rdinit.onfail=%s: not shell, reboot, halt or wait", val ? val : "");
+	return -EINVAL;
+}
+
+/* "root,mount": a comma list of stage names; a bare rdinit.break means "mount" (as rd.break) */
+static int set_breaks(struct rdinit_opts *o, const char *val)
+{
+	const char *p = val ? val : "mount";
+	int r = 0;
+
+	while (*p) {
+		size_t n = strcspn(p, ","), i;
+
+		for (i = 0; i < STAGE_MAX; i++)
+			if (strlen(stage_names[i]) == n && !strncmp(p, stage_names[i], n))
+				break;
+		if (i < STAGE_MAX) {
+			o->breaks |= 1u << i;
+		} else {
+			log_warn("ignoring rdinit.break stage '%.*s'", (int)n, p);
+			r = -EINVAL;
+		}
+		p += n + (p[n] == ',');
+	}
+	return r;
+}
+
 static const char *const flag_names[] = { "ro", "rw", "rootwait", "quiet", "debug", "rdinit.debug" };
 
 static bool is_flag(const char *key)
@@ -165,6 +211,10 @@ int opts_set(struct rdinit_opts *o, const char *key, const char *val)
 		return parse_int(key, val, 0, &o->timeout);
 	if (!strcmp(key, "panic"))
 		return parse_int(key, val, INT_MIN, &o->panic);
+	if (!strcmp(key, "rdinit.onfail"))
+		return set_onfail(o, val);
+	if (!strcmp(key, "rdinit.break"))
+		return set_breaks(o, val);
 	if (!is_flag(key))
 		return -ENOENT;
 	/* flags: the kernel ignores a value after these, so only the bare word counts */

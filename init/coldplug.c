@@ -34,7 +34,7 @@ struct alias_queue {
 };
 static struct alias_queue queue;
 
-static int alias_rank(const char *a)
+int coldplug_alias_rank(const char *a)
 {
 	if (!strncmp(a, "virtio:d00000002", 16) || !strncmp(a, "virtio:d00000008", 16))
 		return 0; /* virtio block, virtio scsi */
@@ -137,7 +137,9 @@ static void walk(int dirfd, int depth)
 	DIR *dir;
 
 	n = read_all(dirfd, "uevent", buf, sizeof(buf));
-	if (n > 0 && uevent_parse_file(buf, (size_t)n + 1, &ev) == 0 && ev.modalias)
+	/* a device already bound to a (built-in) driver needs no module */
+	if (n > 0 && uevent_parse_file(buf, (size_t)n + 1, &ev) == 0 && ev.modalias &&
+	    faccessat(dirfd, "driver", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		enqueue(ev.modalias);
 	if (depth > 32)
 		return;
@@ -166,7 +168,7 @@ static int load_queue(block_cb_t block_cb, void *userdata)
 
 	for (rank = 0; rank <= 2 && !found; rank++) {
 		for (i = 0; i < queue.n && !found; i++) {
-			if (alias_rank(queue.v[i]) != rank)
+			if (coldplug_alias_rank(queue.v[i]) != rank)
 				continue;
 			(void)modules_load_alias(queue.v[i], true);
 			if (nl_fd >= 0)

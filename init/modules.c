@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,7 +33,7 @@ struct strset {
 	char **v;
 	size_t n, cap;
 };
-static struct strset tried_modules, seen_aliases;
+static struct strset tried_modules, seen_aliases, unmatched_aliases, failed_modules;
 
 static bool strset_add(struct strset *s, const char *str)
 {
@@ -97,6 +98,8 @@ void modules_exit(void)
 {
 	strset_free(&tried_modules);
 	strset_free(&seen_aliases);
+	strset_free(&unmatched_aliases);
+	strset_free(&failed_modules);
 	kmod_unref(ctx);
 	ctx = NULL;
 }
@@ -173,9 +176,15 @@ static int load(struct kmod_module *mod, int depth, bool wished)
 	kmod_module_unref_list(deps);
 	if (r == 0) {
 		r = insert(mod);
-		if (r < 0)
+		if (r < 0) {
+			char what[160];
+
 			log_msg(wished ? LOG_LVL_DEBUG : LOG_LVL_WARNING,
 				"loading module %s failed: %s", name, strerror(-r));
+			snprintf(what, sizeof(what), "%s (%s)", name, strerror(-r));
+			if (!wished)
+				(void)strset_add(&failed_modules, what);
+		}
 		else
 			log_debug("loaded module %s", name);
 	}
@@ -209,6 +218,8 @@ int modules_load_alias(const char *alias, bool is_modalias)
 			return r;
 		list = filtered;
 	}
+	if (!list && is_modalias)
+		(void)strset_add(&unmatched_aliases, alias);
 	kmod_list_foreach(l, list) {
 		struct kmod_module *m = kmod_module_get_module(l);
 
@@ -218,6 +229,17 @@ int modules_load_alias(const char *alias, bool is_modalias)
 	}
 	kmod_module_unref_list(list);
 	return n;
+}
+
+/* For the failure report: call @fn for each unmatched modalias (@failed false) and failed module. */
+void modules_report(void (*fn)(const char *what, bool failed, void *ud), void *ud)
+{
+	size_t i;
+
+	for (i = 0; i < unmatched_aliases.n; i++)
+		fn(unmatched_aliases.v[i], false, ud);
+	for (i = 0; i < failed_modules.n; i++)
+		fn(failed_modules.v[i], true, ud);
 }
 
 /* The module for a filesystem type: "fs-TYPE" is the alias filesystems declare. */

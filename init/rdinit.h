@@ -47,7 +47,29 @@ struct rdinit_opts {
 	int panic;        /* panic=: >0 reboot after N s, <0 at once, 0 wait */
 	bool quiet;
 	bool debug;
+	int onfail;       /* enum onfail */
+	unsigned int breaks; /* bit (1 << enum stage) for each rdinit.break= stage */
 };
+
+/* rdinit.onfail=: what to do when boot cannot go on */
+enum onfail {
+	ONFAIL_DEFAULT, /* panic=N if given, else a shell if the image has one, else wait */
+	ONFAIL_SHELL,
+	ONFAIL_REBOOT,
+	ONFAIL_HALT,
+	ONFAIL_WAIT,
+};
+
+/* rdinit.break=: stages that stop with a shell before going on */
+enum stage {
+	STAGE_CMDLINE,
+	STAGE_MODULES,
+	STAGE_ROOT,
+	STAGE_MOUNT,
+	STAGE_SWITCH,
+	STAGE_MAX,
+};
+extern const char *const stage_names[STAGE_MAX];
 void opts_init(struct rdinit_opts *o);
 void opts_free(struct rdinit_opts *o);
 char *cmdline_next(char *args, char **param, char **val);
@@ -103,6 +125,7 @@ int modules_init(const char *dirname);
 void modules_exit(void);
 int modules_load_alias(const char *alias, bool is_modalias);
 int modules_load_fs(const char *fstype);
+void modules_report(void (*fn)(const char *what, bool failed, void *ud), void *ud);
 
 /* coldplug.c */
 typedef int (*block_cb_t)(const struct uevent *ev, void *userdata);
@@ -110,6 +133,7 @@ int coldplug_open(void);
 int coldplug_scan(block_cb_t block_cb, void *userdata);
 int coldplug_wait(int timeout_ms, block_cb_t block_cb, void *userdata);
 void coldplug_close(void);
+int coldplug_alias_rank(const char *modalias);
 
 /* root.c */
 struct root_dev {
@@ -126,5 +150,5 @@ int switch_root(const char *newroot);
 int init_resolve(const char *newroot, const char *init, char *out, size_t outlen);
 
 /* main.c / sys.c */
-void sys_reboot_after(int seconds);
+void sys_reboot_after(int seconds, int how) __attribute__((noreturn));
 void sys_reap(void);

@@ -5,6 +5,7 @@
  * compared with root=; what was seen is kept for the failure report.
  */
 #include <blkid/blkid.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount/libmount.h>
@@ -26,7 +27,7 @@ struct seen_dev {
 	char name[32];
 	char disk[32]; /* for a partition: the whole disk it is on */
 	int major, minor, partn;
-	char type[32], uuid[64], label[64], partuuid[64], partlabel[64];
+	char type[32], uuid[64], label[64], partuuid[64], partlabel[64], pttype[16];
 	unsigned long long size;
 };
 
@@ -103,6 +104,7 @@ static struct seen_dev *probe(const struct uevent *ev)
 		copy_tag(pr, "LABEL", d->label, sizeof(d->label));
 		copy_tag(pr, "PART_ENTRY_UUID", d->partuuid, sizeof(d->partuuid));
 		copy_tag(pr, "PART_ENTRY_NAME", d->partlabel, sizeof(d->partlabel));
+		copy_tag(pr, "PTTYPE", d->pttype, sizeof(d->pttype));
 	}
 	blkid_free_probe(pr);
 	return d;
@@ -172,6 +174,19 @@ static bool btrfs_ready(const struct seen_dev *d)
 	return r == 0;
 }
 
+/* Two filesystems answering to one UUID or LABEL: say which one is used, and why. */
+static void warn_duplicates(const struct root_spec *spec, const struct seen_dev *chosen)
+{
+	int i;
+
+	if (spec->kind == ROOT_DEVNAME || spec->kind == ROOT_DEVNUM)
+		return;
+	for (i = 0; i < nseen; i++)
+		if (&seen[i] != chosen && matches(spec, &seen[i]))
+			log_console("root=%s also matches /dev/%s; using /dev/%s, the first to appear",
+				    spec->value, seen[i].name, chosen->name);
+}
+
 struct find_state {
 	const struct root_spec *spec;
 	struct root_dev *dev;
@@ -193,9 +208,14 @@ static int block_cb(const struct uevent *ev, void *userdata)
 		d = NULL;
 	if (!d)
 		return 0;
-	/* a whole disk with a partition table is not a filesystem to mount */
-	if (!d->type[0] && st->spec->kind != ROOT_DEVNAME && st->spec->kind != ROOT_DEVNUM)
+	/*
+	 * A whole disk with a partition table is not a filesystem to mount (the report hints at
+	 * its partitions); a device with no known signature is tried, for rootfstype=.
+	 */
+	if (!d->type[0] && (d->pttype[0] || (st->spec->kind != ROOT_DEVNAME &&
+					     st->spec->kind != ROOT_DEVNUM)))
 		return 0;
+	warn_duplicates(st->spec, d);
 	if (!strcmp(d->type, "btrfs") && !btrfs_ready(d))
 		return 0;
 	snprintf(st->dev->devnode, sizeof(st->dev->devnode), "/dev/%s", d->name);
@@ -277,19 +297,125 @@ int root_mount(const struct rdinit_opts *o, const struct root_dev *dev, const ch
 	return r;
 }
 
-/* What we looked for and what we saw, on the console and in the kernel log. */
+static FILE *report_file;
+
+/* One line of the failure report: console, kernel log, and /run/rdinit/report. */
+static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report(const char *fmt, ...)
+{
+	char buf[640];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_console("%s", buf);
+	if (report_file)
+		fprintf(report_file, "%s\n", buf);
+}
+
+/* Same length and at most one character different, ignoring case. */
+static bool one_off(const char *a, const char *b)
+{
+	int diff = 0;
+
+	if (strlen(a) != strlen(b))
+		return false;
+	for (; *a; a++, b++)
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			diff++;
+	return diff == 1;
+}
+
+/* Something close to what root= asks for: the usual typos and mix-ups. */
+static void hint(const struct root_spec *spec, const struct seen_dev *d)
+{
+	const char *v = spec->value;
+
+	switch (spec->kind) {
+	case ROOT_UUID:
+		if (d->uuid[0] && one_off(d->uuid, v))
+			report("hint: /dev/%s has UUID=%s, one character off", d->name, d->uuid);
+		if (d->partuuid[0] && !strcasecmp(d->partuuid, v))
+			report("hint: %s is the PARTUUID of /dev/%s: use root=PARTUUID=%s", v,
+			       d->name, v);
+		break;
+	case ROOT_PARTUUID:
+		if (d->partuuid[0] && one_off(d->partuuid, v))
+			report("hint: /dev/%s has PARTUUID=%s, one character off", d->name,
+			       d->partuuid);
+		if (d->uuid[0] && !strcasecmp(d->uuid, v))
+			report("hint: %s is the filesystem UUID of /dev/%s: use root=UUID=%s", v,
+			       d->name, v);
+		break;
+	case ROOT_LABEL:
+		if (d->label[0] && strcmp(d->label, v) && !strcasecmp(d->label, v))
+			report("hint: /dev/%s has LABEL=%s (labels are case-sensitive)", d->name,
+			       d->label);
+		break;
+	case ROOT_PARTLABEL:
+		if (d->partlabel[0] && strcmp(d->partlabel, v) && !strcasecmp(d->partlabel, v))
+			report("hint: /dev/%s has PARTLABEL=%s (labels are case-sensitive)",
+			       d->name, d->partlabel);
+		break;
+	case ROOT_DEVNAME:
+	case ROOT_DEVNUM:
+		if (d->pttype[0] && matches(spec, d)) {
+			int i;
+
+			report("hint: /dev/%s is a whole disk with a %s partition table; its "
+			       "partitions:", d->name, d->pttype);
+			for (i = 0; i < nseen; i++)
+				if (!strcmp(seen[i].disk, d->name))
+					report("hint:   /dev/%s TYPE=\"%s\" LABEL=\"%s\"", seen[i].name,
+					       seen[i].type, seen[i].label);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void report_module(const char *what, bool failed, void *ud)
+{
+	int *others = ud;
+
+	if (failed)
+		report("module %s failed to load", what);
+	else if (coldplug_alias_rank(what) <= 1)
+		report("no module in the image for device %s", what);
+	else
+		(*others)++;
+}
+
+/*
+ * What we looked for and what we saw, on the console, in the kernel log, and in
+ * /run/rdinit/report (which the real system finds in its /run if a retry succeeds).
+ */
 void root_report(const struct rdinit_opts *o, const struct root_spec *spec)
 {
-	int i;
+	int i, others = 0;
 
-	log_console("root device not found: root=%s (%s), waited %d s", o->root ? o->root : "",
-		    rootspec_kind_name(spec->kind),
-		    o->timeout > o->rootdelay ? o->timeout : o->rootdelay);
+	(void)mkdir("/run/rdinit", 0755);
+	report_file = fopen("/run/rdinit/report", "we");
+	report("root device not found: root=%s (%s%s%s), waited %d s", o->root ? o->root : "",
+	       rootspec_kind_name(spec->kind), spec->kind == ROOT_DEVNUM ? "" : " ",
+	       spec->kind == ROOT_DEVNUM ? "" : spec->value,
+	       o->timeout > o->rootdelay ? o->timeout : o->rootdelay);
 	if (nseen == 0)
-		log_console("no block devices appeared");
+		report("no block devices appeared");
 	for (i = 0; i < nseen; i++)
-		log_console("  saw /dev/%s %d:%d size=%llu TYPE=\"%s\" UUID=\"%s\" LABEL=\"%s\" "
-			    "PARTUUID=\"%s\" PARTLABEL=\"%s\"",
-			    seen[i].name, seen[i].major, seen[i].minor, seen[i].size, seen[i].type,
-			    seen[i].uuid, seen[i].label, seen[i].partuuid, seen[i].partlabel);
+		report("  saw /dev/%s %d:%d size=%llu TYPE=\"%s\" UUID=\"%s\" LABEL=\"%s\" "
+		       "PARTUUID=\"%s\" PARTLABEL=\"%s\"%s%s",
+		       seen[i].name, seen[i].major, seen[i].minor, seen[i].size, seen[i].type,
+		       seen[i].uuid, seen[i].label, seen[i].partuuid, seen[i].partlabel,
+		       seen[i].pttype[0] ? " PTTYPE=" : "", seen[i].pttype);
+	for (i = 0; i < nseen; i++)
+		hint(spec, &seen[i]);
+	modules_report(report_module, &others);
+	if (others)
+		report("%d other devices have no driver in the image (not storage)", others);
+	if (report_file)
+		fclose(report_file);
+	report_file = NULL;
 }

@@ -19,11 +19,11 @@ void sys_reap(void)
 }
 
 /*
- * Reboot after @seconds (0: at once). PID 1 never returns from here: the reboot is done by a
+ * Reboot (@how: RB_AUTOBOOT) or power off (RB_POWER_OFF) after @seconds (0: at once). PID 1 never returns from here: the reboot is done by a
  * child, after the console has drained, and PID 1 waits for the kernel to take the machine
  * down. If that fails too, PID 1 stays, reaping.
  */
-void sys_reboot_after(int seconds)
+void sys_reboot_after(int seconds, int how)
 {
 	struct timespec ts = { .tv_sec = seconds };
 	pid_t pid;
@@ -34,11 +34,11 @@ void sys_reboot_after(int seconds)
 	sync();
 	pid = fork();
 	if (pid == 0) {
-		(void)reboot(RB_AUTOBOOT);
+		(void)reboot(how);
 		_exit(1);
 	}
 	if (pid < 0)
-		(void)reboot(RB_AUTOBOOT);
+		(void)reboot(how);
 	for (;;) {
 		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
 			pause();
