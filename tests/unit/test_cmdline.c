@@ -157,6 +157,23 @@ static void test_overlong(void **state)
 	free(buf);
 }
 
+static void test_onfail_and_break(void **state)
+{
+	struct rdinit_opts o = parse("rdinit.onfail=halt rdinit.break=root,switch");
+
+	assert_int_equal(o.onfail, ONFAIL_HALT);
+	assert_int_equal(o.breaks, (1u << STAGE_ROOT) | (1u << STAGE_SWITCH));
+	opts_free(&o);
+	o = parse("rdinit.onfail=shell rdinit.onfail=explode rdinit.break rdinit.break=nope,cmdline");
+	assert_int_equal(o.onfail, ONFAIL_SHELL); /* the bad value left the good one alone */
+	assert_int_equal(o.breaks, (1u << STAGE_MOUNT) | (1u << STAGE_CMDLINE));
+	opts_free(&o);
+	o = parse("rdinit.onfail= rdinit.break=,,");
+	assert_int_equal(o.onfail, ONFAIL_DEFAULT);
+	assert_int_equal(o.breaks, 0);
+	opts_free(&o);
+}
+
 static void test_next_words(void **state)
 {
 	char buf[] = "a=1 \"b c\" d=\"e f\" g";
@@ -191,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_empty_root_value),
 		cmocka_unit_test(test_whitespace),
 		cmocka_unit_test(test_overlong),
+		cmocka_unit_test(test_onfail_and_break),
 		cmocka_unit_test(test_next_words),
 	};
 

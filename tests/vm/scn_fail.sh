@@ -1,0 +1,120 @@
+# When boot goes wrong: the report and its hints, the failure policy, and a switch-root that
+# leaves the real root's data alone. Sourced by tests/vm/run.sh.
+# shellcheck shell=bash
+
+SCENARIOS+=(f_label_case_hint f_uuid_typo_hint f_missing_init f_init_is_dir f_panic_delay
+	f_onfail_halt f_root_survives f_fsck_clean)
+
+# The boot gave up the way panic=-1 asks: no real init, QEMU ended by the guest's reboot.
+expect_gave_up() {
+	reject '^RDTEST' "no real init to run"
+	expect_exited
+	expect_report 'rdinit: rebooting in 0 s' "the reboot panic=-1 asks for"
+}
+
+scenario_f_label_case_hint() {
+	local img=$VM_OUT/disks/f_label.img
+	mk_ext4 "$img" 1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f RootFS f_label
+	vm_vblk "$img"
+	vm_boot f_label_case_hint "root=LABEL=rootfs rdinit.timeout=2" "${VM_DISK[@]}"
+	expect_gave_up
+	expect_report 'root device not found: root=LABEL=rootfs' "the report to quote root="
+	expect_report 'hint: /dev/vda has LABEL=RootFS (labels are case-sensitive)' \
+		"a hint naming the label that differs only in case"
+	[ -s "$img" ] || fail "the disk image to be left in place"
+}
+
+scenario_f_uuid_typo_hint() {
+	local img=$VM_OUT/disks/f_uuid.img
+	mk_ext4 "$img" 2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901 RDTEST_FU f_uuid
+	vm_vblk "$img"
+	# one digit off: ...f901 -> ...f991
+	vm_boot f_uuid_typo_hint "root=UUID=2b3c4d5e-6f70-4182-93a4-b5c6d7e8f991 rdinit.timeout=2" \
+		"${VM_DISK[@]}"
+	expect_gave_up
+	expect_report 'hint: /dev/vda has UUID=2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901, one character off' \
+		"a hint naming the UUID one character away"
+	expect_report 'TYPE="ext4" UUID="2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901" LABEL="RDTEST_FU"' \
+		"the device list with TYPE, UUID and LABEL"
+}
+
+scenario_f_missing_init() {
+	local img=$VM_OUT/disks/f_noinit.img
+	mk_ext4 "$img" 3c4d5e6f-7081-4293-a4b5-c6d7e8f90a1b RDTEST_FI f_noinit
+	vm_vblk "$img"
+	vm_boot f_missing_init "root=LABEL=RDTEST_FI init=/sbin/nonexistent" "${VM_DISK[@]}"
+	expect_gave_up
+	expect_report 'no init to run on /dev/vda: /sbin/nonexistent: No such file or directory' \
+		"the missing init= named, with the cause"
+}
+
+scenario_f_init_is_dir() {
+	local img=$VM_OUT/disks/f_initdir.img
+	mk_ext4 "$img" 4d5e6f70-8192-43a4-b5c6-d7e8f90a1b2c RDTEST_FD f_initdir
+	vm_vblk "$img"
+	vm_boot f_init_is_dir "root=LABEL=RDTEST_FD init=/etc" "${VM_DISK[@]}"
+	expect_gave_up
+	expect_report 'no init to run on /dev/vda: /etc: Is a directory' "init= naming a directory"
+}
+
+# panic=N: reboot after N seconds, not at once and not never.
+scenario_f_panic_delay() {
+	local img=$VM_OUT/disks/f_panic.img
+	mk_ext4 "$img" 5e6f7081-92a3-44b5-86d7-e8f90a1b2c3d RDTEST_FP f_panic
+	vm_vblk "$img"
+	vm_boot f_panic_delay "root=LABEL=absent rdinit.timeout=1 panic=2" "${VM_DISK[@]}"
+	reject '^RDTEST' "no real init to run"
+	expect_exited
+	expect_report 'rdinit: rebooting in 2 s' "the reboot delay panic=2 asks for"
+	expect_report 'reboot: Restarting system' "the kernel to restart the machine"
+}
+
+scenario_f_onfail_halt() {
+	local img=$VM_OUT/disks/f_halt.img
+	mk_ext4 "$img" 6f708192-a3b4-45c6-97e8-f90a1b2c3d4e RDTEST_FH f_halt
+	vm_vblk "$img"
+	vm_boot f_onfail_halt "root=LABEL=absent rdinit.timeout=1 rdinit.onfail=halt" "${VM_DISK[@]}"
+	reject '^RDTEST' "no real init to run"
+	expect_exited
+	expect_report 'rdinit: powering off' "rdinit.onfail=halt to power off"
+	expect_report 'reboot: Power down' "the kernel to power the machine down"
+}
+
+# Files on the real root at the very paths the initramfs uses must come through the
+# initramfs delete untouched: it must not cross into the new root.
+scenario_f_root_survives() {
+	local img=$VM_OUT/disks/f_survive.img stage=$VM_OUT/disks/f_survive.root
+	local kdir=lib/modules/$KVER path got
+	stage_root "$stage" f_survive
+	mkdir -p "$stage/$kdir" "$stage/root"
+	echo "real-root /init" >"$stage/init"
+	echo "real-root modules.dep" >"$stage/$kdir/modules.dep"
+	echo "real-root rdinit.conf" >"$stage/etc/rdinit.conf"
+	echo "real-root /root file" >"$stage/root/keep"
+	new_image "$img" 32M
+	mkfs.ext4 -q -F -d "$stage" -U 708192a3-b4c5-46d7-a8f9-0a1b2c3d4e5f -L RDTEST_FS \
+		-E root_owner=0:0 "$img" || fail "mkfs.ext4 to build the disk"
+	rm -rf "$stage"
+	vm_vblk "$img"
+	vm_boot f_root_survives "root=LABEL=RDTEST_FS rw" "${VM_DISK[@]}"
+	expect_line 'RDTEST pid=1' "testinit running as PID 1"
+	expect '^RDTEST root=/dev/vda fstype=ext4 opts=rw ' "/ to be /dev/vda mounted rw"
+	for path in /init "/$kdir/modules.dep" /etc/rdinit.conf /root/keep; do
+		got=$(debugfs -R "cat $path" "$img" 2>/dev/null)
+		case $got in
+		real-root*) ;;
+		*) fail "$path on the real root to survive the switch (debugfs read '$got')" ;;
+		esac
+	done
+}
+
+# The root is mounted read-only unless rw is given, and a read-write boot leaves it clean.
+scenario_f_fsck_clean() {
+	local img=$VM_OUT/disks/f_fsck.img
+	mk_ext4 "$img" 8192a3b4-c5d6-47e8-b9fa-0b1c2d3e4f50 RDTEST_FK f_fsck
+	vm_vblk "$img"
+	vm_boot f_fsck_clean "root=LABEL=RDTEST_FK rw" "${VM_DISK[@]}"
+	expect_reached f_fsck
+	expect '^RDTEST root=/dev/vda fstype=ext4 opts=rw ' "/ mounted rw as asked"
+	e2fsck -fn "$img" >"$VM_LOG.fsck" 2>&1 || fail "e2fsck -fn to find the root clean (see $VM_LOG.fsck)"
+}
