@@ -179,11 +179,13 @@ static int prepare_root(const struct rdinit_opts *o, struct root_dev *dev, char 
 	if (r < 0)
 		return r;
 	stage_break(o, STAGE_ROOT);
+	timing_mark("root device seen");
 	r = root_mount(o, dev, RDINIT_NEWROOT);
 	if (r < 0) {
 		log_console("cannot mount root %s (root=%s)", dev->devnode, o->root);
 		return r;
 	}
+	timing_mark("root mounted");
 	stage_break(o, STAGE_MOUNT);
 	r = init_resolve(RDINIT_NEWROOT, o->init, init, initlen);
 	if (r < 0) {
@@ -206,9 +208,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rdinit: this is the /init of an initramfs; it runs as PID 1\n");
 		return 1;
 	}
+	timing_mark("start");
 	r = mount_early();
 	console_open(NULL);
 	log_open();
+	timing_mark("early mounts");
 	if (r < 0)
 		log_err("early mounts: %s", strerror(-r));
 
@@ -231,6 +235,7 @@ int main(int argc, char **argv)
 	stage_break(&o, STAGE_CMDLINE);
 
 	start_coldplug(&o);
+	timing_mark("coldplug started");
 	stage_break(&o, STAGE_MODULES);
 	while (prepare_root(&o, &dev, init, sizeof(init)) < 0)
 		on_fail(&o, true);
@@ -245,6 +250,9 @@ int main(int argc, char **argv)
 	}
 	console_open(o.console);
 	log_info("handing over to %s", init);
+	timing_mark("exec init");
+	timing_finish("/run/rdinit/timings", o.debug);
+	timing_setenv();
 	log_close();
 	exec_init(init, argc, argv);
 	log_console("executing %s failed: %m", init);

@@ -184,9 +184,12 @@ static int load(struct kmod_module *mod, int depth, bool wished)
 			snprintf(what, sizeof(what), "%s (%s)", name, strerror(-r));
 			if (!wished)
 				(void)strset_add(&failed_modules, what);
+		} else {
+			char what[48];
+
+			snprintf(what, sizeof(what), "loaded %s", name);
+			timing_mark(what);
 		}
-		else
-			log_debug("loaded module %s", name);
 	}
 	load_softdeps(post, depth);
 	kmod_module_unref_list(pre);

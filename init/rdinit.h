@@ -149,6 +149,11 @@ int delete_tree(int dirfd, dev_t dev, const char *skip);
 int switch_root(const char *newroot);
 int init_resolve(const char *newroot, const char *init, char *out, size_t outlen);
 
+/* timing.c */
+void timing_mark(const char *what);
+void timing_finish(const char *path, bool table);
+void timing_setenv(void);
+
 /* main.c / sys.c */
 void sys_reboot_after(int seconds, int how) __attribute__((noreturn));
 void sys_reap(void);

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The boot timeline: a monotonic timestamp at each phase and each module loaded. Logged at
+ * debug level, printed as a table with rdinit.debug, saved to /run/rdinit/timings for the
+ * real system, and handed to systemd as RD_TIMESTAMP, the initrd start it shows in
+ * systemd-analyze.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "rdinit.h"
+
+#define MAX_MARKS 128
+
+static struct {
+	unsigned long long usec;
+	char what[48];
+} marks[MAX_MARKS];
+static int nmarks;
+static unsigned long long start_realtime;
+
+static unsigned long long now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
+}
+
+void timing_mark(const char *what)
+{
+	unsigned long long t = now_usec(CLOCK_MONOTONIC);
+
+	if (nmarks == 0)
+		start_realtime = now_usec(CLOCK_REALTIME);
+	log_debug("at %llu.%06llu s: %s", t / 1000000, t % 1000000, what);
+	if (nmarks == MAX_MARKS)
+		return;
+	marks[nmarks].usec = t;
+	snprintf(marks[nmarks].what, sizeof(marks[nmarks].what), "%s", what);
+	nmarks++;
+}
+
+/* "uptime-seconds since-start what" per line, to @path, and the table on the console. */
+void timing_finish(const char *path, bool table)
+{
+	FILE *f;
+	int i;
+
+	if (nmarks == 0)
+		return;
+	(void)mkdir("/run/rdinit", 0755);
+	f = fopen(path, "we");
+	for (i = 0; i < nmarks; i++) {
+		unsigned long long t = marks[i].usec, d = t - marks[0].usec;
+
+		if (f)
+			fprintf(f, "%llu.%06llu %llu.%06llu %s\n", t / 1000000, t % 1000000,
+				d / 1000000, d % 1000000, marks[i].what);
+		if (table)
+			log_console("%8llu.%03llu s  +%4llu ms  %s", t / 1000000, t % 1000000 / 1000,
+				    i ? (t - marks[i - 1].usec) / 1000 : 0, marks[i].what);
+	}
+	if (f)
+		fclose(f);
+}
+
+/* systemd reads "realtime monotonic" in microseconds from RD_TIMESTAMP as the initrd start. */
+void timing_setenv(void)
+{
+	char buf[64];
+
+	if (nmarks == 0)
+		return;
+	snprintf(buf, sizeof(buf), "%llu %llu", start_realtime, marks[0].usec);
+	(void)setenv("RD_TIMESTAMP", buf, 1);
+}
