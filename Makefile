@@ -7,7 +7,8 @@
 
 B := build
 SYSROOT := $(B)/sysroot
-STAMP := $(SYSROOT)/.kmod.stamp $(SYSROOT)/.util-linux.stamp
+STAMP := $(SYSROOT)/.kmod.stamp $(SYSROOT)/.util-linux.stamp $(SYSROOT)/.xz.stamp \
+	$(SYSROOT)/.zstd.stamp $(SYSROOT)/.zlib.stamp
 
 INIT_SRCS := $(wildcard init/*.c)
 INIT_HDRS := $(wildcard init/*.h)
@@ -19,7 +20,7 @@ WARN := -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
 INIT_CFLAGS := -std=gnu11 -Os $(WARN) -ffunction-sections -fdata-sections \
 	-I$(SYSROOT)/include -isystem $(SYSROOT)/kernel-include
 INIT_LDFLAGS := -static -s -Wl,--gc-sections -Wl,-z,noexecstack -L$(SYSROOT)/lib
-INIT_LIBS := -lmount -lblkid -lkmod
+INIT_LIBS := -lmount -lblkid -lkmod -llzma -lzstd -lz
 
 HOST_CC := gcc
 MK_DEFS := -DRDINIT_INIT_PATH='"$(CURDIR)/$(B)/rdinit"' \

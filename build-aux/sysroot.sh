@@ -71,6 +71,62 @@ fetch() { # fetch PKG -> prints the extracted source dir
 	echo "$dir"
 }
 
+# pc NAME LIB VERSION: a pkg-config file for a library built here, so kmod's configure finds it
+pc() {
+	mkdir -p "$SYSROOT/lib/pkgconfig"
+	printf 'prefix=%s\nlibdir=${prefix}/lib\nincludedir=${prefix}/include\nName: %s\nDescription: %s\nVersion: %s\nLibs: -L${libdir} -l%s\nCflags: -I${includedir}\n' \
+		"$SYSROOT" "$1" "$1" "$3" "$2" >"$SYSROOT/lib/pkgconfig/$1.pc"
+}
+
+# Decompressors for libkmod, so /init can load .ko.xz/.zst/.gz on kernels that cannot
+# decompress modules themselves (a static binary cannot dlopen them). Decoders only.
+build_xz() {
+	[ -f "$SYSROOT/.xz.stamp" ] && return 0
+	dir=$(fetch xz-utils)
+	echo "sysroot: building liblzma from $(basename "$dir")"
+	(
+		cd "$dir"
+		./configure -q --host=x86_64-linux-musl --prefix="$SYSROOT" --enable-static \
+			--disable-shared --disable-xz --disable-xzdec --disable-lzmadec \
+			--disable-lzmainfo --disable-lzma-links --disable-scripts --disable-doc \
+			--disable-nls --enable-encoders= --enable-threads=no >/dev/null 2>&1
+		make -s -j"$JOBS" >/dev/null
+		make -s install >/dev/null
+	)
+	touch "$SYSROOT/.xz.stamp"
+}
+
+build_zstd() {
+	[ -f "$SYSROOT/.zstd.stamp" ] && return 0
+	dir=$(fetch libzstd)
+	echo "sysroot: building libzstd (decoder, minified) from $(basename "$dir")"
+	(
+		cd "$dir/lib"
+		make -s -j"$JOBS" libzstd.a ZSTD_LIB_MINIFY=1 ZSTD_LIB_COMPRESSION=0 \
+			ZSTD_LIB_DICTBUILDER=0 ZSTD_LIB_DEPRECATED=0 ZSTD_LEGACY_SUPPORT=0 \
+			HAVE_THREAD=0 >/dev/null
+		cp libzstd.a "$SYSROOT/lib/"
+		cp zstd.h zstd_errors.h "$SYSROOT/include/"
+	)
+	pc libzstd zstd 1.5
+	touch "$SYSROOT/.zstd.stamp"
+}
+
+build_zlib() {
+	[ -f "$SYSROOT/.zlib.stamp" ] && return 0
+	dir=$(fetch zlib)
+	echo "sysroot: building zlib from $(basename "$dir")"
+	(
+		cd "$dir"
+		./configure --static --prefix="$SYSROOT" >/dev/null
+		make -s -j"$JOBS" libz.a >/dev/null
+		cp libz.a "$SYSROOT/lib/"
+		cp zlib.h zconf.h "$SYSROOT/include/"
+	)
+	pc zlib z 1.2
+	touch "$SYSROOT/.zlib.stamp"
+}
+
 build_kmod() {
 	[ -f "$SYSROOT/.kmod.stamp" ] && return 0
 	dir=$(fetch kmod)
@@ -82,9 +138,9 @@ build_kmod() {
 			[ -f libkmod/docs/gtk-doc.make ] || touch libkmod/docs/gtk-doc.make
 			autoreconf -fi >/dev/null 2>&1
 		fi
-		./configure -q --host=x86_64-linux-musl --disable-manpages --disable-test-modules \
-			--disable-python --disable-debug --without-xz --without-zstd --without-zlib \
-			--without-openssl --enable-logging
+		PKG_CONFIG_LIBDIR=$SYSROOT/lib/pkgconfig ./configure -q --host=x86_64-linux-musl \
+			--disable-manpages --disable-test-modules --disable-python --disable-debug \
+			--with-xz --with-zstd --with-zlib --without-openssl --enable-logging
 		make -s -j"$JOBS" libkmod/libkmod.la
 		# kmod's configure refuses --enable-static: archive the objects ourselves.
 		rm -f "$SYSROOT/lib/libkmod.a"
@@ -116,5 +172,8 @@ build_util_linux() {
 	touch "$SYSROOT/.util-linux.stamp"
 }
 
+build_xz
+build_zstd
+build_zlib
 build_kmod
 build_util_linux

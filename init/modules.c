@@ -33,7 +33,8 @@ struct strset {
 	char **v;
 	size_t n, cap;
 };
-static struct strset tried_modules, seen_aliases, unmatched_aliases, failed_modules;
+static struct strset tried_modules, seen_aliases, unmatched_aliases, blacklisted_aliases,
+	failed_modules;
 
 static bool strset_add(struct strset *s, const char *str)
 {
@@ -99,6 +100,7 @@ void modules_exit(void)
 	strset_free(&tried_modules);
 	strset_free(&seen_aliases);
 	strset_free(&unmatched_aliases);
+	strset_free(&blacklisted_aliases);
 	strset_free(&failed_modules);
 	kmod_unref(ctx);
 	ctx = NULL;
@@ -214,15 +216,17 @@ int modules_load_alias(const char *alias, bool is_modalias)
 	r = kmod_module_new_from_lookup(ctx, alias, &list);
 	if (r < 0)
 		return r;
-	if (is_modalias) {
+	if (!list && is_modalias)
+		(void)strset_add(&unmatched_aliases, alias);
+	if (list && is_modalias) {
 		r = kmod_module_apply_filter(ctx, KMOD_FILTER_BLACKLIST, list, &filtered);
 		kmod_module_unref_list(list);
 		if (r < 0)
 			return r;
 		list = filtered;
+		if (!list)
+			(void)strset_add(&blacklisted_aliases, alias);
 	}
-	if (!list && is_modalias)
-		(void)strset_add(&unmatched_aliases, alias);
 	kmod_list_foreach(l, list) {
 		struct kmod_module *m = kmod_module_get_module(l);
 
@@ -234,15 +238,17 @@ int modules_load_alias(const char *alias, bool is_modalias)
 	return n;
 }
 
-/* For the failure report: call @fn for each unmatched modalias (@failed false) and failed module. */
-void modules_report(void (*fn)(const char *what, bool failed, void *ud), void *ud)
+/* For the failure report: each modalias with no module, blacklisted, and each failed module. */
+void modules_report(void (*fn)(const char *what, enum module_trouble t, void *ud), void *ud)
 {
 	size_t i;
 
 	for (i = 0; i < unmatched_aliases.n; i++)
-		fn(unmatched_aliases.v[i], false, ud);
+		fn(unmatched_aliases.v[i], MODULE_NONE, ud);
+	for (i = 0; i < blacklisted_aliases.n; i++)
+		fn(blacklisted_aliases.v[i], MODULE_BLACKLISTED, ud);
 	for (i = 0; i < failed_modules.n; i++)
-		fn(failed_modules.v[i], true, ud);
+		fn(failed_modules.v[i], MODULE_FAILED, ud);
 }
 
 /* The module for a filesystem type: "fs-TYPE" is the alias filesystems declare. */

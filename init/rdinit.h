@@ -125,7 +125,8 @@ int modules_init(const char *dirname);
 void modules_exit(void);
 int modules_load_alias(const char *alias, bool is_modalias);
 int modules_load_fs(const char *fstype);
-void modules_report(void (*fn)(const char *what, bool failed, void *ud), void *ud);
+enum module_trouble { MODULE_NONE, MODULE_BLACKLISTED, MODULE_FAILED };
+void modules_report(void (*fn)(const char *what, enum module_trouble t, void *ud), void *ud);
 
 /* coldplug.c */
 typedef int (*block_cb_t)(const struct uevent *ev, void *userdata);

@@ -376,12 +376,14 @@ static void hint(const struct root_spec *spec, const struct seen_dev *d)
 	}
 }
 
-static void report_module(const char *what, bool failed, void *ud)
+static void report_module(const char *what, enum module_trouble t, void *ud)
 {
 	int *others = ud;
 
-	if (failed)
+	if (t == MODULE_FAILED)
 		report("module %s failed to load", what);
+	else if (t == MODULE_BLACKLISTED)
+		report("device %s: its module is blacklisted (modprobe.blacklist=)", what);
 	else if (coldplug_alias_rank(what) <= 1)
 		report("no module in the image for device %s", what);
 	else

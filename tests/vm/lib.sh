@@ -4,14 +4,23 @@
 # vm_setup         the kernel (build-aux/kernel.sh), testinit, and the image from mkrdinit
 # vm_vblk IMG [ID] sets the array VM_DISK: QEMU arguments attaching IMG as virtio-blk
 # vm_boot NAME APPEND [QEMU ARGS...]
-#                  boots once; sets VM_LOG (the serial log, sanitized), VM_RC (exit
-#                  status of timeout: 124 or 137 mean QEMU had to be stopped) and
-#                  VM_WALL (seconds)
+#                  boots once (command line: $VM_CONSOLE, default console=ttyS0, then
+#                  panic=-1 and APPEND); sets VM_LOG (the serial log, sanitized),
+#                  VM_RC (exit status of timeout: 124 or 137 mean QEMU had to be
+#                  stopped) and VM_WALL (seconds)
 # vm_field KEY     the value of the first "RDTEST KEY=value" line in VM_LOG
+# vm_qmp_hotplug_later SOCK LOG TEXT DELAY IMG [ID]
+#                  in the background (tests/vm/qmp.py): once QEMU has created the QMP
+#                  socket SOCK and the serial log LOG contains TEXT, wait DELAY seconds
+#                  and hot-add IMG as a virtio-blk disk; sets VM_QMP_PID, and the
+#                  client's transcript goes to SOCK.out. Removes an old LOG first.
+# vm_qmp_listen SOCK
+#                  in the background: log QEMU's QMP events (SHUTDOWN and its reason)
+#                  to SOCK.out until QEMU exits; sets VM_QMP_PID
 #
 # shellcheck disable=SC2034 # VM_* are results for the sourcing script.
 
-VM_OUT=build/vm
+VM_OUT=${VM_OUT:-build/vm}
 VM_TIMEOUT=${VM_TIMEOUT:-90}
 MKRDINIT=${MKRDINIT:-build/mkrdinit}
 QEMU=${QEMU:-qemu-system-x86_64}
@@ -44,7 +53,7 @@ vm_setup() {
 	vm_build_testinit
 	[ -x "$MKRDINIT" ] || vm_die "$MKRDINIT not built (run make)"
 	INITRD=$VM_OUT/initrd.img
-	rm -f "$INITRD"
+	# no rm first: mkrdinit replaces the file atomically, so a parallel run never sees it missing
 	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --output "$INITRD" ||
 		vm_die "$MKRDINIT failed"
 	[ -s "$INITRD" ] || vm_die "$MKRDINIT wrote no image at $INITRD"
@@ -69,7 +78,7 @@ vm_boot() {
 	local cmd=(timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel tcg -m 1024 -nographic
 		-no-reboot -net none -serial mon:stdio
 		-kernel "$VMLINUZ" -initrd "$INITRD" "$@"
-		-append "console=ttyS0 panic=-1 $append")
+		-append "${VM_CONSOLE-console=ttyS0} panic=-1 $append")
 	printf '%q ' "${cmd[@]}" >"$VM_LOG.cmd"
 	echo >>"$VM_LOG.cmd"
 	t0=$(date +%s.%N)
@@ -88,4 +97,22 @@ vm_boot() {
 # Up to the first space: "RDTEST root=/dev/vda fstype=..." gives /dev/vda for "root".
 vm_field() {
 	sed -n "s/^RDTEST $1=\([^ ]*\).*/\1/p" "$VM_LOG" | head -n 1
+}
+
+vm_qmp_hotplug_later() {
+	local sock=$1 log=$2 text=$3 delay=$4 img=$5 id=${6:-hp} add dev
+	add=$(printf '{"execute": "blockdev-add", "arguments": {"node-name": "%s",
+		"driver": "raw", "file": {"driver": "file", "filename": "%s"}}}' "$id" "$img")
+	dev=$(printf '{"execute": "device_add", "arguments": {"driver": "virtio-blk-pci",
+		"drive": "%s", "id": "%s-dev"}}' "$id" "$id")
+	rm -f "$sock" "$sock.out" "$log"
+	python3 tests/vm/qmp.py --wait 60 --log "$log" --pattern "$text" --delay "$delay" \
+		"$sock" "$add" "$dev" >"$sock.out" 2>&1 &
+	VM_QMP_PID=$!
+}
+
+vm_qmp_listen() {
+	rm -f "$1" "$1.out"
+	python3 tests/vm/qmp.py --wait 60 --listen "$1" >"$1.out" 2>&1 &
+	VM_QMP_PID=$!
 }

@@ -223,6 +223,42 @@ static void report_marker(void)
 	printf("RDTEST marker=%s\n", buf);
 }
 
+/*
+ * For each MODULE.PARAM=VALUE on the kernel command line, the value the loaded module
+ * holds (/sys/module/MODULE/parameters/PARAM), so a test can tell that rdinit passed it
+ * on. Words whose file does not exist (rdinit.*, a module not loaded) are skipped.
+ */
+static void report_modparams(void)
+{
+	char buf[4096], *save = NULL;
+	FILE *f = fopen("/proc/cmdline", "re");
+
+	if (!f)
+		return;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	for (char *w = strtok_r(buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+		char *dot = strchr(w, '.'), *eq = strchr(w, '=');
+		char path[512], val[256] = "";
+
+		if (strcmp(w, "--") == 0)
+			break;
+		if (!dot || !eq || dot > eq)
+			continue;
+		*dot = *eq = '\0';
+		snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", w, dot + 1);
+		FILE *p = fopen(path, "re");
+		if (!p)
+			continue;
+		if (!fgets(val, sizeof(val), p))
+			val[0] = '\0';
+		fclose(p);
+		val[strcspn(val, "\n")] = '\0';
+		printf("RDTEST modparam=%s.%s=%s\n", w, dot + 1, val);
+	}
+}
+
 /* What rdinit leaked into us: open fds, blocked/ignored signals, personality. */
 static void report_process_state(void)
 {
@@ -285,6 +321,7 @@ int main(int argc, char **argv)
 	printf("RDTEST stdin_tty=%s\n", tty ? tty : strerror(errno));
 	report_rootdir();
 	report_marker();
+	report_modparams();
 	report_process_state();
 	printf("RDTEST done\n");
 	fflush(stdout);
