@@ -181,10 +181,16 @@ static void warn_duplicates(const struct root_spec *spec, const struct seen_dev 
 
 	if (spec->kind == ROOT_DEVNAME || spec->kind == ROOT_DEVNUM)
 		return;
-	for (i = 0; i < nseen; i++)
-		if (&seen[i] != chosen && matches(spec, &seen[i]))
-			log_console("root=%s also matches /dev/%s; using /dev/%s, the first to appear",
-				    spec->value, seen[i].name, chosen->name);
+	for (i = 0; i < nseen; i++) {
+		if (&seen[i] == chosen || !matches(spec, &seen[i]))
+			continue;
+		/* the members of one multi-device btrfs all carry its UUID and LABEL */
+		if (!strcmp(chosen->type, "btrfs") && !strcmp(seen[i].type, "btrfs") &&
+		    !strcmp(seen[i].uuid, chosen->uuid))
+			continue;
+		log_console("root=%s also matches /dev/%s; using /dev/%s, the one found first",
+			    spec->value, seen[i].name, chosen->name);
+	}
 }
 
 struct find_state {
