@@ -78,6 +78,14 @@ check: bootstrap
 	$(MAKE) all
 	sh tests/check.sh
 
+# mkrdinit's command line against Debian's kernel (also part of make check)
+mkrdinit-test: all
+	bash tests/mkrdinit/run.sh
+
+# mkrdinit against mkinitramfs and dracut building for the same kernel (not a test)
+bench: all
+	bash tests/bench/mkrdinit.sh 3
+
 # libFuzzer (clang) on the parsers; make check runs the same for a few seconds
 fuzz:
 	bash tests/fuzz/run.sh 60
@@ -92,4 +100,4 @@ clean:
 distclean:
 	rm -rf $(B)
 
-.PHONY: all bootstrap unit vm check fuzz demo clean distclean
+.PHONY: all bootstrap unit vm check fuzz demo clean distclean mkrdinit-test bench

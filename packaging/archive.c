@@ -289,12 +289,50 @@ static int ar_fail(struct archive *a, struct mk_err *err, const char *what)
 	return mk_errf(err, code, "%s: %s", what, msg ? msg : strerror(-code));
 }
 
+int ar_level_check(enum ar_compress comp, int level)
+{
+	static const int max[] = {
+		[AR_GZIP] = 9, [AR_ZSTD] = 19, [AR_XZ] = 9, [AR_LZ4] = 12, [AR_NONE] = 0,
+	};
+
+	if (level == 0)
+		return 0;
+	/* xz's 0 is a real level; -1 is how the option spells it. */
+	if (comp == AR_XZ && level == -1)
+		return 0;
+	return level >= 1 && level <= max[comp] ? 0 : -ERANGE;
+}
+
+static int set_level(struct archive *a, const char *filter, int level)
+{
+	char buf[16];
+
+	if (level == 0)
+		return ARCHIVE_OK;
+	(void)snprintf(buf, sizeof(buf), "%d", level);
+	return archive_write_set_filter_option(a, filter, "compression-level", buf);
+}
+
+/* xz and lz4 run as programs, with "-N" flags; -1 stands for xz's 0. */
+static int add_program(struct archive *a, enum ar_compress comp, int level)
+{
+	char cmd[128];
+
+	if (comp == AR_XZ)
+		(void)snprintf(cmd, sizeof(cmd),
+			       "xz -%d --check=crc32 --lzma2=dict=1MiB --threads=1 --stdout",
+			       level == 0 ? 6 : level < 0 ? 0 : level);
+	else
+		(void)snprintf(cmd, sizeof(cmd), "lz4 -l -%d -c", level == 0 ? 9 : level);
+	return archive_write_add_filter_program(a, cmd);
+}
+
 /*
  * libarchive's own xz filter always writes CRC64 checks, which the kernel's
  * XZ decoder rejects, and its lz4 filter writes only the frame format while
  * the kernel reads only the legacy one; use the tools for those two.
  */
-static int add_filter(struct archive *a, enum ar_compress comp)
+static int add_filter(struct archive *a, enum ar_compress comp, int level)
 {
 	int r;
 
@@ -304,21 +342,20 @@ static int add_filter(struct archive *a, enum ar_compress comp)
 		if (r == ARCHIVE_OK)
 			/* No mtime in the gzip header: it would differ on every run. */
 			r = archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
-		return r;
+		return r == ARCHIVE_OK ? set_level(a, "gzip", level) : r;
 	case AR_ZSTD:
-		return archive_write_add_filter_zstd(a);
+		r = archive_write_add_filter_zstd(a);
+		return r == ARCHIVE_OK ? set_level(a, "zstd", level) : r;
 	case AR_XZ:
-		return archive_write_add_filter_program(
-			a, "xz --check=crc32 --lzma2=dict=1MiB --threads=1 --stdout");
 	case AR_LZ4:
-		return archive_write_add_filter_program(a, "lz4 -l -9 -c");
+		return add_program(a, comp, level);
 	case AR_NONE:
 		return archive_write_add_filter_none(a);
 	}
 	return ARCHIVE_FATAL;
 }
 
-static int open_writer(struct archive **out, int fd, enum ar_compress comp,
+static int open_writer(struct archive **out, int fd, enum ar_compress comp, int level,
 		       struct mk_err *err)
 {
 	_cleanup_(archive_writep) struct archive *a = archive_write_new();
@@ -327,7 +364,7 @@ static int open_writer(struct archive **out, int fd, enum ar_compress comp,
 		return -ENOMEM;
 	if (archive_write_set_format_cpio_newc(a) != ARCHIVE_OK)
 		return ar_fail(a, err, "cannot set up cpio writer");
-	if (add_filter(a, comp) != ARCHIVE_OK)
+	if (add_filter(a, comp, level) != ARCHIVE_OK)
 		return ar_fail(a, err, "cannot set up compression");
 	/* Padding to a tape block would only add zeros after the compressed stream. */
 	if (archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
@@ -426,11 +463,19 @@ static int write_entry(struct archive *a, struct archive_entry *ae,
 int ar_write(struct ar_list *l, int fd, enum ar_compress comp, int64_t mtime,
 	     struct ar_stats *st, struct mk_err *err)
 {
+	return ar_write_level(l, fd, comp, 0, mtime, st, err);
+}
+
+int ar_write_level(struct ar_list *l, int fd, enum ar_compress comp, int level,
+		   int64_t mtime, struct ar_stats *st, struct mk_err *err)
+{
 	_cleanup_(archive_writep) struct archive *a = NULL;
 	_cleanup_(archive_entryp) struct archive_entry *ae = NULL;
 	struct stat sb;
 	int r;
 
+	if (ar_level_check(comp, level) < 0)
+		return mk_errf(err, -ERANGE, "compression level %d out of range", level);
 	/* newc stores times and inode numbers as 8 hex digits. */
 	if (mtime < 0 || mtime > UINT32_MAX || l->n >= UINT32_MAX)
 		return mk_errf(err, -ERANGE,
@@ -442,7 +487,7 @@ int ar_write(struct ar_list *l, int fd, enum ar_compress comp, int64_t mtime,
 	if (r < 0)
 		return r;
 	merge_dirs(l);
-	r = open_writer(&a, fd, comp, err);
+	r = open_writer(&a, fd, comp, level, err);
 	if (r < 0)
 		return r;
 	ae = archive_entry_new();
@@ -465,18 +510,54 @@ int ar_write(struct ar_list *l, int fd, enum ar_compress comp, int64_t mtime,
 	return 0;
 }
 
-int ar_dump(const char *image, FILE *out, struct mk_err *err)
+static unsigned long hexfield(const unsigned char *h, size_t off)
 {
-	_cleanup_(archive_readp) struct archive *a = NULL;
-	_cleanup_close_ int fd = -1;
+	char buf[9];
+
+	memcpy(buf, h + off, 8);
+	buf[8] = '\0';
+	return strtoul(buf, NULL, 16);
+}
+
+/*
+ * Where the uncompressed newc archive at @off ends (after TRAILER!!! and
+ * the zero padding the kernel skips), or -1 if there is none: an early
+ * microcode archive comes before the main one, and libarchive reads only
+ * the first archive of a file.
+ */
+static off_t newc_end(int fd, off_t off, off_t size)
+{
+	unsigned char h[110 + 12];
+
+	while (off + 110 <= size) {
+		unsigned long namesize, filesize;
+		off_t next;
+
+		if (pread(fd, h, sizeof(h), off) < 110 || memcmp(h, "070701", 6))
+			return -1;
+		namesize = hexfield(h, 94);
+		filesize = hexfield(h, 54);
+		next = off + (off_t)((110 + namesize + 3) & ~3UL) +
+		       (off_t)((filesize + 3) & ~3UL);
+		if (namesize == 11 && !memcmp(h + 110, "TRAILER!!!", 11)) {
+			unsigned char z[4];
+
+			while (next + 4 <= size && pread(fd, z, 4, next) == 4 &&
+			       !memcmp(z, "\0\0\0\0", 4))
+				next += 4;
+			return next;
+		}
+		off = next;
+	}
+	return -1;
+}
+
+static int dump_segment(int fd, const char *image, FILE *out, struct mk_err *err)
+{
+	_cleanup_(archive_readp) struct archive *a = archive_read_new();
 	struct archive_entry *ae;
 	int r;
 
-	/* Open it ourselves: libarchive's message for a missing file omits the cause. */
-	fd = open(image, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return mk_errf(err, -errno, "cannot open %s: %s", image, strerror(errno));
-	a = archive_read_new();
 	if (!a)
 		return -ENOMEM;
 	(void)archive_read_support_filter_all(a);
@@ -493,4 +574,94 @@ int ar_dump(const char *image, FILE *out, struct mk_err *err)
 	if (r != ARCHIVE_EOF)
 		return ar_fail(a, err, image);
 	return 0;
+}
+
+int ar_dump(const char *image, FILE *out, struct mk_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	off_t off = 0, end;
+	int r;
+
+	/* Open it ourselves: libarchive's message for a missing file omits the cause. */
+	fd = open(image, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return mk_errf(err, -errno, "cannot open %s: %s", image, strerror(errno));
+	/* Uncompressed archives in front, each read up to its end; the rest in one go. */
+	while ((end = newc_end(fd, off, st.st_size)) > 0 && end < st.st_size) {
+		if (lseek(fd, off, SEEK_SET) < 0)
+			return -errno;
+		r = dump_segment(fd, image, out, err);
+		if (r < 0)
+			return r;
+		off = end;
+	}
+	if (lseek(fd, off, SEEK_SET) < 0)
+		return -errno;
+	return dump_segment(fd, image, out, err);
+}
+
+bool ar_module_compressed(const char *path, size_t *suffix)
+{
+	static const char *const ext[] = { ".ko.xz", ".ko.zst", ".ko.gz" };
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		size_t len = strlen(ext[i]);
+
+		if (n > len && !strcmp(path + n - len, ext[i])) {
+			if (suffix)
+				*suffix = len - 3; /* what to cut to leave ".ko" */
+			return true;
+		}
+	}
+	return false;
+}
+
+static int pump(struct archive *a, const char *src, int dst, uint64_t *bytes,
+		struct mk_err *err)
+{
+	char buf[1 << 16];
+	ssize_t n;
+
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(dst, buf + done, (size_t)(n - done));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return mk_errf(err, -errno, "cannot write %s: %s", src,
+					       strerror(errno));
+			done += w;
+		}
+		*bytes += (uint64_t)n;
+	}
+	return n < 0 ? ar_fail(a, err, src) : 0;
+}
+
+int ar_decompress(const char *src, int dst, uint64_t *bytes, struct mk_err *err)
+{
+	_cleanup_(archive_readp) struct archive *a = archive_read_new();
+	_cleanup_close_ int fd = -1;
+	struct archive_entry *ae;
+	uint64_t dummy = 0;
+
+	if (!a)
+		return -ENOMEM;
+	fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return mk_errf(err, -errno, "cannot open %s: %s", src, strerror(errno));
+	if (archive_read_support_filter_xz(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(a) != ARCHIVE_OK)
+		return ar_fail(a, err, "cannot set up decompression");
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ae) != ARCHIVE_OK)
+		return ar_fail(a, err, src);
+	/* The raw format takes anything; only filter 0 being a decompressor counts. */
+	if (archive_filter_count(a) < 2)
+		return mk_errf(err, -EINVAL, "%s: not xz, zstd or gzip data", src);
+	return pump(a, src, dst, bytes ? bytes : &dummy, err);
 }

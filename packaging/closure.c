@@ -39,6 +39,8 @@ struct closure {
 	char *moddir;
 	char *fwdir;
 	void *seen;	       /* tsearch() tree of module names already visited */
+	void *omit;	       /* tsearch() tree of module names never to add */
+	struct strvec broken;  /* "MOD (needed by USER)" for omitted hard deps */
 	struct strvec builtin; /* normalized names from modules.builtin */
 	struct modvec files;
 	struct modvec nofile;
@@ -300,6 +302,8 @@ void closure_free(struct closure *c)
 		return;
 	kmod_unref(c->ctx);
 	tdestroy(c->seen, free);
+	tdestroy(c->omit, free);
+	strvec_free(&c->broken);
 	strvec_free(&c->builtin);
 	modvec_free(&c->files);
 	modvec_free(&c->nofile);
@@ -489,6 +493,17 @@ static int add_module(struct closure *c, struct kmod_module *mod, const char *re
 	const char *name = kmod_module_get_name(mod);
 	int r;
 
+	if (c->omit && tfind(name, &c->omit, cmp_str)) {
+		/* A user that needs it will fail to load; say so, but obey. */
+		if (!strncmp(reason, "needed by ", 10)) {
+			_cleanup_free_ char *note = NULL;
+
+			if (asprintf(&note, "%s (%s)", name, reason) < 0)
+				return -ENOMEM;
+			return strvec_add(&c->broken, note);
+		}
+		return 0;
+	}
 	r = mark_seen(c, name);
 	if (r != 0)
 		return r < 0 ? r : 0;
@@ -553,6 +568,42 @@ int closure_add(struct closure *c, const char *name, const char *why, struct mk_
 		count++;
 	}
 	return count ? count : -ENOENT;
+}
+
+int closure_omit(struct closure *c, const char *name, struct mk_err *err)
+{
+	_cleanup_(kmod_listp) struct kmod_list *list = NULL;
+	struct kmod_list *l;
+	int r, count = 0;
+
+	r = kmod_module_new_from_lookup(c->ctx, name, &list);
+	if (r < 0)
+		return mk_errf(err, r, "cannot look up module %s: %s", name,
+			       strerror(-r));
+	kmod_list_foreach(l, list) {
+		_cleanup_(kmod_modulep) struct kmod_module *m = kmod_module_get_module(l);
+		char *key = strdup(kmod_module_get_name(m));
+		void *node;
+
+		if (!key)
+			return -ENOMEM;
+		node = tsearch(key, &c->omit, cmp_str);
+		if (!node) {
+			free(key);
+			return -ENOMEM;
+		}
+		if (*(char **)node != key)
+			free(key);
+		count++;
+	}
+	return count ? count : -ENOENT;
+}
+
+size_t closure_broken(struct closure *c, char *const **notes)
+{
+	strvec_sort(&c->broken);
+	*notes = c->broken.v;
+	return c->broken.n;
 }
 
 static int cmp_mod_path(const void *a, const void *b)

@@ -41,6 +41,19 @@ static inline void closure_freep(struct closure **c)
  */
 int closure_add(struct closure *c, const char *name, const char *why, struct mk_err *err);
 
+/*
+ * Never add the modules @name (a name or an alias) resolves to, nor what
+ * only they would have pulled in.  Call before closure_add().  Returns the
+ * number of modules matched, or -ENOENT.
+ */
+int closure_omit(struct closure *c, const char *name, struct mk_err *err);
+
+/*
+ * Omitted modules that a chosen module needs (hard dependencies), as
+ * "MOD (needed by USER)", sorted: that user will not load.
+ */
+size_t closure_broken(struct closure *c, char *const **notes);
+
 /* Module files, sorted by path.  Valid until the next closure_add(). */
 size_t closure_modules(struct closure *c, const struct closure_mod **mods);
 

@@ -13,6 +13,19 @@
 #include "mkrdinit.h"
 #include "rdarchive.h"
 
+enum image_profile {
+	PROFILE_GENERIC, /* the sets in modules_dir */
+	PROFILE_HOST,	 /* what the running machine's root needs */
+	PROFILE_NONE,	 /* only --add-modules */
+};
+
+/* What to do with modules shipped compressed (.ko.xz, .ko.zst, .ko.gz). */
+enum image_modcomp {
+	MODCOMP_AUTO,	    /* decompress unless that makes the image bigger */
+	MODCOMP_KEEP,	    /* as shipped: rdinit has the kernel decompress them */
+	MODCOMP_DECOMPRESS, /* plain .ko */
+};
+
 struct image_opts {
 	const char *kver;
 	const char *basedir;
@@ -20,9 +33,22 @@ struct image_opts {
 	const char *init;	 /* becomes /init */
 	const char *config;	 /* becomes /etc/rdinit.conf; NULL for none */
 	const char *modules_dir; /* holds the default module sets, *.list */
+	enum image_profile profile;
 	char **add;		 /* --add-modules names; each must resolve */
 	size_t n_add;
+	char **omit;		 /* --omit-modules names; each must resolve */
+	size_t n_omit;
+	char **install;		 /* --install ELF programs, absolute paths */
+	size_t n_install;
+	char **include;		 /* --include SRC:DST */
+	size_t n_include;
+	char **microcode;	 /* --microcode files, for the early cpio */
+	size_t n_microcode;
+	const char *mountinfo;	 /* --profile host reads these */
+	const char *sysfs;
 	enum ar_compress compress;
+	int level;		 /* --compress-level; 0 for the default */
+	enum image_modcomp modcomp;
 	int64_t mtime; /* for every entry */
 	FILE *debug;   /* --verbose notes; NULL when quiet */
 };
@@ -31,6 +57,7 @@ struct image_stats {
 	struct ar_stats ar;
 	size_t modules;
 	size_t firmware;
+	size_t decompressed; /* modules stored as plain .ko */
 };
 
 /* Fail early, before the slow part, on inputs that cannot work. */

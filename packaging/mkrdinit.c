@@ -36,7 +36,15 @@
 enum {
 	OPT_INIT = 256,
 	OPT_COMPRESS,
+	OPT_LEVEL,
 	OPT_MODULES_DIR,
+	OPT_PROFILE,
+	OPT_OMIT,
+	OPT_INSTALL,
+	OPT_INCLUDE,
+	OPT_MICROCODE,
+	OPT_KEEP,
+	OPT_DECOMPRESS,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +52,14 @@ static const struct option long_opts[] = {
 	{ "basedir", required_argument, NULL, 'b' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "add-modules", required_argument, NULL, 'a' },
+	{ "omit-modules", required_argument, NULL, OPT_OMIT },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "install", required_argument, NULL, OPT_INSTALL },
+	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "microcode", required_argument, NULL, OPT_MICROCODE },
+	{ "compress-level", required_argument, NULL, OPT_LEVEL },
+	{ "keep-module-compression", no_argument, NULL, OPT_KEEP },
+	{ "decompress-modules", no_argument, NULL, OPT_DECOMPRESS },
 	{ "init", required_argument, NULL, OPT_INIT },
 	{ "config", required_argument, NULL, 'c' },
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -64,26 +80,64 @@ struct args {
 
 static void usage(FILE *f)
 {
-	fputs("Usage: mkrdinit --output FILE [options]\n"
+	fputs("Usage: mkrdinit [options] --output FILE\n"
 	      "       mkrdinit --list IMAGE\n"
 	      "\n"
-	      "Build an rdinit initramfs (newc cpio) with a module closure.\n"
+	      "Build a reproducible rdinit initramfs (newc cpio): rdinit as /init, a\n"
+	      "module closure with its firmware and kmod indexes, and extra files.\n"
 	      "\n"
-	      "  -o, --output FILE      write the image to FILE (required)\n"
-	      "  -k, --kver KVER        kernel version (default: uname -r)\n"
-	      "  -b, --basedir DIR      modules in DIR/lib/modules/KVER (default: /)\n"
-	      "  -a, --add-modules A,B  also add these modules or aliases\n"
-	      "      --init PATH        /init of the image\n"
-	      "                         (default: " RDINIT_INIT_PATH ")\n"
-	      "  -c, --config FILE      copy FILE to /etc/rdinit.conf\n"
-	      "      --compress ALG     gzip (default), zstd, xz, lz4 or none\n"
-	      "      --modules-dir DIR  default module sets, DIR/*.list\n"
-	      "                         (default: " RDINIT_MODULES_DIR ")\n"
-	      "  -l, --list IMAGE       print mode, size and path of each entry\n"
-	      "  -v, --verbose          tell which modules were chosen and why\n"
-	      "  -h, --help             show this help\n"
+	      "Kernel and modules:\n"
+	      "  -k, --kver VER           kernel version (default: the running kernel)\n"
+	      "  -b, --basedir DIR        modules in DIR/lib/modules/VER, modprobe.d and\n"
+	      "                           firmware under DIR too (default: /)\n"
+	      "      --profile P          generic (default): the module sets in\n"
+	      "                           --modules-dir (storage, filesystems, USB\n"
+	      "                           storage, dm/md, dm-crypt);\n"
+	      "                           host: what this machine's root device and\n"
+	      "                           its filesystem need (from /sys and\n"
+	      "                           /proc/self/mountinfo);\n"
+	      "                           none: only --add-modules\n"
+	      "  -a, --add-modules A,B    add modules (names or aliases) with their\n"
+	      "                           dependencies, softdeps and firmware;\n"
+	      "                           repeatable; a name not found is an error\n"
+	      "      --omit-modules A,B   leave these out, and what only they pull in;\n"
+	      "                           repeatable\n"
+	      "      --decompress-modules store .ko.xz/.ko.zst/.ko.gz as plain .ko\n"
+	      "      --keep-module-compression\n"
+	      "                           store them as shipped (rdinit has the\n"
+	      "                           kernel decompress them as they load)\n"
+	      "                           Default: decompress if the kernel cannot\n"
+	      "                           (no CONFIG_MODULE_DECOMPRESS in\n"
+	      "                           DIR/boot/config-VER) or if the image's\n"
+	      "                           compression is at least as strong as the\n"
+	      "                           module's (xz > zstd > gzip > lz4 > none)\n"
+	      "      --modules-dir DIR    where the generic sets are, DIR/*.list\n"
+	      "                           (default: " RDINIT_MODULES_DIR ")\n"
 	      "\n"
-	      "SOURCE_DATE_EPOCH, if set, is the time of every entry (else 0).\n",
+	      "Contents:\n"
+	      "      --init PATH          /init of the image\n"
+	      "                           (default: " RDINIT_INIT_PATH ")\n"
+	      "  -c, --config FILE        copy FILE to /etc/rdinit.conf\n"
+	      "      --install PATH       copy the ELF program PATH and every shared\n"
+	      "                           library it needs (DT_NEEDED, interpreter) to\n"
+	      "                           the same paths; repeatable\n"
+	      "      --include SRC:DST    copy the file SRC to DST; repeatable\n"
+	      "      --microcode FILE     prepend an uncompressed early-microcode cpio\n"
+	      "                           holding FILE as kernel/x86/microcode/\n"
+	      "                           GenuineIntel.bin (AuthenticAMD.bin for AMD\n"
+	      "                           containers); repeatable, one per vendor\n"
+	      "\n"
+	      "Output:\n"
+	      "  -o, --output FILE        write the image to FILE, atomically (required)\n"
+	      "      --compress ALG       gzip (default), zstd, xz, lz4 or none\n"
+	      "      --compress-level N   gzip 1-9, zstd 1-19, xz 0-9, lz4 1-12\n"
+	      "                           (default: the compressor's own)\n"
+	      "  -l, --list IMAGE         print mode, size and path of each entry\n"
+	      "  -v, --verbose            tell which modules were chosen and why\n"
+	      "  -h, --help               show this help\n"
+	      "\n"
+	      "SOURCE_DATE_EPOCH, if set, is the time of every entry (else 0): the same\n"
+	      "inputs give the same bytes.  Exit status: 0 success, 1 failure, 2 usage.\n",
 	      f);
 }
 
@@ -99,20 +153,55 @@ static __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ..
 	return 2;
 }
 
+/* Append @item to a growing array of borrowed strings. */
+static int push(char ***v, size_t *n, char *item)
+{
+	char **nv = reallocarray(*v, *n + 1, sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	(*v)[(*n)++] = item;
+	return 0;
+}
+
 /* Split "a,b,,c" into the growing name array; empty items are ignored. */
-static int add_names(struct image_opts *o, char *list)
+static int add_names(char ***v, size_t *n, char *list)
 {
 	char *save = NULL;
+	int r;
 
 	for (char *s = strtok_r(list, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-		char **v = reallocarray(o->add, o->n_add + 1, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		o->add = v;
-		o->add[o->n_add++] = s;
+		r = push(v, n, s);
+		if (r < 0)
+			return r;
 	}
 	return 0;
+}
+
+static int parse_level(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 22)
+		return -EINVAL;
+	/* xz's level 0 is real; keep 0 as "the default" and pass -1 instead. */
+	*out = v == 0 ? -1 : (int)v;
+	return 0;
+}
+
+static int parse_profile(const char *s)
+{
+	if (!strcmp(s, "generic"))
+		return PROFILE_GENERIC;
+	if (!strcmp(s, "host"))
+		return PROFILE_HOST;
+	if (!strcmp(s, "none"))
+		return PROFILE_NONE;
+	return -EINVAL;
 }
 
 /* Reproducible-builds convention: a malformed SOURCE_DATE_EPOCH is an error. */
@@ -163,9 +252,38 @@ static int parse_option(struct args *a, int opt, char *arg)
 	case OPT_MODULES_DIR:
 		a->img.modules_dir = arg;
 		return 0;
+	case OPT_KEEP:
+		a->img.modcomp = MODCOMP_KEEP;
+		return 0;
+	case OPT_DECOMPRESS:
+		a->img.modcomp = MODCOMP_DECOMPRESS;
+		return 0;
 	case 'a':
-		r = add_names(&a->img, arg);
-		return r < 0 ? usage_error("%s", strerror(-r)) : 0;
+		r = add_names(&a->img.add, &a->img.n_add, arg);
+		break;
+	case OPT_OMIT:
+		r = add_names(&a->img.omit, &a->img.n_omit, arg);
+		break;
+	case OPT_INSTALL:
+		r = push(&a->img.install, &a->img.n_install, arg);
+		break;
+	case OPT_INCLUDE:
+		r = push(&a->img.include, &a->img.n_include, arg);
+		break;
+	case OPT_MICROCODE:
+		r = push(&a->img.microcode, &a->img.n_microcode, arg);
+		break;
+	case OPT_PROFILE:
+		r = parse_profile(arg);
+		if (r < 0)
+			return usage_error("unknown profile '%s' (generic, host, none)",
+					   arg);
+		a->img.profile = r;
+		return 0;
+	case OPT_LEVEL:
+		if (parse_level(arg, &a->img.level) < 0)
+			return usage_error("bad compression level '%s'", arg);
+		return 0;
 	case OPT_COMPRESS:
 		r = ar_compress_parse(arg);
 		if (r < 0)
@@ -174,8 +292,10 @@ static int parse_option(struct args *a, int opt, char *arg)
 				arg);
 		a->img.compress = r;
 		return 0;
+	default:
+		return 2;
 	}
-	return 2;
+	return r < 0 ? usage_error("%s", strerror(-r)) : 0;
 }
 
 /* Returns 0 to go on (a->help set after --help), or 2 after a usage error. */
@@ -203,6 +323,9 @@ static int parse_args(struct args *a, int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!a->list && !a->img.output)
 		return usage_error("--output is required");
+	if (ar_level_check(a->img.compress, a->img.level) < 0)
+		return usage_error("compression level %d is out of range for --compress",
+				   a->img.level < 0 ? 0 : a->img.level);
 	return 0;
 }
 
@@ -242,6 +365,16 @@ static void print_closure(struct closure *c)
 		fprintf(stderr, "mkrdinit: firmware not found: %s\n", fw[i]);
 }
 
+/* Always shown: an omitted hard dependency breaks the module that needs it. */
+static void warn_broken(struct closure *c)
+{
+	char *const *notes;
+	size_t n = closure_broken(c, &notes);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "mkrdinit: warning: omitted module %s\n", notes[i]);
+}
+
 static double elapsed(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -249,6 +382,15 @@ static double elapsed(const struct timespec *t0)
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) +
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static const char *compress_name(enum ar_compress c)
+{
+	static const char *const names[] = { [AR_GZIP] = "gzip", [AR_ZSTD] = "zstd",
+					     [AR_XZ] = "xz",	  [AR_LZ4] = "lz4",
+					     [AR_NONE] = "none" };
+
+	return names[c];
 }
 
 static int fail(const struct mk_err *err, int r)
@@ -273,13 +415,15 @@ static int build(struct args *a, struct mk_err *err)
 		return fail(err, r);
 	if (a->verbose)
 		print_closure(c);
+	warn_broken(c);
 	r = image_write(&a->img, c, &st, err);
 	if (r < 0)
 		return fail(err, r);
 	printf("mkrdinit: wrote %s: %zu files, %zu modules, %" PRIu64
-	       " KiB uncompressed, %" PRIu64 " KiB compressed, %.2f s\n",
+	       " KiB uncompressed, %" PRIu64 " KiB compressed (%s), %.2f s\n",
 	       a->img.output, st.ar.entries, st.modules, (st.ar.raw_bytes + 1023) / 1024,
-	       (st.ar.out_bytes + 1023) / 1024, elapsed(&t0));
+	       (st.ar.out_bytes + 1023) / 1024, compress_name(a->img.compress),
+	       elapsed(&t0));
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -318,6 +462,10 @@ int main(int argc, char **argv)
 	r = build(&a, &err);
 out:
 	free(a.img.add);
+	free(a.img.omit);
+	free(a.img.install);
+	free(a.img.include);
+	free(a.img.microcode);
 	free(a.kver_buf);
 	return r;
 }

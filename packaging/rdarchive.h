@@ -12,6 +12,7 @@
 #ifndef MKRDINIT_RDARCHIVE_H
 #define MKRDINIT_RDARCHIVE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -72,6 +73,28 @@ void ar_list_free(struct ar_list *l);
  */
 int ar_write(struct ar_list *l, int fd, enum ar_compress comp, int64_t mtime,
 	     struct ar_stats *st, struct mk_err *err);
+
+/*
+ * The same with a compression level; 0 is the compressor's default.  Levels:
+ * gzip 1-9, zstd 1-19, xz -1 (for 0) to 9, lz4 1-12, none only 0.
+ */
+int ar_write_level(struct ar_list *l, int fd, enum ar_compress comp, int level,
+		   int64_t mtime, struct ar_stats *st, struct mk_err *err);
+
+/* 0 if @level is valid for @comp, else -ERANGE. */
+int ar_level_check(enum ar_compress comp, int level);
+
+/*
+ * Does @path name a compressed module (.ko.xz, .ko.zst, .ko.gz)?  *@suffix
+ * gets the length of what follows ".ko".
+ */
+bool ar_module_compressed(const char *path, size_t *suffix);
+
+/*
+ * Decompress the xz, zstd or gzip file @src into @dst with libarchive's
+ * raw format; *@bytes (if not NULL) grows by the bytes written.
+ */
+int ar_decompress(const char *src, int dst, uint64_t *bytes, struct mk_err *err);
 
 /* Print "mode size path" for every entry of @image (any compression). */
 int ar_dump(const char *image, FILE *out, struct mk_err *err);

@@ -16,6 +16,7 @@ run() {
 	tail -n 1 "$log" | grep -Eq '(^|: )[0-9]+ passed, 0 failed' || status=1
 }
 run unit make -s unit
+run mkrdinit bash tests/mkrdinit/run.sh
 run fuzz bash tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
 run vm bash tests/vm/run.sh -j2
 sed -nE 's/^([a-z]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/p' "$log" |

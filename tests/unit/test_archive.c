@@ -314,6 +314,91 @@ static void test_compressions(void **state)
 	}
 }
 
+/* Levels reach the compressor: gzip -1 is bigger than -9; bad levels are refused. */
+static void test_levels(void **state)
+{
+	const struct fixture *f = *state;
+	struct ar_list l = { 0 };
+	struct mk_err err = { { 0 } };
+	struct ar_stats st1, st9;
+	char path[256], text[8192];
+	int fd;
+
+	assert_int_equal(ar_level_check(AR_GZIP, 9), 0);
+	assert_int_equal(ar_level_check(AR_GZIP, 10), -ERANGE);
+	assert_int_equal(ar_level_check(AR_XZ, -1), 0);
+	assert_int_equal(ar_level_check(AR_ZSTD, 19), 0);
+	assert_int_equal(ar_level_check(AR_LZ4, 12), 0);
+	assert_int_equal(ar_level_check(AR_NONE, 1), -ERANGE);
+	/* compressible but not trivially: gzip -1 and -9 must differ */
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = "abcdefghij"[(i * 7 + i / 13) % 10];
+	text[sizeof(text) - 1] = '\0';
+	snprintf(path, sizeof(path), "%s/text", f->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	assert_int_equal(close(fd), 0);
+	for (int level = 1; level <= 9; level += 8) {
+		char img[256];
+
+		assert_int_equal(ar_add_file(&l, "text", path, 0), 0);
+		snprintf(img, sizeof(img), "%s/l%d.gz", f->dir, level);
+		fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		assert_int_equal(ar_write_level(&l, fd, AR_GZIP, level, 0,
+						level == 1 ? &st1 : &st9, &err),
+				 0);
+		assert_int_equal(close(fd), 0);
+		ar_list_free(&l);
+	}
+	assert_true(st1.out_bytes > st9.out_bytes);
+	assert_int_equal(ar_add_file(&l, "text", path, 0), 0);
+	assert_int_equal(ar_write_level(&l, 1, AR_NONE, 3, 0, &st1, &err), -ERANGE);
+	ar_list_free(&l);
+}
+
+/* Each module compression round-trips through ar_decompress(); plain data is refused. */
+static void test_decompress(void **state)
+{
+	static const char *const tools[] = { "xz --check=crc32 -c", "zstd -q -c",
+					     "gzip -n -c" };
+	static const char *const ext[] = { ".ko.xz", ".ko.zst", ".ko.gz" };
+	const struct fixture *f = *state;
+	struct mk_err err = { { 0 } };
+	char cmd[1024], src[256], out[256], *data;
+	size_t suffix, len;
+	uint64_t bytes;
+	int fd;
+
+	assert_true(ar_module_compressed("kernel/fs/ext4/ext4.ko.xz", &suffix));
+	assert_int_equal(suffix, 3);
+	assert_true(ar_module_compressed("a.ko.zst", &suffix));
+	assert_int_equal(suffix, 4);
+	assert_false(ar_module_compressed("a.ko", NULL));
+	assert_false(ar_module_compressed(".ko.xz.orig", NULL));
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(src, sizeof(src), "%s/m%s", f->dir, ext[i]);
+		snprintf(cmd, sizeof(cmd), "%s < %s/a/b/c.txt > %s", tools[i], f->src, src);
+		assert_int_equal(system(cmd), 0);
+		snprintf(out, sizeof(out), "%s/m%zu.ko", f->dir, i);
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		bytes = 0;
+		if (ar_decompress(src, fd, &bytes, &err) < 0)
+			fail_msg("ar_decompress %s: %s", src, err.msg);
+		assert_int_equal(close(fd), 0);
+		assert_int_equal(bytes, 6);
+		data = slurp(out, &len);
+		assert_int_equal(len, 6);
+		assert_memory_equal(data, "hello\n", 6);
+		free(data);
+	}
+	snprintf(src, sizeof(src), "%s/a/b/c.txt", f->src);
+	assert_int_equal(ar_decompress(src, -1, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not xz, zstd or gzip"));
+}
+
 static void test_rejects(void **state)
 {
 	const struct fixture *f = *state;
@@ -382,6 +467,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reproducible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compressions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_levels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decompress, setup, teardown),
 		cmocka_unit_test(test_compress_names),
 	};
 

@@ -298,6 +298,43 @@ static void test_no_depmod_output(void **state)
 	assert_non_null(strstr(err.msg, "depmod -b"));
 }
 
+/* Omitting btrfs drops what only it needs; a shared dependency stays. */
+static void test_omit(void **state)
+{
+	struct closure *c = open_closure();
+	struct mk_err err = { { 0 } };
+	char *const *notes;
+
+	(void)state;
+	assert_int_equal(closure_omit(c, "btrfs", &err), 1);
+	assert_int_equal(closure_omit(c, "no_such_module_xyz", &err), -ENOENT);
+	assert_true(closure_add(c, "btrfs", "test", &err) > 0);
+	assert_true(closure_add(c, "ext4", "test", &err) > 0);
+	assert_null(find_mod(c, "kernel/fs/btrfs/btrfs"));
+	if (kernel_has("kernel/lib/raid6/raid6_pq.ko"))
+		assert_null(find_mod(c, "kernel/lib/raid6/raid6_pq"));
+	assert_non_null(find_mod(c, "kernel/fs/ext4/ext4"));
+	assert_int_equal(closure_broken(c, &notes), 0);
+	closure_free(c);
+}
+
+/* Omitting a hard dependency is obeyed but reported. */
+static void test_omit_needed(void **state)
+{
+	struct closure *c = open_closure();
+	struct mk_err err = { { 0 } };
+	char *const *notes;
+
+	(void)state;
+	assert_int_equal(closure_omit(c, "jbd2", &err), 1);
+	assert_true(closure_add(c, "ext4", "test", &err) > 0);
+	assert_null(find_mod(c, "kernel/fs/jbd2/jbd2"));
+	assert_non_null(find_mod(c, "kernel/fs/ext4/ext4"));
+	assert_int_equal(closure_broken(c, &notes), 1);
+	assert_string_equal(notes[0], "jbd2 (needed by ext4)");
+	closure_free(c);
+}
+
 static void test_bad_basedir_and_kver(void **state)
 {
 	struct mk_err err = { { 0 } };
@@ -328,6 +365,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_firmware, make_root, remove_root),
 		cmocka_unit_test_setup_teardown(test_no_depmod_output, make_root,
 						remove_root),
+		cmocka_unit_test(test_omit),
+		cmocka_unit_test(test_omit_needed),
 		cmocka_unit_test(test_bad_basedir_and_kver),
 	};
 

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Shared-library closure of ELF programs, read from the files (no ldd: that
+ * runs the program's loader, and the program may be for another machine).
+ * 64-bit little-endian ELF only, which is what rdinit images run.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "elf.h"
+
+struct elf_info {
+	char *interp;
+	char **needed;
+	size_t n_needed;
+	char *rpath, *runpath; /* colon lists, $ORIGIN already substituted */
+	uint16_t machine;
+};
+
+struct map {
+	const unsigned char *p;
+	size_t size;
+};
+
+static void unmapp(struct map *m)
+{
+	if (m->p)
+		(void)munmap((void *)m->p, m->size);
+}
+
+static void elf_info_free(struct elf_info *e)
+{
+	for (size_t i = 0; i < e->n_needed; i++)
+		free(e->needed[i]);
+	free(e->needed);
+	free(e->interp);
+	free(e->rpath);
+	free(e->runpath);
+}
+
+void elf_set_free(struct elf_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		free(set->paths[i]);
+	free(set->paths);
+	*set = (struct elf_set){ 0 };
+}
+
+static bool set_has(const struct elf_set *set, const char *path)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcmp(set->paths[i], path))
+			return true;
+	return false;
+}
+
+static int set_add(struct elf_set *set, const char *path)
+{
+	if (set_has(set, path))
+		return 0;
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 16;
+		char **v = reallocarray(set->paths, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		set->paths = v;
+		set->cap = cap;
+	}
+	set->paths[set->n] = strdup(path);
+	if (!set->paths[set->n])
+		return -ENOMEM;
+	set->n++;
+	return 1;
+}
+
+static int map_file(struct map *m, const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	void *p;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((size_t)st.st_size < sizeof(Elf64_Ehdr))
+		return -ENOEXEC;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	m->p = p;
+	m->size = (size_t)st.st_size;
+	return 0;
+}
+
+/* File offset of virtual address @addr, through the PT_LOAD segments. */
+static int vaddr_to_off(const struct map *m, const Elf64_Phdr *ph, size_t n,
+			uint64_t addr, uint64_t *off)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ph[i].p_type == PT_LOAD && addr >= ph[i].p_vaddr &&
+		    addr - ph[i].p_vaddr < ph[i].p_filesz) {
+			*off = addr - ph[i].p_vaddr + ph[i].p_offset;
+			return *off < m->size ? 0 : -ENOEXEC;
+		}
+	return -ENOEXEC;
+}
+
+/* A NUL-terminated string at @off, or NULL if it runs off the file. */
+static const char *str_at(const struct map *m, uint64_t off)
+{
+	if (off >= m->size || !memchr(m->p + off, '\0', m->size - off))
+		return NULL;
+	return (const char *)m->p + off;
+}
+
+/* $ORIGIN (and ${ORIGIN}) is the directory of the object itself. */
+static char *expand_origin(const char *list, const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	char *out = NULL, *slash;
+	size_t len = 0;
+	FILE *f;
+
+	if (!dir)
+		return NULL;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	while (*list) {
+		if (!strncmp(list, "$ORIGIN", 7) || !strncmp(list, "${ORIGIN}", 9)) {
+			fputs(dir, f);
+			list += list[1] == '{' ? 9 : 7;
+		} else {
+			fputc(*list++, f);
+		}
+	}
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int add_needed(struct elf_info *e, const char *name)
+{
+	char **v = reallocarray(e->needed, e->n_needed + 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	e->needed = v;
+	e->needed[e->n_needed] = strdup(name);
+	if (!e->needed[e->n_needed])
+		return -ENOMEM;
+	e->n_needed++;
+	return 0;
+}
+
+static int read_dynamic(struct elf_info *e, const struct map *m, const Elf64_Phdr *ph,
+			size_t n, const Elf64_Phdr *dyn, const char *path)
+{
+	const Elf64_Dyn *d = (const void *)(m->p + dyn->p_offset);
+	size_t nd = dyn->p_filesz / sizeof(*d);
+	uint64_t strtab = 0, off;
+	int r;
+
+	if (dyn->p_offset > m->size || dyn->p_filesz > m->size - dyn->p_offset)
+		return -ENOEXEC;
+	for (size_t i = 0; i < nd && d[i].d_tag != DT_NULL; i++)
+		if (d[i].d_tag == DT_STRTAB)
+			(void)vaddr_to_off(m, ph, n, d[i].d_un.d_ptr, &strtab);
+	if (!strtab)
+		return 0;
+	for (size_t i = 0; i < nd && d[i].d_tag != DT_NULL; i++) {
+		const char *s;
+
+		if (d[i].d_tag != DT_NEEDED && d[i].d_tag != DT_RPATH &&
+		    d[i].d_tag != DT_RUNPATH)
+			continue;
+		off = strtab + d[i].d_un.d_val;
+		s = off >= strtab ? str_at(m, off) : NULL;
+		if (!s)
+			return -ENOEXEC;
+		if (d[i].d_tag == DT_NEEDED)
+			r = add_needed(e, s);
+		else if (!(d[i].d_tag == DT_RPATH ? (e->rpath = expand_origin(s, path))
+						  : (e->runpath = expand_origin(s, path))))
+			r = -ENOMEM;
+		else
+			r = 0;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int read_elf(struct elf_info *e, const char *path)
+{
+	_cleanup_(unmapp) struct map m = { 0 };
+	const Elf64_Ehdr *eh;
+	const Elf64_Phdr *ph;
+	int r;
+
+	r = map_file(&m, path);
+	if (r < 0)
+		return r;
+	eh = (const void *)m.p;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_phentsize != sizeof(*ph) ||
+	    eh->e_phoff > m.size || (size_t)eh->e_phnum * sizeof(*ph) > m.size - eh->e_phoff)
+		return -ENOEXEC;
+	e->machine = eh->e_machine;
+	ph = (const void *)(m.p + eh->e_phoff);
+	for (size_t i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_INTERP) {
+			const char *s = str_at(&m, ph[i].p_offset);
+
+			if (!s || !(e->interp = strdup(s)))
+				return s ? -ENOMEM : -ENOEXEC;
+		} else if (ph[i].p_type == PT_DYNAMIC) {
+			r = read_dynamic(e, &m, ph, eh->e_phnum, &ph[i], path);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Is @path a 64-bit ELF object for @machine?  (Multilib dirs hold others.) */
+static bool elf_matches(const char *path, uint16_t machine)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	Elf64_Ehdr eh;
+
+	return fd >= 0 && read(fd, &eh, sizeof(eh)) == (ssize_t)sizeof(eh) &&
+	       !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+	       eh.e_machine == machine;
+}
+
+/* Append the dirs of one ld.so.conf file, following "include GLOB". */
+static int read_ldconf(FILE *out, const char *root, const char *file, int depth)
+{
+	_cleanup_free_ char *path = NULL, *line = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	size_t cap = 0;
+
+	if (depth > 4 || asprintf(&path, "%s%s", root, file) < 0)
+		return depth > 4 ? 0 : -ENOMEM;
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		char *s = line + strspn(line, " \t");
+
+		s[strcspn(s, "#\n")] = '\0';
+		if (!strncmp(s, "include", 7) && (s[7] == ' ' || s[7] == '\t')) {
+			_cleanup_free_ char *pat = NULL;
+			glob_t g = { 0 };
+
+			s += 7 + strspn(s + 7, " \t");
+			if (asprintf(&pat, "%s%s", root, s) < 0)
+				return -ENOMEM;
+			if (glob(pat, 0, NULL, &g) == 0)
+				for (size_t i = 0; i < g.gl_pathc; i++)
+					(void)read_ldconf(out, "",
+							  g.gl_pathv[i], depth + 1);
+			globfree(&g);
+		} else if (*s == '/') {
+			fprintf(out, ":%s", s);
+		}
+	}
+	return 0;
+}
+
+/* ld.so.conf's dirs then the defaults, as a colon list (what ld.so.cache holds). */
+static char *system_dirs(const char *root)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	(void)read_ldconf(f, root, "/etc/ld.so.conf", 0);
+	fputs(":/lib64:/usr/lib64:/lib:/usr/lib", f);
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static char *search(const char *list, const char *root, const char *name,
+		    uint16_t machine)
+{
+	_cleanup_free_ char *copy = list ? strdup(list) : NULL;
+	char *save = NULL;
+
+	if (!copy)
+		return NULL;
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *path;
+
+		if (asprintf(&path, "%s%s/%s", root, d, name) < 0)
+			return NULL;
+		if (elf_matches(path, machine))
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+
+/* glibc's order: DT_RPATH (unless DT_RUNPATH), DT_RUNPATH, the system dirs. */
+static char *find_lib(const struct elf_info *e, const char *root, const char *sys,
+		      const char *name)
+{
+	char *p = NULL;
+
+	if (strchr(name, '/'))
+		return strdup(name);
+	if (e->rpath && !e->runpath)
+		p = search(e->rpath, "", name, e->machine);
+	if (!p && e->runpath)
+		p = search(e->runpath, "", name, e->machine);
+	if (!p)
+		p = search(sys, root, name, e->machine);
+	return p;
+}
+
+static int collect_one(struct elf_set *set, const char *root, const char *sys,
+		       const char *path, struct mk_err *err)
+{
+	struct elf_info e = { 0 };
+	int r;
+
+	r = read_elf(&e, path);
+	if (r < 0) {
+		elf_info_free(&e);
+		return mk_errf(err, r, "--install %s: %s", path,
+			       r == -ENOEXEC ? "not a 64-bit little-endian ELF file"
+					     : strerror(-r));
+	}
+	r = e.interp ? set_add(set, e.interp) : 0;
+	if (r > 0)
+		r = collect_one(set, root, sys, e.interp, err);
+	for (size_t i = 0; r >= 0 && i < e.n_needed; i++) {
+		_cleanup_free_ char *lib = find_lib(&e, root, sys, e.needed[i]);
+
+		if (!lib) {
+			r = mk_errf(err, -ENOENT, "--install %s: needed library %s not found",
+				    path, e.needed[i]);
+			break;
+		}
+		r = set_add(set, lib + strlen(root));
+		if (r > 0)
+			r = collect_one(set, root, sys, lib, err);
+	}
+	elf_info_free(&e);
+	return r < 0 ? r : 0;
+}
+
+int elf_collect(struct elf_set *set, const char *root, const char *prog,
+		struct mk_err *err)
+{
+	_cleanup_free_ char *sys = NULL;
+	int r;
+
+	if (!strcmp(root, "/"))
+		root = "";
+	if (prog[0] != '/')
+		return mk_errf(err, -EINVAL, "--install %s: not an absolute path", prog);
+	sys = system_dirs(root);
+	if (!sys)
+		return -ENOMEM;
+	r = set_add(set, prog);
+	if (r <= 0)
+		return r;
+	return collect_one(set, root, sys, prog, err);
+}

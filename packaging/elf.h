@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * --install: a program and the shared objects the dynamic loader would map
+ * for it, found the loader's way (PT_INTERP, DT_NEEDED, DT_RPATH/DT_RUNPATH,
+ * ld.so.conf, the default dirs) without running anything.
+ */
+#ifndef MKRDINIT_ELF_H
+#define MKRDINIT_ELF_H
+
+#include <stddef.h>
+
+#include "mkrdinit.h"
+
+struct elf_set {
+	char **paths; /* absolute paths on the host, as the loader looks them up */
+	size_t n, cap;
+};
+
+/*
+ * Add @prog (an absolute path) and everything it needs to @set, each path
+ * once.  @root ("" or "/" for the host) prefixes the ld.so.conf read and
+ * the default library dirs.  A needed library that cannot be found is an
+ * error naming it.
+ */
+int elf_collect(struct elf_set *set, const char *root, const char *prog,
+		struct mk_err *err);
+void elf_set_free(struct elf_set *set);
+
+#endif

@@ -1,0 +1,337 @@
+#!/bin/bash
+# CLI tests of build/mkrdinit against Debian's kernel in build/kernel (build-aux/kernel.sh):
+# reproducibility, error handling, profiles, --omit-modules, --install, --include,
+# --microcode, --compress-level and module decompression.
+#
+# usage: tests/mkrdinit/run.sh [TEST...]     (MKRDINIT overrides build/mkrdinit)
+# Last line: "N passed, N failed"; exit status 1 if a test failed, 2 on setup errors.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+
+MK=${MKRDINIT:-build/mkrdinit}
+[ -x "$MK" ] || { echo "mkrdinit: $MK not built (make build/mkrdinit)"; echo "0 passed, 1 failed"; exit 2; }
+read -r KVER KDIR < <(sh build-aux/kernel.sh build/kernel) ||
+	{ echo "mkrdinit: build-aux/kernel.sh failed"; echo "0 passed, 1 failed"; exit 2; }
+MODDIR=lib/modules/$KVER
+RE_MODDIR=$(printf "%s" "$MODDIR" | sed "s/[.+]/\\\\&/g")
+T=$(mktemp -d /tmp/mkrdinit-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export SOURCE_DATE_EPOCH=1700000000
+
+PASSED=0 FAILED=0 FAILS=0 NAME=
+
+fail() {
+	echo "FAIL $NAME: $*"
+	FAILS=$((FAILS + 1))
+}
+
+# mk ARGS...: run mkrdinit for our kernel; output in $T/out, errors in $T/err, status in RC.
+mk() {
+	"$MK" --kver "$KVER" --basedir "$KDIR" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+}
+
+# must_build IMG ARGS...: mk --output IMG ARGS, which must succeed.
+must_build() {
+	local img=$1
+	shift
+	mk --output "$img" "$@"
+	[ "$RC" -eq 0 ] || fail "mkrdinit $* failed ($RC): $(cat "$T/err")"
+}
+
+# list IMG: the image's paths, one a line (via mkrdinit --list).
+list() {
+	"$MK" --list "$1" | awk '{ print $3 }'
+}
+
+has() { # has IMG REGEX WHAT
+	list "$1" | grep -Eq -- "$2" || fail "expected $3 in $1 (/$2/)"
+}
+
+lacks() { # lacks IMG REGEX WHAT
+	if list "$1" | grep -Eq -- "$2"; then fail "expected no $3 in $1 (/$2/)"; fi
+}
+
+# must_fail WHAT MSG-REGEX ARGS...: exit status != 0, the message, nothing at --output,
+# no temp file next to it.
+must_fail() {
+	local what=$1 msg=$2
+	shift 2
+	rm -f "$T/bad.img" "$T"/bad.img.tmp*
+	"$MK" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	[ "$RC" -ne 0 ] || fail "$what: exit status 0"
+	grep -Eq -- "$msg" "$T/err" || fail "$what: message /$msg/ not in: $(cat "$T/err")"
+	[ ! -e "$T/bad.img" ] || fail "$what: $T/bad.img left behind"
+	if ls "$T"/bad.img.tmp* >/dev/null 2>&1; then fail "$what: temp file left behind"; fi
+}
+
+# --- tests -----------------------------------------------------------------------------
+
+t_reproducible() {
+	must_build "$T/r1.img"
+	must_build "$T/r2.img"
+	cmp -s "$T/r1.img" "$T/r2.img" || fail "two builds with the same SOURCE_DATE_EPOCH differ"
+	SOURCE_DATE_EPOCH=1700000001 must_build "$T/r3.img"
+	if cmp -s "$T/r1.img" "$T/r3.img"; then fail "a different SOURCE_DATE_EPOCH gave the same bytes"; fi
+	for c in zstd xz lz4 none; do
+		must_build "$T/r1.$c" --compress "$c" --profile none --add-modules ext4
+		must_build "$T/r2.$c" --compress "$c" --profile none --add-modules ext4
+		cmp -s "$T/r1.$c" "$T/r2.$c" || fail "two $c builds differ"
+	done
+}
+
+t_summary() {
+	must_build "$T/s.img"
+	grep -Eq "^mkrdinit: wrote $T/s.img: [0-9]+ files, [0-9]+ modules, [0-9]+ KiB uncompressed, [0-9]+ KiB compressed \(gzip\), [0-9.]+ s$" "$T/out" ||
+		fail "summary line: $(cat "$T/out")"
+}
+
+t_errors() {
+	must_fail "missing module" "module 'no_such_mod' not found" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --add-modules ext4,no_such_mod
+	must_fail "missing omit" "module 'no_such_mod' not found" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --omit-modules no_such_mod
+	must_fail "missing basedir" "cannot read basedir $T/nowhere" \
+		--kver "$KVER" --basedir "$T/nowhere" --output "$T/bad.img"
+	mkdir -p "$T/locked/lib/modules/$KVER" && chmod 000 "$T/locked"
+	if [ "$(id -u)" != 0 ]; then
+		must_fail "unreadable basedir" "cannot read basedir" \
+			--kver "$KVER" --basedir "$T/locked" --output "$T/bad.img"
+	fi
+	chmod 755 "$T/locked"
+	must_fail "no modules for kver" "no modules for kernel 0.0-none" \
+		--kver 0.0-none --basedir "$KDIR" --output "$T/bad.img"
+	must_fail "unwritable output dir" "cannot write to $T/nodir" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/nodir/bad.img"
+	mkdir -p "$T/bad.img.d"
+	must_fail "output is a directory" "is a directory" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img.d"
+	must_fail "unknown option" "unknown option '--frobnicate'" --frobnicate --output "$T/bad.img"
+	[ "$RC" -eq 2 ] || fail "unknown option: exit status $RC, not 2"
+	must_fail "unknown compression" "unknown compression 'bz2'" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --compress bz2
+	must_fail "unknown profile" "unknown profile 'tiny'" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --profile tiny
+	must_fail "bad level" "out of range" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --compress gzip --compress-level 12
+	must_fail "missing --output" "--output is required" --kver "$KVER"
+	must_fail "missing include" "cannot use --include $T/nofile" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --include "$T/nofile:/etc/x"
+	must_fail "bad include spec" "expected SRC:DST" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --include "$T/out"
+	must_fail "install non-ELF" "not a 64-bit little-endian ELF" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --install /etc/passwd
+	must_fail "missing microcode" "cannot use --microcode" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --microcode "$T/nofile"
+	# A failed rebuild keeps the previous image.
+	must_build "$T/keep.img" --profile none
+	cp "$T/keep.img" "$T/keep.ref"
+	mk --output "$T/keep.img" --add-modules no_such_mod
+	[ "$RC" -ne 0 ] || fail "rebuild with a missing module succeeded"
+	cmp -s "$T/keep.img" "$T/keep.ref" || fail "a failed rebuild changed the previous image"
+}
+
+t_profile_none() {
+	must_build "$T/n.img" --profile none
+	lacks "$T/n.img" '\.ko' "modules with --profile none"
+	has "$T/n.img" "^$RE_MODDIR/modules\.dep\.bin$" "the module index"
+	has "$T/n.img" '^init$' "/init"
+	must_build "$T/n2.img" --profile none --add-modules virtio_blk,ext4
+	has "$T/n2.img" "/virtio_blk\.ko" "virtio_blk"
+	has "$T/n2.img" "/ext4\.ko" "ext4"
+	has "$T/n2.img" "/jbd2\.ko" "ext4's dependency jbd2"
+	lacks "$T/n2.img" "/(xfs|ahci|nvme)\.ko" "modules not asked for"
+	local size
+	size=$(stat -c %s "$T/n2.img")
+	[ "$size" -lt 1500000 ] || fail "--profile none image is $size bytes, not small"
+}
+
+t_profile_generic() {
+	must_build "$T/g.img"
+	for m in virtio_blk ahci nvme sd_mod ext4 xfs btrfs vfat usb-storage dm-mod dm-crypt md-mod; do
+		has "$T/g.img" "/$m\.ko" "generic module $m"
+	done
+	# btrfs and xfs are most of the default image (4.3 MB); without them it fits in 3 MiB
+	local size
+	must_build "$T/g-small.img" --omit-modules btrfs,xfs
+	size=$(stat -c %s "$T/g-small.img")
+	[ "$size" -le 3145728 ] || fail "the generic image without btrfs and xfs is $size bytes, over 3 MiB"
+}
+
+# On this machine / is on /dev/vda (virtio) with some filesystem; in CI it may be an
+# overlay or a container: then only the filesystem's module is required.
+t_profile_host() {
+	local fstype src
+	fstype=$(findmnt -no FSTYPE /)
+	src=$(findmnt -no SOURCE /)
+	must_build "$T/h.img" --profile host --verbose
+	[ -n "$fstype" ] || { fail "findmnt gave no fstype for /"; return; }
+	if [ -f "$KDIR/$MODDIR/modules.builtin" ] && grep -q "/$fstype.ko" "$KDIR/$MODDIR/modules.builtin"; then
+		:
+	elif ! grep -q "^$fstype\$\|^fs-$fstype\$" <(modinfo -b "$KDIR" -k "$KVER" -F alias "$fstype" 2>/dev/null; echo "$fstype"); then
+		:
+	else
+		has "$T/h.img" "/$fstype\.ko" "the root filesystem's module ($fstype)"
+	fi
+	case $src in
+	/dev/vd*)
+		has "$T/h.img" "/virtio_blk\.ko" "virtio_blk for $src"
+		lacks "$T/h.img" "/(ahci|nvme|usb-storage|xfs)\.ko" "modules / does not need"
+		;;
+	/dev/nvme*) has "$T/h.img" "/nvme\.ko" "nvme for $src" ;;
+	*) echo "note: / is $src ($fstype): only the filesystem is checked" ;;
+	esac
+	grep -q "host: / is $fstype on" "$T/err" || fail "--verbose does not tell the root: $(cat "$T/err")"
+	local n_host n_gen
+	n_host=$(list "$T/h.img" | grep -c '\.ko')
+	must_build "$T/g2.img"
+	n_gen=$(list "$T/g2.img" | grep -c '\.ko')
+	[ "$n_host" -lt "$n_gen" ] || fail "host image has $n_host modules, generic $n_gen"
+}
+
+t_omit() {
+	must_build "$T/o1.img" --profile none --add-modules btrfs,ext4
+	has "$T/o1.img" "/btrfs\.ko" "btrfs"
+	has "$T/o1.img" "/raid6_pq\.ko" "btrfs's dependency raid6_pq"
+	must_build "$T/o2.img" --profile none --add-modules btrfs,ext4 --omit-modules btrfs
+	lacks "$T/o2.img" "/btrfs\.ko" "omitted btrfs"
+	lacks "$T/o2.img" "/raid6_pq\.ko" "raid6_pq, which only btrfs needed"
+	has "$T/o2.img" "/ext4\.ko" "ext4"
+	must_build "$T/o3.img" --omit-modules usb_storage,uas
+	lacks "$T/o3.img" "/(usb-storage|uas)\.ko" "omitted usb_storage"
+	has "$T/o3.img" "/xhci-pci\.ko" "the rest of the generic set"
+	must_build "$T/o4.img" --profile none --add-modules ext4 --omit-modules jbd2
+	grep -q "warning: omitted module jbd2 (needed by ext4)" "$T/err" ||
+		fail "no warning for an omitted hard dependency: $(cat "$T/err")"
+}
+
+t_module_compression() {
+	local mods
+	mods=$(find "$KDIR/$MODDIR/kernel" -name 'ext4.ko*' | head -n 1)
+	case $mods in
+	*.ko.xz | *.ko.zst | *.ko.gz) ;;
+	*) echo "note: this kernel's modules are not compressed"; return ;;
+	esac
+	must_build "$T/d.img" --profile none --add-modules ext4 --decompress-modules
+	has "$T/d.img" "/ext4\.ko$" "plain ext4.ko"
+	lacks "$T/d.img" '\.ko\.(xz|zst|gz)$' "compressed modules"
+	local ko
+	ko=$(mkdir -p "$T/dx" && cd "$T/dx" && gzip -dc "$T/d.img" | cpio -id --quiet 2>/dev/null &&
+		find . -name ext4.ko)
+	[ -n "$ko" ] && od -An -c -N4 "$T/dx/$ko" | grep -q 'E   L   F' ||
+		fail "ext4.ko in the image is not an ELF file"
+	grep -q 'ext4.ko:' <(gzip -dc "$T/d.img" | cpio -i --quiet --to-stdout "$MODDIR/modules.dep" 2>/dev/null;
+		cd "$T/dx" && cat "$MODDIR/modules.dep.bin" | strings) ||
+		fail "the index does not name ext4.ko"
+	must_build "$T/k.img" --profile none --add-modules ext4 --keep-module-compression
+	has "$T/k.img" "/ext4\.ko\.(xz|zst|gz)$" "ext4 as shipped"
+	must_build "$T/x.img" --profile none --add-modules ext4 --compress xz
+	has "$T/x.img" "/ext4\.ko$" "plain ext4.ko in an xz image (auto)"
+}
+
+t_install() {
+	local prog=/usr/bin/kmod interp
+	[ -x "$prog" ] || prog=/bin/busybox
+	must_build "$T/i.img" --profile none --install "$prog"
+	has "$T/i.img" "^${prog#/}$" "$prog"
+	interp=$(readelf -l "$prog" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	[ -n "$interp" ] && has "$T/i.img" "^${interp#/}$" "the interpreter $interp"
+	for lib in $(readelf -d "$prog" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+		has "$T/i.img" "/$lib$" "$prog's library $lib"
+	done
+	# libraries of libraries: libkmod needs liblzma, libzstd... (what ldd shows)
+	for lib in $(ldd "$prog" | awk '/=>/ { print $1 }'); do
+		has "$T/i.img" "/$lib$" "library $lib (ldd)"
+	done
+	"$MK" --list "$T/i.img" | grep -E " ${prog#/}$" | grep -q '^100755' ||
+		fail "$prog not executable in the image"
+}
+
+t_include() {
+	printf 'hello\n' >"$T/hello.txt"
+	must_build "$T/inc.img" --profile none --include "$T/hello.txt:/etc/hello.conf" \
+		--include "$T/hello.txt:usr/share/x/y.txt"
+	has "$T/inc.img" '^etc/hello.conf$' "--include to /etc/hello.conf"
+	has "$T/inc.img" '^usr/share/x$' "the parent dirs of an --include"
+	"$MK" --list "$T/inc.img" | grep -q '^100644 6 etc/hello.conf$' ||
+		fail "etc/hello.conf mode or size wrong: $("$MK" --list "$T/inc.img" | grep hello)"
+	printf 'x=1\n' >"$T/rd.conf"
+	must_build "$T/c.img" --profile none --config "$T/rd.conf"
+	has "$T/c.img" '^etc/rdinit.conf$' "--config as /etc/rdinit.conf"
+}
+
+t_microcode() {
+	head -c 4096 /dev/urandom >"$T/ucode.bin"
+	printf 'GenuineIntel-ish' | dd of="$T/ucode.bin" conv=notrunc status=none
+	must_build "$T/u.img" --profile none --microcode "$T/ucode.bin"
+	[ "$(head -c 6 "$T/u.img")" = 070701 ] || fail "the image does not start with a newc header"
+	local names
+	names=$(cpio -it --quiet <"$T/u.img" 2>/dev/null)
+	printf '%s\n' "$names" | grep -qx 'kernel/x86/microcode/GenuineIntel.bin' ||
+		fail "first archive lacks kernel/x86/microcode/GenuineIntel.bin: $names"
+	printf '%s\n' "$names" | grep -qx init && fail "the early archive holds the main one's files"
+	# the early archive ends after TRAILER!!!; the main (gzip) archive follows it
+	local off
+	off=$(grep -abo 'TRAILER!!!' "$T/u.img" | head -n 1 | cut -d: -f1)
+	off=$(((off + 11 + 3) / 4 * 4))
+	[ "$(tail -c +$((off + 1)) "$T/u.img" | head -c 2 | od -An -tx1 | tr -d ' ')" = 1f8b ] ||
+		fail "no gzip magic right after the early archive (offset $off)"
+	tail -c +$((off + 1)) "$T/u.img" | gzip -dc | cpio -it --quiet 2>/dev/null | grep -qx init ||
+		fail "the main archive after the microcode does not hold /init"
+	cmp -s <(tail -c +$((off + 1)) "$T/u.img" | gzip -dc | cpio -i --quiet --to-stdout init) build/rdinit ||
+		: # init is checked by --list below
+	has "$T/u.img" '^kernel/x86/microcode/GenuineIntel.bin$' "--list to see the microcode"
+	has "$T/u.img" '^init$' "--list to see past the early archive"
+	printf 'DMA\0rest' >"$T/amd.bin"
+	must_build "$T/u2.img" --profile none --microcode "$T/ucode.bin" --microcode "$T/amd.bin"
+	cpio -it --quiet <"$T/u2.img" 2>/dev/null | grep -qx 'kernel/x86/microcode/AuthenticAMD.bin' ||
+		fail "an AMD container is not AuthenticAMD.bin"
+}
+
+t_compress_level() {
+	must_build "$T/l1.img" --compress gzip --compress-level 1
+	must_build "$T/l9.img" --compress gzip --compress-level 9
+	[ "$(stat -c %s "$T/l1.img")" -gt "$(stat -c %s "$T/l9.img")" ] ||
+		fail "gzip -1 is not bigger than gzip -9"
+	must_build "$T/z1.img" --compress zstd --compress-level 1 --decompress-modules
+	must_build "$T/z9.img" --compress zstd --compress-level 9 --decompress-modules
+	[ "$(stat -c %s "$T/z1.img")" -gt "$(stat -c %s "$T/z9.img")" ] ||
+		fail "zstd -1 is not bigger than zstd -9"
+	for c in zstd xz lz4 none; do
+		must_build "$T/c.$c" --profile none --compress "$c"
+		"$MK" --list "$T/c.$c" | grep -q ' init$' || fail "--list cannot read the $c image"
+	done
+	[ "$(head -c 6 "$T/c.none")" = 070701 ] || fail "--compress none is not a plain newc"
+}
+
+t_help() {
+	"$MK" --help >"$T/help" || fail "--help failed"
+	for o in --kver --basedir --profile --add-modules --omit-modules --config --install \
+		--include --compress --compress-level --microcode --list --output \
+		--keep-module-compression --decompress-modules SOURCE_DATE_EPOCH; do
+		grep -q -- "$o" "$T/help" || fail "--help does not mention $o"
+	done
+	if command -v man >/dev/null; then
+		man -l packaging/mkrdinit.8 >/dev/null 2>&1 || fail "man page does not render"
+	fi
+	for o in --profile --omit-modules --install --include --microcode --compress-level; do
+		grep -q -- "${o//-/\\\\-}" packaging/mkrdinit.8 || fail "man page does not mention $o"
+	done
+}
+
+TESTS=(reproducible summary errors profile_none profile_generic profile_host omit
+	module_compression install include microcode compress_level help)
+[ $# -gt 0 ] && TESTS=("$@")
+for t in "${TESTS[@]}"; do
+	NAME=$t FAILS=0
+	"t_$t"
+	if [ "$FAILS" -eq 0 ]; then
+		echo "PASS $t"
+		PASSED=$((PASSED + 1))
+	else
+		FAILED=$((FAILED + 1))
+	fi
+done
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
