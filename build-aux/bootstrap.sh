@@ -11,7 +11,7 @@ libkmod-dev libblkid-dev libmount-dev libarchive-dev
 libcmocka-dev clang
 qemu-system-x86 qemu-utils
 e2fsprogs fdisk xfsprogs btrfs-progs dosfstools
-zstd xz-utils lz4
+zstd xz-utils lz4 busybox-static
 "
 
 missing=""

@@ -42,6 +42,7 @@ enum {
 	OPT_OMIT,
 	OPT_INSTALL,
 	OPT_INCLUDE,
+	OPT_SHELL,
 	OPT_MICROCODE,
 	OPT_KEEP,
 	OPT_DECOMPRESS,
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "install", required_argument, NULL, OPT_INSTALL },
 	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "shell", required_argument, NULL, OPT_SHELL },
 	{ "microcode", required_argument, NULL, OPT_MICROCODE },
 	{ "compress-level", required_argument, NULL, OPT_LEVEL },
 	{ "keep-module-compression", no_argument, NULL, OPT_KEEP },
@@ -122,6 +124,8 @@ static void usage(FILE *f)
 	      "                           library it needs (DT_NEEDED, interpreter) to\n"
 	      "                           the same paths; repeatable\n"
 	      "      --include SRC:DST    copy the file SRC to DST; repeatable\n"
+	      "      --shell PATH         a static shell (e.g. busybox) as /bin/sh: the rescue\n"
+	      "                           shell for rdinit.onfail= and rdinit.break=\n"
 	      "      --microcode FILE     prepend an uncompressed early-microcode cpio\n"
 	      "                           holding FILE as kernel/x86/microcode/\n"
 	      "                           GenuineIntel.bin (AuthenticAMD.bin for AMD\n"
@@ -270,6 +274,17 @@ static int parse_option(struct args *a, int opt, char *arg)
 	case OPT_INCLUDE:
 		r = push(&a->img.include, &a->img.n_include, arg);
 		break;
+	case OPT_SHELL: {
+		/* the same as --include PATH:/bin/sh; one shell per image */
+		static char spec[4096];
+
+		if (spec[0])
+			return usage_error("--shell given twice");
+		if (snprintf(spec, sizeof(spec), "%s:/bin/sh", arg) >= (int)sizeof(spec))
+			return usage_error("--shell path too long");
+		r = push(&a->img.include, &a->img.n_include, spec);
+		break;
+	}
 	case OPT_MICROCODE:
 		r = push(&a->img.microcode, &a->img.n_microcode, arg);
 		break;

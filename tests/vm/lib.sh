@@ -82,12 +82,13 @@ vm_boot() {
 	printf '%q ' "${cmd[@]}" >"$VM_LOG.cmd"
 	echo >>"$VM_LOG.cmd"
 	t0=$(date +%s.%N)
-	# stdin from /dev/null: QEMU must never read (or reconfigure) the terminal.
+	# stdin from /dev/null: QEMU must never read (or reconfigure) the terminal. VM_STDIN
+	# (a FIFO) types on the serial console instead, for scenarios that answer a shell.
 	if [ "$VM_TEE" = 1 ]; then
-		"${cmd[@]}" </dev/null 2>&1 | vm_sanitize | tee "$VM_LOG"
+		"${cmd[@]}" <"${VM_STDIN:-/dev/null}" 2>&1 | vm_sanitize | tee "$VM_LOG"
 		VM_RC=${PIPESTATUS[0]}
 	else
-		"${cmd[@]}" </dev/null 2>&1 | vm_sanitize >"$VM_LOG"
+		"${cmd[@]}" <"${VM_STDIN:-/dev/null}" 2>&1 | vm_sanitize >"$VM_LOG"
 		VM_RC=${PIPESTATUS[0]}
 	fi
 	t1=$(date +%s.%N)

@@ -118,3 +118,77 @@ scenario_f_fsck_clean() {
 	expect '^RDTEST root=/dev/vda fstype=ext4 opts=rw ' "/ mounted rw as asked"
 	e2fsck -fn "$img" >"$VM_LOG.fsck" 2>&1 || fail "e2fsck -fn to find the root clean (see $VM_LOG.fsck)"
 }
+
+SCENARIOS+=(f_break_shell f_onfail_shell)
+
+# shell_image: the default image plus a static busybox as the rescue shell.
+shell_image() {
+	SHELL_INITRD=$VM_OUT/initrd-shell.img
+	[ -s "$SHELL_INITRD" ] && [ "$SHELL_INITRD" -nt "$MKRDINIT" ] && return 0
+	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --shell /bin/busybox \
+		--output "$SHELL_INITRD" >/dev/null
+}
+
+# type_after LOG FIFO PATTERN TEXT [PATTERN TEXT]...: once the Nth line matching PATTERN
+# shows in the serial log, type TEXT on the console; keeps the FIFO open until QEMU ends.
+type_after() {
+	local log=$1 fifo=$2 pattern text n i
+	shift 2
+	exec 3>"$fifo"
+	n=0
+	while [ $# -ge 2 ]; do
+		pattern=$1 text=$2
+		shift 2
+		n=$((n + 1))
+		for i in $(seq 1 600); do
+			[ "$(grep -c -- "$pattern" "$log" 2>/dev/null)" -ge "$n" ] && break
+			sleep 0.1
+		done
+		sleep 0.5
+		printf '%s\n' "$text" >&3
+	done
+	sleep "$VM_TIMEOUT"
+}
+
+# shell_boot NAME APPEND PATTERN TEXT...: boot with the shell image, answering the console.
+shell_boot() {
+	local name=$1 append=$2 fifo=$VM_OUT/$1.in pid
+	shift 2
+	shell_image || { fail "the image with a shell to be built"; return 1; }
+	rm -f "$fifo" "$VM_OUT/logs/$name.log" && mkfifo "$fifo"
+	type_after "$VM_OUT/logs/$name.log" "$fifo" "$@" &
+	pid=$!
+	INITRD=$SHELL_INITRD VM_STDIN=$fifo vm_boot "$name" "$append" "${VM_DISK[@]}"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -f "$fifo"
+}
+
+# rdinit.break=mount: a shell with the root mounted on /root; leaving it goes on to boot.
+scenario_f_break_shell() {
+	local img=$VM_OUT/disks/f_break.img
+	mk_ext4 "$img" 9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d RDTEST_FB f_break
+	vm_vblk "$img"
+	shell_boot f_break_shell "root=LABEL=RDTEST_FB rdinit.break=mount" \
+		'rdinit.break=mount: starting /bin/sh' 'cat /root/etc/rdtest-root; echo SHELL_$((6 * 7)); exit'
+	expect 'rdinit: rdinit.break=mount: starting /bin/sh' "the break to start a shell"
+	expect '^SHELL_42' "the shell to run commands typed on the console"
+	expect '^f_break' "the root to be mounted on /root inside the break shell"
+	expect_reached f_break
+}
+
+# No root: the rescue shell (the default when the image has one); leaving it tries again.
+scenario_f_onfail_shell() {
+	local img=$VM_OUT/disks/f_rescue.img
+	mk_ext4 "$img" ab0c1d2e-3f4a-4b5c-9d6e-7f8a9b0c1d2e RDTEST_FR f_rescue
+	vm_vblk "$img"
+	shell_boot f_onfail_shell "root=LABEL=absent rdinit.timeout=1 panic=0" \
+		'boot failed: starting /bin/sh' 'cat /run/rdinit/report; exit' \
+		'boot failed: starting /bin/sh' 'poweroff -f'
+	reject '^RDTEST' "no real init to run"
+	expect_exited
+	expect '^root device not found: root=LABEL=absent' "the report saved in /run/rdinit/report"
+	expect 'rdinit: shell exited; trying again' "a new search after the shell exits"
+	[ "$(grep -c 'rdinit: root device not found' "$VM_LOG")" -ge 2 ] ||
+		fail "a second search and report after the shell"
+}
