@@ -256,53 +256,65 @@ int cmdline_parse(const char *cmdline, struct rdinit_opts *o)
 	return r;
 }
 
-/* Read a small text file such as /proc/cmdline into a NUL-terminated, trimmed string. */
-int cmdline_read(const char *path, char **out)
+/*
+ * Read all of @path (procfs reports st_size 0: read until EOF), at most @max bytes, into a
+ * NUL-terminated buffer. Returns 0 with *out and *len set, -errno, or -EFBIG past @max.
+ */
+int read_text_file(const char *path, size_t max, char **out, size_t *len)
 {
-	size_t len = 0, size = 4096;
+	size_t n = 0, size = 4096;
 	char *buf = malloc(size);
 	int fd, r = 0;
-	ssize_t n;
+	ssize_t got;
 
+	*out = NULL;
+	*len = 0;
 	if (!buf)
 		return -ENOMEM;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		r = -errno;
-		goto fail;
+		free(buf);
+		return -errno;
 	}
-	/* procfs reports st_size 0: read until EOF */
 	for (;;) {
-		if (len + 1 >= size) {
-			char *nb = realloc(buf, size * 2);
+		if (n + 1 >= size) {
+			char *nb = size >= max ? NULL : realloc(buf, size * 2);
 
 			if (!nb) {
-				r = -ENOMEM;
-				goto fail;
+				r = size >= max ? -EFBIG : -ENOMEM;
+				break;
 			}
 			buf = nb;
 			size *= 2;
 		}
-		n = read(fd, buf + len, size - len - 1);
-		if (n < 0 && errno == EINTR)
+		got = read(fd, buf + n, size - n - 1);
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			r = -errno;
-			goto fail;
-		}
-		if (n == 0)
+		if (got <= 0) {
+			r = got < 0 ? -errno : 0;
 			break;
-		len += (size_t)n;
+		}
+		n += (size_t)got;
 	}
 	close(fd);
-	while (len && isspace((unsigned char)buf[len - 1]))
-		len--;
-	buf[len] = '\0';
+	buf[n] = '\0';
 	*out = buf;
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
+	*len = n;
 	return r;
+}
+
+/* /proc/cmdline, trimmed. */
+int cmdline_read(const char *path, char **out)
+{
+	size_t len;
+	int r = read_text_file(path, 1024 * 1024, out, &len);
+
+	if (r < 0) {
+		free(*out);
+		return r;
+	}
+	while (len && isspace((unsigned char)(*out)[len - 1]))
+		len--;
+	(*out)[len] = '\0';
+	return 0;
 }

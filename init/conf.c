@@ -8,10 +8,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "rdinit.h"
 
@@ -108,24 +106,16 @@ int conf_parse(const char *text, size_t len, const char *name, struct rdinit_opt
 /* Load @path if it exists. A missing file is not an error: it is optional. */
 int conf_load(const char *path, struct rdinit_opts *o)
 {
-	char *buf = malloc(CONF_MAX);
+	char *buf = NULL;
 	size_t len = 0;
-	ssize_t n;
-	int fd, r;
+	int r = read_text_file(path, CONF_MAX, &buf, &len);
 
-	if (!buf)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = errno == ENOENT ? 0 : -errno;
-		free(buf);
-		return r;
-	}
-	while (len < CONF_MAX && (n = read(fd, buf + len, CONF_MAX - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	if (len == CONF_MAX)
+	if (r == -ENOENT)
+		return 0;
+	if (r == -EFBIG)
 		log_warn("%s: larger than %d bytes; reading only the start", path, CONF_MAX);
+	else if (r < 0)
+		return r;
 	r = conf_parse(buf, len, path, o);
 	free(buf);
 	return r;

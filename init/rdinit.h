@@ -76,6 +76,7 @@ char *cmdline_next(char *args, char **param, char **val);
 int opts_set(struct rdinit_opts *o, const char *key, const char *val);
 int cmdline_parse(const char *cmdline, struct rdinit_opts *o);
 int cmdline_read(const char *path, char **out);
+int read_text_file(const char *path, size_t max, char **out, size_t *len);
 
 /* conf.c: /etc/rdinit.conf, the same settings as the command line */
 #define RDINIT_CONF "/etc/rdinit.conf"

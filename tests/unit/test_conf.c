@@ -131,6 +131,24 @@ static void test_missing_file_is_fine(void **state)
 	assert_null(o.root);
 }
 
+static void test_load_file(void **state)
+{
+	char path[] = "/tmp/rdinit-conf-XXXXXX";
+	int fd = mkstemp(path);
+	struct rdinit_opts o;
+	static const char text[] = "rootwait\nroot=LABEL=from-file\n";
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	opts_init(&o);
+	assert_int_equal(conf_load(path, &o), 0);
+	unlink(path);
+	assert_true(o.rootwait);
+	assert_string_equal(o.root, "LABEL=from-file");
+	opts_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines_reported),
 		cmocka_unit_test(test_huge_line),
 		cmocka_unit_test(test_missing_file_is_fine),
+		cmocka_unit_test(test_load_file),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, setup, NULL);
