@@ -8,7 +8,7 @@ build-essential pkg-config file cpio kmod
 musl-tools musl-dev
 dpkg-dev autoconf automake libtool
 libkmod-dev libblkid-dev libmount-dev libarchive-dev
-libcmocka-dev clang
+libcmocka-dev clang clang-format
 qemu-system-x86 qemu-utils
 e2fsprogs fdisk xfsprogs btrfs-progs dosfstools
 zstd xz-utils lz4 busybox-static

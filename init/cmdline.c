@@ -139,8 +139,10 @@ const char *const stage_names[STAGE_MAX] = {
 static int set_onfail(struct rdinit_opts *o, const char *val)
 {
 	static const char *const names[] = {
-		[ONFAIL_SHELL] = "shell", [ONFAIL_REBOOT] = "reboot",
-		[ONFAIL_HALT] = "halt",   [ONFAIL_WAIT] = "wait",
+		[ONFAIL_SHELL] = "shell",
+		[ONFAIL_REBOOT] = "reboot",
+		[ONFAIL_HALT] = "halt",
+		[ONFAIL_WAIT] = "wait",
 	};
 	int i;
 
@@ -177,7 +179,9 @@ static int set_breaks(struct rdinit_opts *o, const char *val)
 	return r;
 }
 
-static const char *const flag_names[] = { "ro", "rw", "rootwait", "quiet", "debug", "rdinit.debug" };
+static const char *const flag_names[] = {
+	"ro", "rw", "rootwait", "quiet", "debug", "rdinit.debug"
+};
 
 static bool is_flag(const char *key)
 {

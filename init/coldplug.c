@@ -261,9 +261,12 @@ static int drain(block_cb_t block_cb, void *userdata)
 		struct sockaddr_nl sa;
 		struct iovec iov = { buf, UEVENT_BUFSIZE };
 		struct msghdr msg = {
-			.msg_name = &sa, .msg_namelen = sizeof(sa),
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+			.msg_name = &sa,
+			.msg_namelen = sizeof(sa),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = cbuf,
+			.msg_controllen = sizeof(cbuf),
 		};
 		struct uevent ev;
 		ssize_t n = recvmsg(nl_fd, &msg, 0);

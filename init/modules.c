@@ -80,7 +80,10 @@ static void kmod_log_cb(void *data, int priority, const char *file, int line, co
 int modules_init(const char *dirname)
 {
 	static const char *const config_paths[] = {
-		"/etc/modprobe.d", "/run/modprobe.d", "/lib/modprobe.d", NULL,
+		"/etc/modprobe.d",
+		"/run/modprobe.d",
+		"/lib/modprobe.d",
+		NULL,
 	};
 	struct stat st;
 
@@ -146,7 +149,7 @@ static void load_softdeps(struct kmod_list *list, int depth)
 	struct kmod_list *l;
 
 	/* a softdep is a wish, not a requirement: its failure is not ours */
-	kmod_list_foreach(l, list) {
+	kmod_list_foreach (l, list) {
 		struct kmod_module *m = kmod_module_get_module(l);
 
 		(void)load(m, depth + 1, true);
@@ -167,7 +170,7 @@ static int load(struct kmod_module *mod, int depth, bool wished)
 	load_softdeps(pre, depth);
 
 	deps = kmod_module_get_dependencies(mod);
-	kmod_list_foreach(l, deps) {
+	kmod_list_foreach (l, deps) {
 		struct kmod_module *d = kmod_module_get_module(l);
 
 		r = load(d, depth + 1, wished);
@@ -227,7 +230,7 @@ int modules_load_alias(const char *alias, bool is_modalias)
 		if (!list)
 			(void)strset_add(&blacklisted_aliases, alias);
 	}
-	kmod_list_foreach(l, list) {
+	kmod_list_foreach (l, list) {
 		struct kmod_module *m = kmod_module_get_module(l);
 
 		if (load(m, 0, false) == 0)

@@ -35,19 +35,19 @@ void log_console(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* cmdline.c: the kernel command line, parsed into options */
 struct rdinit_opts {
-	char *root;       /* root= verbatim; NULL when absent */
+	char *root;	  /* root= verbatim; NULL when absent */
 	char *rootfstype; /* comma list, tried in order */
 	char *rootflags;
-	char *init;       /* init=; NULL means the kernel's fallback chain */
-	char *console;    /* last console=, device name without options */
-	bool ro;          /* read-only unless "rw", like the kernel */
+	char *init;    /* init=; NULL means the kernel's fallback chain */
+	char *console; /* last console=, device name without options */
+	bool ro;       /* read-only unless "rw", like the kernel */
 	bool rootwait;
-	int rootdelay;    /* seconds; 0 when unset */
-	int timeout;      /* rdinit.timeout= seconds to wait for root */
-	int panic;        /* panic=: >0 reboot after N s, <0 at once, 0 wait */
+	int rootdelay; /* seconds; 0 when unset */
+	int timeout;   /* rdinit.timeout= seconds to wait for root */
+	int panic;     /* panic=: >0 reboot after N s, <0 at once, 0 wait */
 	bool quiet;
 	bool debug;
-	int onfail;       /* enum onfail */
+	int onfail;	     /* enum onfail */
 	unsigned int breaks; /* bit (1 << enum stage) for each rdinit.break= stage */
 };
 
@@ -111,7 +111,7 @@ struct uevent {
 	const char *devname;
 	const char *modalias;
 	unsigned long long seqnum;
-	int partn;        /* PARTN=, 0 for a whole disk */
+	int partn;	  /* PARTN=, 0 for a whole disk */
 	int major, minor; /* -1 when absent */
 };
 int uevent_parse_netlink(char *buf, size_t len, struct uevent *ev);

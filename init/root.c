@@ -218,8 +218,8 @@ static int block_cb(const struct uevent *ev, void *userdata)
 	 * A whole disk with a partition table is not a filesystem to mount (the report hints at
 	 * its partitions); a device with no known signature is tried, for rootfstype=.
 	 */
-	if (!d->type[0] && (d->pttype[0] || (st->spec->kind != ROOT_DEVNAME &&
-					     st->spec->kind != ROOT_DEVNUM)))
+	if (!d->type[0] &&
+	    (d->pttype[0] || (st->spec->kind != ROOT_DEVNAME && st->spec->kind != ROOT_DEVNUM)))
 		return 0;
 	warn_duplicates(st->spec, d);
 	if (!strcmp(d->type, "btrfs") && !btrfs_ready(d))
@@ -370,11 +370,12 @@ static void hint(const struct root_spec *spec, const struct seen_dev *d)
 			int i;
 
 			report("hint: /dev/%s is a whole disk with a %s partition table; its "
-			       "partitions:", d->name, d->pttype);
+			       "partitions:",
+			       d->name, d->pttype);
 			for (i = 0; i < nseen; i++)
 				if (!strcmp(seen[i].disk, d->name))
-					report("hint:   /dev/%s TYPE=\"%s\" LABEL=\"%s\"", seen[i].name,
-					       seen[i].type, seen[i].label);
+					report("hint:   /dev/%s TYPE=\"%s\" LABEL=\"%s\"",
+					       seen[i].name, seen[i].type, seen[i].label);
 		}
 		break;
 	default:

@@ -19,9 +19,9 @@ void sys_reap(void)
 }
 
 /*
- * Reboot (@how: RB_AUTOBOOT) or power off (RB_POWER_OFF) after @seconds (0: at once). PID 1 never returns from here: the reboot is done by a
- * child, after the console has drained, and PID 1 waits for the kernel to take the machine
- * down. If that fails too, PID 1 stays, reaping.
+ * Reboot (@how: RB_AUTOBOOT) or power off (RB_POWER_OFF) after @seconds (0: at once). PID 1 never
+ * returns from here: the reboot is done by a child, after the console has drained, and PID 1 waits
+ * for the kernel to take the machine down. If that fails too, PID 1 stays, reaping.
  */
 void sys_reboot_after(int seconds, int how)
 {

@@ -61,8 +61,9 @@ void timing_finish(const char *path, bool table)
 			fprintf(f, "%llu.%06llu %llu.%06llu %s\n", t / 1000000, t % 1000000,
 				d / 1000000, d % 1000000, marks[i].what);
 		if (table)
-			log_console("%8llu.%03llu s  +%4llu ms  %s", t / 1000000, t % 1000000 / 1000,
-				    i ? (t - marks[i - 1].usec) / 1000 : 0, marks[i].what);
+			log_console("%8llu.%03llu s  +%4llu ms  %s", t / 1000000,
+				    t % 1000000 / 1000, i ? (t - marks[i - 1].usec) / 1000 : 0,
+				    marks[i].what);
 	}
 	if (f)
 		fclose(f);

@@ -60,8 +60,7 @@ static bool valid_path(const char *s)
 	for (;;) {
 		size_t len = strcspn(s, "/");
 
-		if (len == 0 || (len == 1 && s[0] == '.') ||
-		    (len == 2 && !strncmp(s, "..", 2)))
+		if (len == 0 || (len == 1 && s[0] == '.') || (len == 2 && !strncmp(s, "..", 2)))
 			return false;
 		if (!s[len])
 			return true;
@@ -133,8 +132,7 @@ void ar_list_free(struct ar_list *l)
 	*l = (struct ar_list){ 0 };
 }
 
-static int add_tree_entry(struct ar_list *l, const char *src, const char *path,
-			  struct mk_err *err)
+static int add_tree_entry(struct ar_list *l, const char *src, const char *path, struct mk_err *err)
 {
 	char target[PATH_MAX];
 	struct stat st;
@@ -153,14 +151,12 @@ static int add_tree_entry(struct ar_list *l, const char *src, const char *path,
 		return mk_errf(err, -EINVAL, "%s: unsupported file type", src);
 	n = readlink(src, target, sizeof(target) - 1);
 	if (n < 0)
-		return mk_errf(err, -errno, "cannot read link %s: %s", src,
-			       strerror(errno));
+		return mk_errf(err, -errno, "cannot read link %s: %s", src, strerror(errno));
 	target[n] = '\0';
 	return ar_add_symlink(l, path, target);
 }
 
-int ar_add_tree(struct ar_list *l, const char *root, const char *prefix,
-		struct mk_err *err)
+int ar_add_tree(struct ar_list *l, const char *root, const char *prefix, struct mk_err *err)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
@@ -188,8 +184,7 @@ int ar_add_tree(struct ar_list *l, const char *root, const char *prefix,
 
 static int cmp_entry(const void *a, const void *b)
 {
-	return strcmp(((const struct ar_entry *)a)->path,
-		      ((const struct ar_entry *)b)->path);
+	return strcmp(((const struct ar_entry *)a)->path, ((const struct ar_entry *)b)->path);
 }
 
 static void sort_entries(struct ar_list *l)
@@ -258,8 +253,7 @@ static int check_entries(struct ar_list *l, struct mk_err *err)
 			return -ENOMEM;
 		p = find_entry(l, l->n, dir);
 		if (p && !S_ISDIR(p->mode))
-			return mk_errf(err, -ENOTDIR, "%s: %s is not a directory",
-				       e->path, dir);
+			return mk_errf(err, -ENOTDIR, "%s: %s is not a directory", e->path, dir);
 	}
 	return 0;
 }
@@ -321,7 +315,9 @@ static int add_program(struct archive *a, enum ar_compress comp, int level)
 	if (comp == AR_XZ)
 		(void)snprintf(cmd, sizeof(cmd),
 			       "xz -%d --check=crc32 --lzma2=dict=1MiB --threads=1 --stdout",
-			       level == 0 ? 6 : level < 0 ? 0 : level);
+			       level == 0  ? 6
+			       : level < 0 ? 0
+					   : level);
 	else
 		(void)snprintf(cmd, sizeof(cmd), "lz4 -l -%d -c", level == 0 ? 9 : level);
 	return archive_write_add_filter_program(a, cmd);
@@ -374,22 +370,20 @@ static int open_writer(struct archive **out, int fd, enum ar_compress comp, int 
 	return 0;
 }
 
-static int copy_data(struct archive *a, int fd, const char *src, int64_t size,
-		     struct mk_err *err)
+static int copy_data(struct archive *a, int fd, const char *src, int64_t size, struct mk_err *err)
 {
 	char buf[1 << 16];
 	int64_t done = 0;
 
 	while (done < size) {
-		size_t want = size - done < (int64_t)sizeof(buf) ? (size_t)(size - done)
-								 : sizeof(buf);
+		size_t want =
+			size - done < (int64_t)sizeof(buf) ? (size_t)(size - done) : sizeof(buf);
 		ssize_t n = read(fd, buf, want);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return mk_errf(err, -errno, "cannot read %s: %s", src,
-				       strerror(errno));
+			return mk_errf(err, -errno, "cannot read %s: %s", src, strerror(errno));
 		if (n == 0)
 			return mk_errf(err, -EIO, "%s shrank while being archived", src);
 		if (archive_write_data(a, buf, (size_t)n) < 0)
@@ -400,16 +394,14 @@ static int copy_data(struct archive *a, int fd, const char *src, int64_t size,
 }
 
 /* Opens a file entry's source; fixes up its permissions and size from it. */
-static int open_source(const struct ar_entry *e, mode_t *mode, int64_t *size,
-		       struct mk_err *err)
+static int open_source(const struct ar_entry *e, mode_t *mode, int64_t *size, struct mk_err *err)
 {
 	struct stat st;
 	int fd;
 
 	fd = open(e->src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return mk_errf(err, -errno, "cannot open %s: %s", e->src,
-			       strerror(errno));
+		return mk_errf(err, -errno, "cannot open %s: %s", e->src, strerror(errno));
 	if (fstat(fd, &st) < 0) {
 		int r = -errno;
 
@@ -426,9 +418,8 @@ static int open_source(const struct ar_entry *e, mode_t *mode, int64_t *size,
 	return fd;
 }
 
-static int write_entry(struct archive *a, struct archive_entry *ae,
-		       const struct ar_entry *e, int64_t ino, int64_t mtime,
-		       struct mk_err *err)
+static int write_entry(struct archive *a, struct archive_entry *ae, const struct ar_entry *e,
+		       int64_t ino, int64_t mtime, struct mk_err *err)
 {
 	_cleanup_close_ int fd = -1;
 	mode_t mode = e->mode;
@@ -460,14 +451,14 @@ static int write_entry(struct archive *a, struct archive_entry *ae,
 	return S_ISREG(mode) ? copy_data(a, fd, e->src, size, err) : 0;
 }
 
-int ar_write(struct ar_list *l, int fd, enum ar_compress comp, int64_t mtime,
-	     struct ar_stats *st, struct mk_err *err)
+int ar_write(struct ar_list *l, int fd, enum ar_compress comp, int64_t mtime, struct ar_stats *st,
+	     struct mk_err *err)
 {
 	return ar_write_level(l, fd, comp, 0, mtime, st, err);
 }
 
-int ar_write_level(struct ar_list *l, int fd, enum ar_compress comp, int level,
-		   int64_t mtime, struct ar_stats *st, struct mk_err *err)
+int ar_write_level(struct ar_list *l, int fd, enum ar_compress comp, int level, int64_t mtime,
+		   struct ar_stats *st, struct mk_err *err)
 {
 	_cleanup_(archive_writep) struct archive *a = NULL;
 	_cleanup_(archive_entryp) struct archive_entry *ae = NULL;
@@ -478,8 +469,7 @@ int ar_write_level(struct ar_list *l, int fd, enum ar_compress comp, int level,
 		return mk_errf(err, -ERANGE, "compression level %d out of range", level);
 	/* newc stores times and inode numbers as 8 hex digits. */
 	if (mtime < 0 || mtime > UINT32_MAX || l->n >= UINT32_MAX)
-		return mk_errf(err, -ERANGE,
-			       "timestamp or entry count out of range for newc");
+		return mk_errf(err, -ERANGE, "timestamp or entry count out of range for newc");
 	r = add_parents(l);
 	if (r < 0)
 		return r;
@@ -537,8 +527,7 @@ static off_t newc_end(int fd, off_t off, off_t size)
 			return -1;
 		namesize = hexfield(h, 94);
 		filesize = hexfield(h, 54);
-		next = off + (off_t)((110 + namesize + 3) & ~3UL) +
-		       (off_t)((filesize + 3) & ~3UL);
+		next = off + (off_t)((110 + namesize + 3) & ~3UL) + (off_t)((filesize + 3) & ~3UL);
 		if (namesize == 11 && !memcmp(h + 110, "TRAILER!!!", 11)) {
 			unsigned char z[4];
 
@@ -567,8 +556,7 @@ static int dump_segment(int fd, const char *image, FILE *out, struct mk_err *err
 	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
 		const char *path = archive_entry_pathname(ae);
 
-		fprintf(out, "%06o %" PRId64 " %s\n",
-			(unsigned int)archive_entry_mode(ae),
+		fprintf(out, "%06o %" PRId64 " %s\n", (unsigned int)archive_entry_mode(ae),
 			(int64_t)archive_entry_size(ae), path ? path : "?");
 	}
 	if (r != ARCHIVE_EOF)
@@ -618,8 +606,7 @@ bool ar_module_compressed(const char *path, size_t *suffix)
 	return false;
 }
 
-static int pump(struct archive *a, const char *src, int dst, uint64_t *bytes,
-		struct mk_err *err)
+static int pump(struct archive *a, const char *src, int dst, uint64_t *bytes, struct mk_err *err)
 {
 	char buf[1 << 16];
 	ssize_t n;

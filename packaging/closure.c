@@ -196,23 +196,21 @@ static int load_builtin(struct closure *c)
 
 static bool is_builtin(const struct closure *c, const char *name)
 {
-	return c->builtin.n &&
-	       bsearch(&name, c->builtin.v, c->builtin.n, sizeof(char *), cmp_strp);
+	return c->builtin.n && bsearch(&name, c->builtin.v, c->builtin.n, sizeof(char *), cmp_strp);
 }
 
-static void silent_log(void *data, int priority, const char *file, int line,
-		       const char *fn, const char *format, va_list args)
+static void silent_log(void *data, int priority, const char *file, int line, const char *fn,
+		       const char *format, va_list args)
 {
-	(void)data, (void)priority, (void)file, (void)line, (void)fn, (void)format,
-		(void)args;
+	(void)data, (void)priority, (void)file, (void)line, (void)fn, (void)format, (void)args;
 }
 
 /* Point kmod at the target's modprobe.d, in kmod's own precedence order. */
 static int open_kmod(struct closure *c, const char *root, struct mk_err *err)
 {
 	static const char *const dirs[] = { "etc/modprobe.d", "run/modprobe.d",
-					    "usr/local/lib/modprobe.d",
-					    "usr/lib/modprobe.d", "lib/modprobe.d" };
+					    "usr/local/lib/modprobe.d", "usr/lib/modprobe.d",
+					    "lib/modprobe.d" };
 	char *cfg[sizeof(dirs) / sizeof(dirs[0]) + 1] = { NULL };
 	size_t n = sizeof(dirs) / sizeof(dirs[0]);
 	int r = 0;
@@ -222,8 +220,7 @@ static int open_kmod(struct closure *c, const char *root, struct mk_err *err)
 	if (r == 0) {
 		c->ctx = kmod_new(c->moddir, (const char *const *)cfg);
 		if (!c->ctx)
-			r = mk_errf(err, -ENOMEM, "cannot initialize libkmod for %s",
-				    c->moddir);
+			r = mk_errf(err, -ENOMEM, "cannot initialize libkmod for %s", c->moddir);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(cfg[i]);
@@ -233,8 +230,8 @@ static int open_kmod(struct closure *c, const char *root, struct mk_err *err)
 	kmod_set_log_fn(c->ctx, silent_log, NULL);
 	r = kmod_load_resources(c->ctx);
 	if (r < 0)
-		return mk_errf(err, r, "cannot load module indexes from %s: %s",
-			       c->moddir, strerror(-r));
+		return mk_errf(err, r, "cannot load module indexes from %s: %s", c->moddir,
+			       strerror(-r));
 	return 0;
 }
 
@@ -245,24 +242,22 @@ static int check_moddir(const char *moddir, const char *basedir, const char *kve
 	struct stat st;
 
 	if (stat(moddir, &st) < 0)
-		return mk_errf(err, -errno, "no modules for kernel %s: %s: %s", kver,
-			       moddir, strerror(errno));
+		return mk_errf(err, -errno, "no modules for kernel %s: %s: %s", kver, moddir,
+			       strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return mk_errf(err, -ENOTDIR, "%s is not a directory", moddir);
 	if (path_join(&dep, moddir, "modules.dep.bin") < 0)
 		return -ENOMEM;
 	if (access(dep, R_OK) < 0) {
 		if (errno == ENOENT)
-			return mk_errf(err, -ENOENT,
-				       "%s is missing; run 'depmod -b %s %s' first", dep,
-				       basedir, kver);
+			return mk_errf(err, -ENOENT, "%s is missing; run 'depmod -b %s %s' first",
+				       dep, basedir, kver);
 		return mk_errf(err, -errno, "cannot read %s: %s", dep, strerror(errno));
 	}
 	return 0;
 }
 
-int closure_new(struct closure **out, const char *basedir, const char *kver,
-		struct mk_err *err)
+int closure_new(struct closure **out, const char *basedir, const char *kver, struct mk_err *err)
 {
 	_cleanup_(closure_freep) struct closure *c = NULL;
 	_cleanup_free_ char *root = NULL, *rel = NULL;
@@ -273,13 +268,11 @@ int closure_new(struct closure **out, const char *basedir, const char *kver,
 	/* kmod makes its dir absolute; doing it first keeps module paths under ours. */
 	root = realpath(basedir, NULL);
 	if (!root || access(root, R_OK | X_OK) < 0)
-		return mk_errf(err, -errno, "cannot read basedir %s: %s", basedir,
-			       strerror(errno));
+		return mk_errf(err, -errno, "cannot read basedir %s: %s", basedir, strerror(errno));
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	if (asprintf(&rel, "lib/modules/%s", kver) < 0 ||
-	    path_join(&c->moddir, root, rel) < 0 ||
+	if (asprintf(&rel, "lib/modules/%s", kver) < 0 || path_join(&c->moddir, root, rel) < 0 ||
 	    path_join(&c->fwdir, root, "lib/firmware") < 0)
 		return -ENOMEM;
 	r = check_moddir(c->moddir, basedir, kver, err);
@@ -354,8 +347,7 @@ static bool valid_relpath(const char *s)
  * The kernel's firmware loader tries the plain name first, then compressed
  * variants; keep the first one that exists.
  */
-static int find_firmware(struct closure *c, const char *fw, const char *modname,
-			 struct mk_err *err)
+static int find_firmware(struct closure *c, const char *fw, const char *modname, struct mk_err *err)
 {
 	static const char *const suffixes[] = { "", ".xz", ".zst" };
 	_cleanup_free_ char *note = NULL;
@@ -391,8 +383,7 @@ static int record_module(struct closure *c, struct kmod_module *mod, const char 
 	struct closure_mod *m;
 
 	if (path && (strncmp(path, c->moddir, n) || path[n] != '/'))
-		return mk_errf(err, -EXDEV, "module %s lies outside %s: %s", name,
-			       c->moddir, path);
+		return mk_errf(err, -EXDEV, "module %s lies outside %s: %s", name, c->moddir, path);
 	if (grow((void **)&vec->v, &vec->cap, vec->n, sizeof(*vec->v)) < 0)
 		return -ENOMEM;
 	m = &vec->v[vec->n];
@@ -416,7 +407,7 @@ static int add_list(struct closure *c, struct kmod_list *list, const char *reaso
 	struct kmod_list *l;
 	int r;
 
-	kmod_list_foreach(l, list) {
+	kmod_list_foreach (l, list) {
 		_cleanup_(kmod_modulep) struct kmod_module *m = kmod_module_get_module(l);
 
 		r = add_module(c, m, reason, err);
@@ -442,8 +433,7 @@ static int add_declared_softdeps(struct closure *c, const char *value, const cha
 
 	if (!copy)
 		return -ENOMEM;
-	for (char *t = strtok_r(copy, " \t", &save); t;
-	     t = strtok_r(NULL, " \t", &save)) {
+	for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
 		_cleanup_(kmod_listp) struct kmod_list *list = NULL;
 
 		if (!strcmp(t, "pre:") || !strcmp(t, "post:")) {
@@ -468,10 +458,10 @@ static int scan_modinfo(struct closure *c, struct kmod_module *mod, const char *
 
 	r = kmod_module_get_info(mod, &info);
 	if (r < 0)
-		return mk_errf(err, r, "cannot read modinfo of %s: %s",
-			       kmod_module_get_path(mod), strerror(-r));
+		return mk_errf(err, r, "cannot read modinfo of %s: %s", kmod_module_get_path(mod),
+			       strerror(-r));
 	r = 0;
-	kmod_list_foreach(l, info) {
+	kmod_list_foreach (l, info) {
 		const char *key = kmod_module_info_get_key(l);
 		const char *value = kmod_module_info_get_value(l);
 
@@ -521,8 +511,7 @@ static int add_module(struct closure *c, struct kmod_module *mod, const char *re
 	/* Softdeps are looked up like aliases; names this kernel lacks simply vanish. */
 	r = kmod_module_get_softdeps(mod, &pre, &post);
 	if (r < 0)
-		return mk_errf(err, r, "cannot read softdeps of %s: %s", name,
-			       strerror(-r));
+		return mk_errf(err, r, "cannot read softdeps of %s: %s", name, strerror(-r));
 	r = add_list(c, pre, soft, err);
 	if (r < 0)
 		return r;
@@ -549,9 +538,8 @@ int closure_add(struct closure *c, const char *name, const char *why, struct mk_
 
 	r = kmod_module_new_from_lookup(c->ctx, name, &list);
 	if (r < 0)
-		return mk_errf(err, r, "cannot look up module %s: %s", name,
-			       strerror(-r));
-	kmod_list_foreach(l, list) {
+		return mk_errf(err, r, "cannot look up module %s: %s", name, strerror(-r));
+	kmod_list_foreach (l, list) {
 		_cleanup_(kmod_modulep) struct kmod_module *m = kmod_module_get_module(l);
 		_cleanup_free_ char *reason = NULL;
 		const char *modname = kmod_module_get_name(m);
@@ -578,9 +566,8 @@ int closure_omit(struct closure *c, const char *name, struct mk_err *err)
 
 	r = kmod_module_new_from_lookup(c->ctx, name, &list);
 	if (r < 0)
-		return mk_errf(err, r, "cannot look up module %s: %s", name,
-			       strerror(-r));
-	kmod_list_foreach(l, list) {
+		return mk_errf(err, r, "cannot look up module %s: %s", name, strerror(-r));
+	kmod_list_foreach (l, list) {
 		_cleanup_(kmod_modulep) struct kmod_module *m = kmod_module_get_module(l);
 		char *key = strdup(kmod_module_get_name(m));
 		void *node;
@@ -608,14 +595,12 @@ size_t closure_broken(struct closure *c, char *const **notes)
 
 static int cmp_mod_path(const void *a, const void *b)
 {
-	return strcmp(((const struct closure_mod *)a)->path,
-		      ((const struct closure_mod *)b)->path);
+	return strcmp(((const struct closure_mod *)a)->path, ((const struct closure_mod *)b)->path);
 }
 
 static int cmp_mod_name(const void *a, const void *b)
 {
-	return strcmp(((const struct closure_mod *)a)->name,
-		      ((const struct closure_mod *)b)->name);
+	return strcmp(((const struct closure_mod *)a)->name, ((const struct closure_mod *)b)->name);
 }
 
 size_t closure_modules(struct closure *c, const struct closure_mod **mods)

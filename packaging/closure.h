@@ -23,8 +23,7 @@ struct closure_mod {
  * Open the module dir of @kver under @basedir.  modprobe.d configuration
  * (aliases, softdeps) is read from @basedir too, never from the host.
  */
-int closure_new(struct closure **out, const char *basedir, const char *kver,
-		struct mk_err *err);
+int closure_new(struct closure **out, const char *basedir, const char *kver, struct mk_err *err);
 void closure_free(struct closure *c);
 
 static inline void closure_freep(struct closure **c)

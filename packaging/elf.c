@@ -106,8 +106,8 @@ static int map_file(struct map *m, const char *path)
 }
 
 /* File offset of virtual address @addr, through the PT_LOAD segments. */
-static int vaddr_to_off(const struct map *m, const Elf64_Phdr *ph, size_t n,
-			uint64_t addr, uint64_t *off)
+static int vaddr_to_off(const struct map *m, const Elf64_Phdr *ph, size_t n, uint64_t addr,
+			uint64_t *off)
 {
 	for (size_t i = 0; i < n; i++)
 		if (ph[i].p_type == PT_LOAD && addr >= ph[i].p_vaddr &&
@@ -171,8 +171,8 @@ static int add_needed(struct elf_info *e, const char *name)
 	return 0;
 }
 
-static int read_dynamic(struct elf_info *e, const struct map *m, const Elf64_Phdr *ph,
-			size_t n, const Elf64_Phdr *dyn, const char *path)
+static int read_dynamic(struct elf_info *e, const struct map *m, const Elf64_Phdr *ph, size_t n,
+			const Elf64_Phdr *dyn, const char *path)
 {
 	const Elf64_Dyn *d = (const void *)(m->p + dyn->p_offset);
 	size_t nd = dyn->p_filesz / sizeof(*d);
@@ -189,8 +189,7 @@ static int read_dynamic(struct elf_info *e, const struct map *m, const Elf64_Phd
 	for (size_t i = 0; i < nd && d[i].d_tag != DT_NULL; i++) {
 		const char *s;
 
-		if (d[i].d_tag != DT_NEEDED && d[i].d_tag != DT_RPATH &&
-		    d[i].d_tag != DT_RUNPATH)
+		if (d[i].d_tag != DT_NEEDED && d[i].d_tag != DT_RPATH && d[i].d_tag != DT_RUNPATH)
 			continue;
 		off = strtab + d[i].d_un.d_val;
 		s = off >= strtab ? str_at(m, off) : NULL;
@@ -277,8 +276,7 @@ static int read_ldconf(FILE *out, const char *root, const char *file, int depth)
 				return -ENOMEM;
 			if (glob(pat, 0, NULL, &g) == 0)
 				for (size_t i = 0; i < g.gl_pathc; i++)
-					(void)read_ldconf(out, "",
-							  g.gl_pathv[i], depth + 1);
+					(void)read_ldconf(out, "", g.gl_pathv[i], depth + 1);
 			globfree(&g);
 		} else if (*s == '/') {
 			fprintf(out, ":%s", s);
@@ -305,8 +303,7 @@ static char *system_dirs(const char *root)
 	return out;
 }
 
-static char *search(const char *list, const char *root, const char *name,
-		    uint16_t machine)
+static char *search(const char *list, const char *root, const char *name, uint16_t machine)
 {
 	_cleanup_free_ char *copy = list ? strdup(list) : NULL;
 	char *save = NULL;
@@ -326,8 +323,7 @@ static char *search(const char *list, const char *root, const char *name,
 }
 
 /* glibc's order: DT_RPATH (unless DT_RUNPATH), DT_RUNPATH, the system dirs. */
-static char *find_lib(const struct elf_info *e, const char *root, const char *sys,
-		      const char *name)
+static char *find_lib(const struct elf_info *e, const char *root, const char *sys, const char *name)
 {
 	char *p = NULL;
 
@@ -342,8 +338,8 @@ static char *find_lib(const struct elf_info *e, const char *root, const char *sy
 	return p;
 }
 
-static int collect_one(struct elf_set *set, const char *root, const char *sys,
-		       const char *path, struct mk_err *err)
+static int collect_one(struct elf_set *set, const char *root, const char *sys, const char *path,
+		       struct mk_err *err)
 {
 	struct elf_info e = { 0 };
 	int r;
@@ -362,8 +358,8 @@ static int collect_one(struct elf_set *set, const char *root, const char *sys,
 		_cleanup_free_ char *lib = find_lib(&e, root, sys, e.needed[i]);
 
 		if (!lib) {
-			r = mk_errf(err, -ENOENT, "--install %s: needed library %s not found",
-				    path, e.needed[i]);
+			r = mk_errf(err, -ENOENT, "--install %s: needed library %s not found", path,
+				    e.needed[i]);
 			break;
 		}
 		r = set_add(set, lib + strlen(root));
@@ -374,8 +370,7 @@ static int collect_one(struct elf_set *set, const char *root, const char *sys,
 	return r < 0 ? r : 0;
 }
 
-int elf_collect(struct elf_set *set, const char *root, const char *prog,
-		struct mk_err *err)
+int elf_collect(struct elf_set *set, const char *root, const char *prog, struct mk_err *err)
 {
 	_cleanup_free_ char *sys = NULL;
 	int r;

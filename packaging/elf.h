@@ -22,8 +22,7 @@ struct elf_set {
  * the default library dirs.  A needed library that cannot be found is an
  * error naming it.
  */
-int elf_collect(struct elf_set *set, const char *root, const char *prog,
-		struct mk_err *err);
+int elf_collect(struct elf_set *set, const char *root, const char *prog, struct mk_err *err);
 void elf_set_free(struct elf_set *set);
 
 #endif

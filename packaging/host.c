@@ -36,8 +36,7 @@ void host_root_free(struct host_root *h)
 	*h = (struct host_root){ 0 };
 }
 
-static int add_key(struct host_root *h, enum host_kind kind, const char *key,
-		   const char *where)
+static int add_key(struct host_root *h, enum host_kind kind, const char *key, const char *where)
 {
 	struct host_key *k;
 
@@ -95,8 +94,8 @@ static void unescape(char *s)
 	char *o = s;
 
 	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
 			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
 			s += 3;
 		} else {
@@ -298,7 +297,7 @@ int host_root_scan(struct host_root *h, const char *mountinfo, const char *sysfs
 		return -ENOMEM;
 	r = walk_block(h, sysfs, dev, 0);
 	if (r < 0)
-		return mk_errf(err, r, "cannot walk the root device %u:%u in %s: %s",
-			       h->major, h->minor, sysfs, strerror(-r));
+		return mk_errf(err, r, "cannot walk the root device %u:%u in %s: %s", h->major,
+			       h->minor, sysfs, strerror(-r));
 	return 0;
 }

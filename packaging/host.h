@@ -23,8 +23,8 @@ struct host_key {
 };
 
 struct host_root {
-	char *fstype; /* of / as mountinfo says */
-	char *source; /* mountinfo's mount source, e.g. /dev/vda */
+	char *fstype;		   /* of / as mountinfo says */
+	char *source;		   /* mountinfo's mount source, e.g. /dev/vda */
 	unsigned int major, minor; /* 0:0 when / has no block device */
 	struct host_key *keys;
 	size_t n_keys, cap;

@@ -64,11 +64,9 @@ static int check_file(const char *what, const char *path, struct mk_err *err)
 	struct stat st;
 
 	if (stat(path, &st) < 0 || access(path, R_OK) < 0)
-		return mk_errf(err, -errno, "cannot use %s %s: %s", what, path,
-			       strerror(errno));
+		return mk_errf(err, -errno, "cannot use %s %s: %s", what, path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return mk_errf(err, -EINVAL, "cannot use %s %s: not a regular file", what,
-			       path);
+		return mk_errf(err, -EINVAL, "cannot use %s %s: not a regular file", what, path);
 	return 0;
 }
 
@@ -143,8 +141,7 @@ int image_check_inputs(const struct image_opts *o, struct mk_err *err)
 			       o->output);
 	dir = dirname(copy);
 	if (access(dir, W_OK | X_OK) < 0)
-		return mk_errf(err, -errno, "cannot write to %s: %s", dir,
-			       strerror(errno));
+		return mk_errf(err, -errno, "cannot write to %s: %s", dir, strerror(errno));
 	return 0;
 }
 
@@ -179,20 +176,17 @@ static int add_set(struct closure *c, const struct image_opts *o, const char *fi
 		return -ENOMEM;
 	f = fopen(path, "re");
 	if (!f)
-		return mk_errf(err, -errno, "cannot read module set %s: %s", path,
-			       strerror(errno));
+		return mk_errf(err, -errno, "cannot read module set %s: %s", path, strerror(errno));
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		if (parse_set_line(line, &name) < 0)
-			return mk_errf(err, -EINVAL,
-				       "%s:%zu: expected one module name per line", path,
-				       lineno);
+			return mk_errf(err, -EINVAL, "%s:%zu: expected one module name per line",
+				       path, lineno);
 		if (!name)
 			continue;
 		r = closure_add(c, name, file, err);
 		if (r == -ENOENT && o->debug)
-			fprintf(o->debug,
-				"mkrdinit: skipping %s from %s: not in kernel %s\n", name,
+			fprintf(o->debug, "mkrdinit: skipping %s from %s: not in kernel %s\n", name,
 				file, o->kver);
 		else if (r < 0)
 			return r;
@@ -222,8 +216,8 @@ static int add_sets(struct closure *c, const struct image_opts *o, struct mk_err
 
 	n = scandir(o->modules_dir, &list, is_set_file, cmp_dirent);
 	if (n < 0)
-		return mk_errf(err, -errno, "cannot read module sets from %s: %s",
-			       o->modules_dir, strerror(errno));
+		return mk_errf(err, -errno, "cannot read module sets from %s: %s", o->modules_dir,
+			       strerror(errno));
 	for (int i = 0; i < n; i++) {
 		if (r == 0)
 			r = add_set(c, o, list[i]->d_name, err);
@@ -245,8 +239,8 @@ static int add_optional(struct closure *c, const char *key, const char *why,
 }
 
 /* The root's file system, by name or by its "fs-TYPE" alias. */
-static int add_host_fs(struct closure *c, const struct host_root *h,
-		       const struct image_opts *o, struct mk_err *err)
+static int add_host_fs(struct closure *c, const struct host_root *h, const struct image_opts *o,
+		       struct mk_err *err)
 {
 	_cleanup_free_ char *alias = NULL, *why = NULL;
 	int r;
@@ -270,8 +264,8 @@ static int add_host(struct closure *c, const struct image_opts *o, struct mk_err
 	if (r < 0)
 		return r;
 	if (o->debug)
-		fprintf(o->debug, "mkrdinit: host: / is %s on %s (%u:%u)\n", h.fstype,
-			h.source, h.major, h.minor);
+		fprintf(o->debug, "mkrdinit: host: / is %s on %s (%u:%u)\n", h.fstype, h.source,
+			h.major, h.minor);
 	r = add_host_fs(c, &h, o, err);
 	for (size_t i = 0; r >= 0 && i < h.n_keys; i++) {
 		_cleanup_free_ char *why = NULL;
@@ -294,8 +288,10 @@ int image_closure(const struct image_opts *o, struct closure **out, struct mk_er
 	for (size_t i = 0; i < o->n_omit; i++) {
 		r = closure_omit(c, o->omit[i], err);
 		if (r == -ENOENT)
-			return mk_errf(err, r, "--omit-modules: module '%s' not found for "
-					       "kernel %s", o->omit[i], o->kver);
+			return mk_errf(err, r,
+				       "--omit-modules: module '%s' not found for "
+				       "kernel %s",
+				       o->omit[i], o->kver);
 		if (r < 0)
 			return r;
 	}
@@ -308,8 +304,8 @@ int image_closure(const struct image_opts *o, struct closure **out, struct mk_er
 	for (size_t i = 0; i < o->n_add; i++) {
 		r = closure_add(c, o->add[i], "--add-modules", err);
 		if (r == -ENOENT)
-			return mk_errf(err, r, "module '%s' not found for kernel %s",
-				       o->add[i], o->kver);
+			return mk_errf(err, r, "module '%s' not found for kernel %s", o->add[i],
+				       o->kver);
 		if (r < 0)
 			return r;
 	}
@@ -358,15 +354,14 @@ static int copy_fd(int in, int out)
 }
 
 /* Copy @srcdir/@rel to @dstdir/@rel; @optional tolerates a missing source. */
-static int copy_rel(const char *srcdir, const char *dstdir, const char *rel,
-		    bool optional, struct mk_err *err)
+static int copy_rel(const char *srcdir, const char *dstdir, const char *rel, bool optional,
+		    struct mk_err *err)
 {
 	_cleanup_free_ char *src = NULL, *dst = NULL;
 	_cleanup_close_ int in = -1, out = -1;
 	int r;
 
-	if (asprintf(&src, "%s/%s", srcdir, rel) < 0 ||
-	    asprintf(&dst, "%s/%s", dstdir, rel) < 0)
+	if (asprintf(&src, "%s/%s", srcdir, rel) < 0 || asprintf(&dst, "%s/%s", dstdir, rel) < 0)
 		return -ENOMEM;
 	in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (in < 0 && optional && errno == ENOENT)
@@ -375,8 +370,7 @@ static int copy_rel(const char *srcdir, const char *dstdir, const char *rel,
 		return mk_errf(err, -errno, "cannot open %s: %s", src, strerror(errno));
 	r = make_parents(dstdir, rel);
 	if (r < 0)
-		return mk_errf(err, r, "cannot create directories for %s: %s", dst,
-			       strerror(-r));
+		return mk_errf(err, r, "cannot create directories for %s: %s", dst, strerror(-r));
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (out < 0)
 		return mk_errf(err, -errno, "cannot create %s: %s", dst, strerror(errno));
@@ -384,8 +378,7 @@ static int copy_rel(const char *srcdir, const char *dstdir, const char *rel,
 	if (r == 0 && close(steal_fd(&out)) < 0)
 		r = -errno;
 	if (r < 0)
-		return mk_errf(err, r, "cannot copy %s to %s: %s", src, dst,
-			       strerror(-r));
+		return mk_errf(err, r, "cannot copy %s to %s: %s", src, dst, strerror(-r));
 	return 0;
 }
 
@@ -409,8 +402,8 @@ static int make_staging(char **out, struct mk_err *err)
  * Store @rel of the module dir as a plain .ko: the image's compressor then
  * sees the modules' bytes, and rdinit needs no decompressor.
  */
-static int stage_plain(const char *srcdir, const char *dstdir, const char *rel,
-		       size_t suffix, struct mk_err *err)
+static int stage_plain(const char *srcdir, const char *dstdir, const char *rel, size_t suffix,
+		       struct mk_err *err)
 {
 	_cleanup_free_ char *src = NULL, *dst = NULL;
 	_cleanup_close_ int out = -1;
@@ -421,8 +414,7 @@ static int stage_plain(const char *srcdir, const char *dstdir, const char *rel,
 		return -ENOMEM;
 	r = make_parents(dstdir, rel);
 	if (r < 0)
-		return mk_errf(err, r, "cannot create directories for %s: %s", dst,
-			       strerror(-r));
+		return mk_errf(err, r, "cannot create directories for %s: %s", dst, strerror(-r));
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (out < 0)
 		return mk_errf(err, -errno, "cannot create %s: %s", dst, strerror(errno));
@@ -541,9 +533,8 @@ static int stage_modules(const char *stage, const struct image_opts *o, struct c
  */
 static void drop_text_indexes(const char *stage, const char *kver)
 {
-	static const char *const text[] = { "modules.order",   "modules.builtin",
-					    "modules.dep",     "modules.alias",
-					    "modules.symbols", "modules.devname" };
+	static const char *const text[] = { "modules.order", "modules.builtin", "modules.dep",
+					    "modules.alias", "modules.symbols", "modules.devname" };
 
 	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
 		_cleanup_free_ char *path = NULL;
@@ -582,8 +573,7 @@ static int find_depmod(char **out)
 	_cleanup_free_ char *dirs = NULL;
 	char *save = NULL;
 
-	if (asprintf(&dirs, "%s:/sbin:/usr/sbin", env && *env ? env : "/bin:/usr/bin") <
-	    0)
+	if (asprintf(&dirs, "%s:/sbin:/usr/sbin", env && *env ? env : "/bin:/usr/bin") < 0)
 		return -ENOMEM;
 	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
 		_cleanup_free_ char *path = NULL;
@@ -605,8 +595,7 @@ static int run_depmod(const char *stage, const char *kver, struct mk_err *err)
 	pid_t pid;
 
 	if (find_depmod(&depmod) < 0)
-		return mk_errf(err, -ENOENT,
-			       "depmod not found in PATH, /sbin or /usr/sbin");
+		return mk_errf(err, -ENOENT, "depmod not found in PATH, /sbin or /usr/sbin");
 	pid = fork();
 	if (pid < 0)
 		return mk_errf(err, -errno, "cannot run depmod: %s", strerror(errno));
@@ -617,21 +606,19 @@ static int run_depmod(const char *stage, const char *kver, struct mk_err *err)
 		if (null < 0 || dup2(null, 0) < 0 || dup2(2, 1) < 0)
 			_exit(127);
 		(void)signal(SIGPIPE, SIG_DFL);
-		execv(depmod, (char *const[]){ "depmod", "-b", (char *)stage,
-					       (char *)kver, NULL });
+		execv(depmod, (char *const[]){ "depmod", "-b", (char *)stage, (char *)kver, NULL });
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return mk_errf(err, -errno, "waiting for depmod: %s",
-				       strerror(errno));
+			return mk_errf(err, -errno, "waiting for depmod: %s", strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFSIGNALED(status))
-		return mk_errf(err, -EIO, "%s -b %s %s killed by signal %d", depmod,
-			       stage, kver, WTERMSIG(status));
-	return mk_errf(err, -EIO, "%s -b %s %s failed with exit status %d", depmod, stage,
-		       kver, WEXITSTATUS(status));
+		return mk_errf(err, -EIO, "%s -b %s %s killed by signal %d", depmod, stage, kver,
+			       WTERMSIG(status));
+	return mk_errf(err, -EIO, "%s -b %s %s failed with exit status %d", depmod, stage, kver,
+		       WEXITSTATUS(status));
 }
 
 static int add_includes(struct ar_list *l, const struct image_opts *o)
@@ -682,8 +669,7 @@ static int add_installs(struct ar_list *l, const struct image_opts *o, struct mk
 static int collect(struct ar_list *l, const struct image_opts *o, const char *stage,
 		   struct mk_err *err)
 {
-	static const char *const dirs[] = { "dev",  "proc", "sys", "run",
-					    "root", "etc",  "lib" };
+	static const char *const dirs[] = { "dev", "proc", "sys", "run", "root", "etc", "lib" };
 	_cleanup_free_ char *lib = NULL;
 	int r = 0;
 
@@ -752,16 +738,14 @@ static int open_output(struct tmpout *t, const char *output, struct mk_err *err)
 	}
 	t->fd = mkostemp(t->path, O_CLOEXEC);
 	if (t->fd < 0) {
-		int r = mk_errf(err, -errno, "cannot create %s: %s", t->path,
-				strerror(errno));
+		int r = mk_errf(err, -errno, "cannot create %s: %s", t->path, strerror(errno));
 
 		free(steal_ptr(t->path));
 		return r;
 	}
 	/* mkstemp's 0600 would make the image unreadable to the boot loader installer. */
 	if (fchmod(t->fd, 0644) < 0)
-		return mk_errf(err, -errno, "cannot chmod %s: %s", t->path,
-			       strerror(errno));
+		return mk_errf(err, -errno, "cannot chmod %s: %s", t->path, strerror(errno));
 	return 0;
 }
 
@@ -769,8 +753,7 @@ static int open_output(struct tmpout *t, const char *output, struct mk_err *err)
 static int commit_output(struct tmpout *t, const char *output, struct mk_err *err)
 {
 	if (fsync(t->fd) < 0 || close(steal_fd(&t->fd)) < 0)
-		return mk_errf(err, -errno, "cannot write %s: %s", t->path,
-			       strerror(errno));
+		return mk_errf(err, -errno, "cannot write %s: %s", t->path, strerror(errno));
 	if (rename(t->path, output) < 0)
 		return mk_errf(err, -errno, "cannot rename %s to %s: %s", t->path, output,
 			       strerror(errno));

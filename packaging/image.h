@@ -34,20 +34,20 @@ struct image_opts {
 	const char *config;	 /* becomes /etc/rdinit.conf; NULL for none */
 	const char *modules_dir; /* holds the default module sets, *.list */
 	enum image_profile profile;
-	char **add;		 /* --add-modules names; each must resolve */
+	char **add; /* --add-modules names; each must resolve */
 	size_t n_add;
-	char **omit;		 /* --omit-modules names; each must resolve */
+	char **omit; /* --omit-modules names; each must resolve */
 	size_t n_omit;
-	char **install;		 /* --install ELF programs, absolute paths */
+	char **install; /* --install ELF programs, absolute paths */
 	size_t n_install;
-	char **include;		 /* --include SRC:DST */
+	char **include; /* --include SRC:DST */
 	size_t n_include;
-	char **microcode;	 /* --microcode files, for the early cpio */
+	char **microcode; /* --microcode files, for the early cpio */
 	size_t n_microcode;
-	const char *mountinfo;	 /* --profile host reads these */
+	const char *mountinfo; /* --profile host reads these */
 	const char *sysfs;
 	enum ar_compress compress;
-	int level;		 /* --compress-level; 0 for the default */
+	int level; /* --compress-level; 0 for the default */
 	enum image_modcomp modcomp;
 	int64_t mtime; /* for every entry */
 	FILE *debug;   /* --verbose notes; NULL when quiet */

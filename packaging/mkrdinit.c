@@ -291,8 +291,7 @@ static int parse_option(struct args *a, int opt, char *arg)
 	case OPT_PROFILE:
 		r = parse_profile(arg);
 		if (r < 0)
-			return usage_error("unknown profile '%s' (generic, host, none)",
-					   arg);
+			return usage_error("unknown profile '%s' (generic, host, none)", arg);
 		a->img.profile = r;
 		return 0;
 	case OPT_LEVEL:
@@ -302,9 +301,8 @@ static int parse_option(struct args *a, int opt, char *arg)
 	case OPT_COMPRESS:
 		r = ar_compress_parse(arg);
 		if (r < 0)
-			return usage_error(
-				"unknown compression '%s' (gzip, zstd, xz, lz4, none)",
-				arg);
+			return usage_error("unknown compression '%s' (gzip, zstd, xz, lz4, none)",
+					   arg);
 		a->img.compress = r;
 		return 0;
 	default:
@@ -319,8 +317,7 @@ static int parse_args(struct args *a, int argc, char **argv)
 	int opt, r;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":k:b:o:a:c:l:vh", long_opts, NULL)) !=
-	       -1) {
+	while ((opt = getopt_long(argc, argv, ":k:b:o:a:c:l:vh", long_opts, NULL)) != -1) {
 		if (opt == 'h') {
 			a->help = true;
 			return 0;
@@ -328,8 +325,7 @@ static int parse_args(struct args *a, int argc, char **argv)
 		if (opt == '?')
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		if (opt == ':')
-			return usage_error("option '%s' needs an argument",
-					   argv[optind - 1]);
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		r = parse_option(a, opt, optarg);
 		if (r)
 			return r;
@@ -370,8 +366,8 @@ static void print_closure(struct closure *c)
 		fprintf(stderr, "mkrdinit: module %s: %s\n", m[i].path, m[i].reason);
 	n = closure_nofile(c, &m);
 	for (size_t i = 0; i < n; i++)
-		fprintf(stderr, "mkrdinit: %s %s: %s\n",
-			m[i].builtin ? "builtin" : "no file for", m[i].name, m[i].reason);
+		fprintf(stderr, "mkrdinit: %s %s: %s\n", m[i].builtin ? "builtin" : "no file for",
+			m[i].name, m[i].reason);
 	n = closure_firmware(c, &fw);
 	for (size_t i = 0; i < n; i++)
 		fprintf(stderr, "mkrdinit: firmware %s\n", fw[i]);
@@ -395,14 +391,15 @@ static double elapsed(const struct timespec *t0)
 	struct timespec t1;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 static const char *compress_name(enum ar_compress c)
 {
-	static const char *const names[] = { [AR_GZIP] = "gzip", [AR_ZSTD] = "zstd",
-					     [AR_XZ] = "xz",	  [AR_LZ4] = "lz4",
+	static const char *const names[] = { [AR_GZIP] = "gzip",
+					     [AR_ZSTD] = "zstd",
+					     [AR_XZ] = "xz",
+					     [AR_LZ4] = "lz4",
 					     [AR_NONE] = "none" };
 
 	return names[c];
@@ -434,11 +431,10 @@ static int build(struct args *a, struct mk_err *err)
 	r = image_write(&a->img, c, &st, err);
 	if (r < 0)
 		return fail(err, r);
-	printf("mkrdinit: wrote %s: %zu files, %zu modules, %" PRIu64
-	       " KiB uncompressed, %" PRIu64 " KiB compressed (%s), %.2f s\n",
+	printf("mkrdinit: wrote %s: %zu files, %zu modules, %" PRIu64 " KiB uncompressed, %" PRIu64
+	       " KiB compressed (%s), %.2f s\n",
 	       a->img.output, st.ar.entries, st.modules, (st.ar.raw_bytes + 1023) / 1024,
-	       (st.ar.out_bytes + 1023) / 1024, compress_name(a->img.compress),
-	       elapsed(&t0));
+	       (st.ar.out_bytes + 1023) / 1024, compress_name(a->img.compress), elapsed(&t0));
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -467,8 +463,7 @@ int main(int argc, char **argv)
 	r = default_kver(&a);
 	if (r < 0 || parse_epoch(getenv("SOURCE_DATE_EPOCH"), &a.img.mtime) < 0) {
 		fprintf(stderr, "mkrdinit: %s\n",
-			r < 0 ? strerror(-r)
-			      : "SOURCE_DATE_EPOCH is not a number of seconds");
+			r < 0 ? strerror(-r) : "SOURCE_DATE_EPOCH is not a number of seconds");
 		r = 1;
 		goto out;
 	}

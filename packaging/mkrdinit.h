@@ -72,8 +72,8 @@ struct mk_err {
  * wins: the innermost helper knows the exact file, and callers further up
  * would only blur it.  Only record errors that every caller treats as fatal.
  */
-static inline __attribute__((format(printf, 3, 4))) int
-mk_errf(struct mk_err *e, int code, const char *fmt, ...)
+static inline __attribute__((format(printf, 3, 4))) int mk_errf(struct mk_err *e, int code,
+								const char *fmt, ...)
 {
 	va_list ap;
 

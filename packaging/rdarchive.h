@@ -63,23 +63,22 @@ int ar_add_node(struct ar_list *l, const char *path, mode_t mode, unsigned int m
  * Add everything below the directory @root, named "@prefix/..." in the
  * image (or at the top level when @prefix is "").
  */
-int ar_add_tree(struct ar_list *l, const char *root, const char *prefix,
-		struct mk_err *err);
+int ar_add_tree(struct ar_list *l, const char *root, const char *prefix, struct mk_err *err);
 void ar_list_free(struct ar_list *l);
 
 /*
  * Write @l as newc cpio to @fd, every timestamp set to @mtime.  Sorts @l
  * and adds the missing parent directories to it.
  */
-int ar_write(struct ar_list *l, int fd, enum ar_compress comp, int64_t mtime,
-	     struct ar_stats *st, struct mk_err *err);
+int ar_write(struct ar_list *l, int fd, enum ar_compress comp, int64_t mtime, struct ar_stats *st,
+	     struct mk_err *err);
 
 /*
  * The same with a compression level; 0 is the compressor's default.  Levels:
  * gzip 1-9, zstd 1-19, xz -1 (for 0) to 9, lz4 1-12, none only 0.
  */
-int ar_write_level(struct ar_list *l, int fd, enum ar_compress comp, int level,
-		   int64_t mtime, struct ar_stats *st, struct mk_err *err);
+int ar_write_level(struct ar_list *l, int fd, enum ar_compress comp, int level, int64_t mtime,
+		   struct ar_stats *st, struct mk_err *err);
 
 /* 0 if @level is valid for @comp, else -ERANGE. */
 int ar_level_check(enum ar_compress comp, int level);

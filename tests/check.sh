@@ -15,6 +15,7 @@ run() {
 	# POSIX sh has no PIPESTATUS: the suite's own closing line is checked below
 	tail -n 1 "$log" | grep -Eq '(^|: )[0-9]+ passed, 0 failed' || status=1
 }
+run format sh tests/format.sh
 run unit make -s unit
 run mkrdinit bash tests/mkrdinit/run.sh
 run fuzz bash tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"

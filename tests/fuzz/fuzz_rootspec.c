@@ -36,8 +36,8 @@ static void check(const struct root_spec *spec)
 		abort();
 	}
 	/* PARTNROFF is only for PARTUUID=, and never 0 when given */
-	if (spec->partnroff && (spec->kind != ROOT_PARTUUID || spec->partnroff < -255 ||
-				spec->partnroff > 255))
+	if (spec->partnroff &&
+	    (spec->kind != ROOT_PARTUUID || spec->partnroff < -255 || spec->partnroff > 255))
 		abort();
 	(void)rootspec_kind_name(spec->kind);
 }

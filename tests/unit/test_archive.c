@@ -115,8 +115,7 @@ static void fill(struct ar_list *l, const struct fixture *f, int reversed)
 }
 
 static void write_image(const struct fixture *f, const char *name, int reversed,
-			enum ar_compress comp, struct ar_stats *st, char *path,
-			size_t len)
+			enum ar_compress comp, struct ar_stats *st, char *path, size_t len)
 {
 	struct ar_list l = { 0 };
 	struct mk_err err = { { 0 } };
@@ -186,11 +185,9 @@ static size_t read_image(const char *path, struct seen *out, size_t max)
 		assert_int_equal(archive_entry_uid(ae), 0);
 		assert_int_equal(archive_entry_gid(ae), 0);
 		if (S_ISLNK(s->mode))
-			snprintf(s->link, sizeof(s->link), "%s",
-				 archive_entry_symlink(ae));
+			snprintf(s->link, sizeof(s->link), "%s", archive_entry_symlink(ae));
 		if (S_ISREG(s->mode))
-			assert_true(archive_read_data(a, s->data, sizeof(s->data) - 1) >=
-				    0);
+			assert_true(archive_read_data(a, s->data, sizeof(s->data) - 1) >= 0);
 	}
 	assert_int_equal(archive_read_free(a), ARCHIVE_OK);
 	return n;
@@ -308,8 +305,7 @@ static void test_compressions(void **state)
 		if (algs[i].comp == AR_XZ)
 			assert_int_equal(data[7], 0x01); /* stream flags: CRC32 check */
 		if (algs[i].comp == AR_LZ4)
-			assert_memory_equal(data, "\x02\x21\x4c\x18",
-					    4); /* legacy magic */
+			assert_memory_equal(data, "\x02\x21\x4c\x18", 4); /* legacy magic */
 		free(data);
 	}
 }
@@ -346,9 +342,9 @@ static void test_levels(void **state)
 		snprintf(img, sizeof(img), "%s/l%d.gz", f->dir, level);
 		fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		assert_true(fd >= 0);
-		assert_int_equal(ar_write_level(&l, fd, AR_GZIP, level, 0,
-						level == 1 ? &st1 : &st9, &err),
-				 0);
+		assert_int_equal(
+			ar_write_level(&l, fd, AR_GZIP, level, 0, level == 1 ? &st1 : &st9, &err),
+			0);
 		assert_int_equal(close(fd), 0);
 		ar_list_free(&l);
 	}
@@ -361,8 +357,7 @@ static void test_levels(void **state)
 /* Each module compression round-trips through ar_decompress(); plain data is refused. */
 static void test_decompress(void **state)
 {
-	static const char *const tools[] = { "xz --check=crc32 -c", "zstd -q -c",
-					     "gzip -n -c" };
+	static const char *const tools[] = { "xz --check=crc32 -c", "zstd -q -c", "gzip -n -c" };
 	static const char *const ext[] = { ".ko.xz", ".ko.zst", ".ko.gz" };
 	const struct fixture *f = *state;
 	struct mk_err err = { { 0 } };
@@ -442,8 +437,7 @@ static void test_rejects(void **state)
 	ar_list_free(&l);
 
 	assert_int_equal(ar_add_dir(&l, "d"), 0);
-	assert_int_equal(ar_write(&l, fd, AR_NONE, (int64_t)UINT32_MAX + 1, &st, &err),
-			 -ERANGE);
+	assert_int_equal(ar_write(&l, fd, AR_NONE, (int64_t)UINT32_MAX + 1, &st, &err), -ERANGE);
 	ar_list_free(&l);
 	close(fd);
 }

@@ -164,7 +164,8 @@ static void test_onfail_and_break(void **state)
 	assert_int_equal(o.onfail, ONFAIL_HALT);
 	assert_int_equal(o.breaks, (1u << STAGE_ROOT) | (1u << STAGE_SWITCH));
 	opts_free(&o);
-	o = parse("rdinit.onfail=shell rdinit.onfail=explode rdinit.break rdinit.break=nope,cmdline");
+	o = parse(
+		"rdinit.onfail=shell rdinit.onfail=explode rdinit.break rdinit.break=nope,cmdline");
 	assert_int_equal(o.onfail, ONFAIL_SHELL); /* the bad value left the good one alone */
 	assert_int_equal(o.breaks, (1u << STAGE_MOUNT) | (1u << STAGE_CMDLINE));
 	opts_free(&o);

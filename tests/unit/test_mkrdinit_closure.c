@@ -56,8 +56,7 @@ static const struct closure_mod *find_mod(struct closure *c, const char *prefix)
 	size_t n = closure_modules(c, &m), len = strlen(prefix);
 
 	for (size_t i = 0; i < n; i++)
-		if (!strncmp(m[i].path, prefix, len) &&
-		    !strncmp(m[i].path + len, ".ko", 3))
+		if (!strncmp(m[i].path, prefix, len) && !strncmp(m[i].path + len, ".ko", 3))
 			return &m[i];
 	return NULL;
 }
@@ -118,8 +117,7 @@ static void test_ext4_with_deps(void **state)
 
 static void test_sorted_and_unique(void **state)
 {
-	static const char *const names[] = { "xfs",	   "btrfs", "ext4",
-					     "virtio_blk", "ext4",  "nvme" };
+	static const char *const names[] = { "xfs", "btrfs", "ext4", "virtio_blk", "ext4", "nvme" };
 	struct closure *c = open_closure();
 	struct mk_err err = { { 0 } };
 	const struct closure_mod *m;
@@ -363,8 +361,7 @@ int main(void)
 		cmocka_unit_test(test_builtin),
 		cmocka_unit_test(test_softdeps),
 		cmocka_unit_test_setup_teardown(test_firmware, make_root, remove_root),
-		cmocka_unit_test_setup_teardown(test_no_depmod_output, make_root,
-						remove_root),
+		cmocka_unit_test_setup_teardown(test_no_depmod_output, make_root, remove_root),
 		cmocka_unit_test(test_omit),
 		cmocka_unit_test(test_omit_needed),
 		cmocka_unit_test(test_bad_basedir_and_kver),

@@ -83,9 +83,10 @@ static void test_partnroff(void **state)
 static void test_refused(void **state)
 {
 	static const char *const bad[] = {
-		"", "UUID=", "LABEL=", "PARTUUID=", "/dev/", "/dev/../etc/passwd", "/dev//x",
-		"8:", ":1", "8:x", "x:1", "8:1:2", "xyz", "0", "123456789", "-1", "4096:0",
-		"/dev/disk/by-uuid/", "sda1", "0x", "80 1",
+		"",	   "UUID=", "LABEL=",	 "PARTUUID=", "/dev/",	"/dev/../etc/passwd",
+		"/dev//x", "8:",    ":1",	 "8:x",	      "x:1",	"8:1:2",
+		"xyz",	   "0",	    "123456789", "-1",	      "4096:0", "/dev/disk/by-uuid/",
+		"sda1",	   "0x",    "80 1",
 	};
 	struct root_spec s;
 	size_t i;
@@ -111,12 +112,9 @@ static void test_too_long(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tags),
-		cmocka_unit_test(test_paths),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_partnroff),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_too_long),
+		cmocka_unit_test(test_tags),	cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_numbers), cmocka_unit_test(test_partnroff),
+		cmocka_unit_test(test_refused), cmocka_unit_test(test_too_long),
 	};
 
 	return cmocka_run_group_tests_name("rootspec", tests, NULL, NULL);

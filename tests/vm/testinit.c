@@ -39,8 +39,7 @@ static int report_root(FILE *f)
 	while (fgets(line, sizeof(line), f)) {
 		char mp[4096];
 
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 &&
-		    strcmp(mp, "/") == 0)
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strcmp(mp, "/") == 0)
 			snprintf(best, sizeof(best), "%s", line);
 	}
 	if (!best[0]) {
@@ -60,8 +59,8 @@ static int report_root(FILE *f)
 	/* The per-mount flags always start with "ro" or "rw". */
 	int ro = strcmp(mntopts, "ro") == 0 || strncmp(mntopts, "ro,", 3) == 0;
 
-	printf("RDTEST root=%s fstype=%s opts=%s mntopts=%s superopts=%s\n", source,
-	       fstype, ro ? "ro" : "rw", mntopts, superopts);
+	printf("RDTEST root=%s fstype=%s opts=%s mntopts=%s superopts=%s\n", source, fstype,
+	       ro ? "ro" : "rw", mntopts, superopts);
 	return 0;
 }
 
@@ -90,8 +89,7 @@ static void report_mountinfo(void)
 		int err = errno;
 
 		/* rdinit should have moved /proc into the new root: say so if not. */
-		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  NULL) == 0)
+		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
 			printf("RDTEST proc=mounted-by-testinit (open failed: %s)\n",
 			       strerror(err));
 		else
@@ -268,8 +266,7 @@ static void report_process_state(void)
 
 	if (f) {
 		while (fgets(line, sizeof(line), f))
-			if (!strncmp(line, "SigBlk:", 7) ||
-			    !strncmp(line, "SigIgn:", 7)) {
+			if (!strncmp(line, "SigBlk:", 7) || !strncmp(line, "SigIgn:", 7)) {
 				line[strcspn(line, "\n")] = '\0';
 				line[6] = '\0';
 				char *v = line + 7;

@@ -1,0 +1,16 @@
+#!/bin/sh
+# The C sources follow .clang-format (kernel style as kmod applies it). Prints the files that
+# do not, and a closing line.
+cd "$(dirname "$0")/.." || exit 2
+bad=0 good=0
+for f in init/*.c init/*.h packaging/*.c packaging/*.h tests/unit/*.c tests/fuzz/*.c \
+	tests/vm/testinit.c; do
+	if clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
+		good=$((good + 1))
+	else
+		echo "format: $f differs from .clang-format (clang-format -i $f)"
+		bad=$((bad + 1))
+	fi
+done
+echo "format: $good passed, $bad failed"
+[ "$bad" -eq 0 ]
