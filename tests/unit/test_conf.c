@@ -15,25 +15,25 @@
 #include "rdinit.h"
 
 static char logbuf[65536];
-static FILE *logf;
+static FILE *log_file;
 
 static int setup(void **state)
 {
-	logf = tmpfile();
-	log_set_fd(fileno(logf), false);
-	return logf ? 0 : -1;
+	log_file = tmpfile();
+	log_set_fd(fileno(log_file), false);
+	return log_file ? 0 : -1;
 }
 
 static const char *logged(void)
 {
 	size_t n;
 
-	fflush(logf);
-	rewind(logf);
-	n = fread(logbuf, 1, sizeof(logbuf) - 1, logf);
+	fflush(log_file);
+	rewind(log_file);
+	n = fread(logbuf, 1, sizeof(logbuf) - 1, log_file);
 	logbuf[n] = '\0';
-	rewind(logf);
-	(void)!ftruncate(fileno(logf), 0);
+	rewind(log_file);
+	(void)!ftruncate(fileno(log_file), 0);
 	return logbuf;
 }
 
