@@ -1,0 +1,76 @@
+# More root= and wait semantics: device names on other buses, rootwait and rootdelay past
+# rdinit.timeout with a disk that arrives late, rootflags=defaults, and /etc/rdinit.conf.
+# Sourced by tests/vm/run.sh (after scn_root.sh and scn_boot.sh, whose helpers it uses).
+# shellcheck shell=bash
+
+SCENARIOS+=(m_sd_partition m_nvme_partition m_rootwait_late m_rootdelay_late m_rootflags_defaults
+	m_conf_file)
+
+# root=/dev/sdXN: a partitioned disk on virtio-scsi.
+scenario_m_sd_partition() {
+	local img=$VM_OUT/disks/m_sd.img
+	r_parted "$img" gpt m_sd_partition
+	vm_boot m_sd_partition "root=/dev/sda2" -drive "file=$img,format=raw,if=none,id=d" \
+		-device virtio-scsi-pci -device scsi-hd,drive=d
+	expect_reached m_sd_partition
+	expect '^RDTEST root=/dev/sda2 fstype=ext4 opts=ro ' "/ to be /dev/sda2"
+}
+
+# root=/dev/nvme0n1pN
+scenario_m_nvme_partition() {
+	local img=$VM_OUT/disks/m_nvme.img
+	r_parted "$img" gpt m_nvme_partition
+	vm_boot m_nvme_partition "root=/dev/nvme0n1p2 rw" \
+		-drive "file=$img,format=raw,if=none,id=d" -device nvme,serial=n1,drive=d
+	expect_reached m_nvme_partition
+	expect '^RDTEST root=/dev/nvme0n1p2 fstype=ext4 opts=rw ' "/ to be /dev/nvme0n1p2 rw"
+}
+
+# m_late NAME APPEND: the root disk is hot-added 3 s after rdinit starts waiting, well past
+# rdinit.timeout=1; only the wait option in APPEND lets the boot succeed.
+m_late() {
+	local name=$1 append=$2 uuid=$3 sock=$VM_OUT/logs/$1.qmp
+	s_disk "$name" "$uuid"
+	vm_qmp_hotplug_later "$sock" "$VM_OUT/logs/$name.log" "rdinit: looking for root=" 3 "$S_IMG"
+	vm_boot "$name" "root=UUID=$uuid rdinit.timeout=1 $append" \
+		-qmp "unix:$sock,server=on,wait=off"
+	kill "$VM_QMP_PID" 2>/dev/null
+	wait "$VM_QMP_PID" || fail "the QMP hot-add to succeed (see $sock.out)"
+	expect_reached "$name"
+	expect_root /dev/vda ro
+	reject 'rdinit: root device not found' "no failure report: the wait outlasts rdinit.timeout"
+}
+
+scenario_m_rootwait_late() {
+	m_late m_rootwait_late rootwait 3c4d5e6f-0101-4a00-8000-000000000101
+}
+
+scenario_m_rootdelay_late() {
+	m_late m_rootdelay_late rootdelay=30 3c4d5e6f-0102-4a00-8000-000000000102
+}
+
+scenario_m_rootflags_defaults() {
+	s_disk m_rootflags_defaults 3c4d5e6f-0103-4a00-8000-000000000103
+	vm_vblk "$S_IMG"
+	vm_boot m_rootflags_defaults "root=UUID=3c4d5e6f-0103-4a00-8000-000000000103 \
+rootflags=defaults,noatime rw" "${VM_DISK[@]}"
+	expect_reached m_rootflags_defaults
+	expect '^RDTEST root=/dev/vda fstype=ext4 opts=rw mntopts=[^ ]*noatime' \
+		"rootflags=defaults,noatime: mounted rw with noatime"
+}
+
+# /etc/rdinit.conf supplies root= and rw; the command line overrides rw with ro. A bad line
+# in the file is reported with its number and does not stop the boot.
+scenario_m_conf_file() {
+	local conf=$VM_OUT/m_conf.conf initrd=$VM_OUT/m_conf.img
+	s_disk m_conf_file 3c4d5e6f-0104-4a00-8000-000000000104 RDTEST_CONF
+	printf '# from mkrdinit --config\nroot=LABEL=RDTEST_CONF\nrw\nrdinit.timeout=7\nno such setting\n' >"$conf"
+	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --config "$conf" --output "$initrd" \
+		>/dev/null || { fail "mkrdinit --config to build the image"; return; }
+	vm_vblk "$S_IMG"
+	INITRD=$initrd vm_boot m_conf_file "ro" "${VM_DISK[@]}"
+	expect_reached m_conf_file
+	expect_root /dev/vda ro
+	expect "rdinit: /etc/rdinit.conf:5: ignoring unknown setting 'no such setting'" \
+		"the bad line reported with its number"
+}
