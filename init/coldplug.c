@@ -179,47 +179,98 @@ static int load_queue(block_cb_t block_cb, void *userdata)
 	return found;
 }
 
-/*
- * Replay what is already there: offer every existing block device to @block_cb, then load
- * modules for every device's MODALIAS, storage first, following the uevents they cause.
- * Returns 1 as soon as @block_cb reports a match, else 0.
- */
-int coldplug_scan(block_cb_t block_cb, void *userdata)
+/* Offer every existing block device to @block_cb. Returns 1 on a match. */
+static int scan_block_class(block_cb_t block_cb, void *userdata)
 {
-	int found = 0, fd;
+	int found = 0, fd = open("/sys/class/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *dir;
 
-	/* block devices' uevent files do not name their subsystem; walk the class */
-	fd = open("/sys/class/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		DIR *dir = fdopendir(fd);
+	if (fd < 0)
+		return 0;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return 0;
+	}
+	/* block devices' uevent files do not name their subsystem: the class does */
+	while (!found && (de = readdir(dir))) {
+		char path[300], buf[1024], link[512];
+		struct uevent ev;
+		ssize_t n, ln;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/uevent", de->d_name);
+		n = read_all(fd, path, buf, sizeof(buf));
+		/* the class entry links to the device: its target is the DEVPATH */
+		ln = readlinkat(fd, de->d_name, link, sizeof(link) - 1);
+		link[ln > 0 ? ln : 0] = '\0';
+		if (n > 0 && uevent_parse_file(buf, (size_t)n + 1, &ev) == 0) {
+			ev.subsystem = "block";
+			ev.devpath = link;
+			handle_event(&ev, block_cb, userdata, &found);
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * Before the full walk, the buses a root disk usually hangs off: their unbound devices'
+ * modaliases of the best rank. Under emulation the whole /sys walk takes a good part of a
+ * second; this finds a virtio or PCI storage controller in a few milliseconds.
+ */
+static void scan_storage_buses(void)
+{
+	static const char *const buses[] = { "/sys/bus/virtio/devices", "/sys/bus/pci/devices" };
+	size_t i;
+
+	for (i = 0; i < sizeof(buses) / sizeof(buses[0]); i++) {
+		int fd = open(buses[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		struct dirent *de;
+		DIR *dir;
 
-		while (dir && !found && (de = readdir(dir))) {
-			char path[300], buf[1024], link[512];
-			struct uevent ev;
-			ssize_t n, ln;
+		if (fd < 0)
+			continue;
+		dir = fdopendir(fd);
+		if (!dir) {
+			close(fd);
+			continue;
+		}
+		while ((de = readdir(dir))) {
+			char path[300], buf[512];
+			ssize_t n;
 
 			if (de->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "%s/uevent", de->d_name);
+			snprintf(path, sizeof(path), "%s/driver", de->d_name);
+			if (faccessat(fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/modalias", de->d_name);
 			n = read_all(fd, path, buf, sizeof(buf));
-			/* the class entry links to the device: its target is the DEVPATH */
-			ln = readlinkat(fd, de->d_name, link, sizeof(link) - 1);
-			link[ln > 0 ? ln : 0] = '\0';
-			if (n > 0 && uevent_parse_file(buf, (size_t)n + 1, &ev) == 0) {
-				ev.subsystem = "block";
-				ev.devpath = link;
-				handle_event(&ev, block_cb, userdata, &found);
-			}
+			buf[strcspn(buf, "\n")] = '\0';
+			if (n > 0 && coldplug_alias_rank(buf) == 0)
+				enqueue(buf);
 		}
-		if (dir)
-			closedir(dir);
-		else
-			close(fd);
+		closedir(dir);
 	}
-	if (found)
-		return 1;
+}
 
+/*
+ * Replay what is already there: offer every existing block device to @block_cb, then load
+ * modules for storage controllers, then for every device's MODALIAS, storage first,
+ * following the uevents they cause. Returns 1 as soon as @block_cb reports a match, else 0.
+ */
+int coldplug_scan(block_cb_t block_cb, void *userdata)
+{
+	int fd;
+
+	if (scan_block_class(block_cb, userdata))
+		return 1;
+	scan_storage_buses();
+	if (load_queue(block_cb, userdata))
+		return 1;
 	fd = open("/sys/devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0)
 		walk(fd, 0);
