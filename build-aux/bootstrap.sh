@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="
-build-essential pkg-config file cpio kmod
+build-essential pkg-config file cpio kmod python3
 musl-tools musl-dev
 dpkg-dev autoconf automake libtool
 libkmod-dev libblkid-dev libmount-dev libarchive-dev
