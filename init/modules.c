@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,78 @@ static void strset_free(struct strset *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * modules.softdep as depmod wrote it. libkmod honours only the first "softdep" line of a
+ * module (btrfs has four: blake2b-256, sha256, xxhash64, crc32c), so a btrfs with sha256 or
+ * xxhash checksums would not mount; every line is read here and applied on top.
+ */
+static char *softdep_text;
+
+static void softdeps_read(const char *dirname)
+{
+	char path[PATH_MAX];
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/modules.softdep", dirname);
+	if (read_text_file(path, 1024 * 1024, &softdep_text, &len) < 0) {
+		free(softdep_text);
+		softdep_text = NULL;
+	}
+}
+
+/* Module names compare with '-' and '_' alike, as in the kernel. */
+static bool same_name(const char *a, size_t alen, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < alen; i++, b++) {
+		char x = a[i] == '-' ? '_' : a[i], y = *b == '-' ? '_' : *b;
+
+		if (x != y)
+			return false;
+	}
+	return *b == '\0';
+}
+
+static void load_softdep_alias(const char *alias, size_t n, int depth);
+
+/* Every "softdep NAME pre: ... post: ..." line: load the @pre (or post) names. */
+static void load_declared_softdeps(const char *name, bool pre, int depth)
+{
+	const char *line = softdep_text;
+
+	while (line && *line) {
+		const char *end = strchrnul(line, '\n'), *p = line, *w;
+		bool active = false;
+
+		if (strncmp(p, "softdep ", 8)) {
+			line = *end ? end + 1 : end;
+			continue;
+		}
+		p += 8;
+		w = p;
+		p += strcspn(p, " \t\n");
+		if (!same_name(w, (size_t)(p - w), name)) {
+			line = *end ? end + 1 : end;
+			continue;
+		}
+		while (p < end) {
+			size_t n;
+
+			p += strspn(p, " \t");
+			n = strcspn(p, " \t\n");
+			if (n == 4 && !strncmp(p, "pre:", 4))
+				active = pre;
+			else if (n == 5 && !strncmp(p, "post:", 5))
+				active = !pre;
+			else if (n && active)
+				load_softdep_alias(p, n, depth);
+			p += n;
+		}
+		line = *end ? end + 1 : end;
+	}
+}
+
 static void kmod_log_cb(void *data, int priority, const char *file, int line, const char *fn,
 			const char *format, va_list args)
 {
@@ -93,6 +166,7 @@ int modules_init(const char *dirname)
 	kmod_set_log_fn(ctx, kmod_log_cb, NULL);
 	kmod_set_log_priority(ctx, log_max_level() >= LOG_LVL_DEBUG ? LOG_LVL_DEBUG : LOG_LVL_ERR);
 	(void)kmod_load_resources(ctx);
+	softdeps_read(dirname);
 	/* the kernel shows /sys/module/compression when built with CONFIG_MODULE_DECOMPRESS */
 	kernel_decompresses = stat("/sys/module/compression", &st) == 0;
 	return 0;
@@ -100,6 +174,8 @@ int modules_init(const char *dirname)
 
 void modules_exit(void)
 {
+	free(softdep_text);
+	softdep_text = NULL;
 	strset_free(&tried_modules);
 	strset_free(&seen_aliases);
 	strset_free(&unmatched_aliases);
@@ -157,6 +233,20 @@ static void load_softdeps(struct kmod_list *list, int depth)
 	}
 }
 
+static void load_softdep_alias(const char *alias, size_t n, int depth)
+{
+	struct kmod_list *list = NULL;
+	char buf[128];
+
+	if (n >= sizeof(buf))
+		return;
+	memcpy(buf, alias, n);
+	buf[n] = '\0';
+	if (kmod_module_new_from_lookup(ctx, buf, &list) == 0)
+		load_softdeps(list, depth);
+	kmod_module_unref_list(list);
+}
+
 /* @wished: a softdep, whose failure is only worth a debug line */
 static int load(struct kmod_module *mod, int depth, bool wished)
 {
@@ -168,6 +258,7 @@ static int load(struct kmod_module *mod, int depth, bool wished)
 		return 0;
 	(void)kmod_module_get_softdeps(mod, &pre, &post);
 	load_softdeps(pre, depth);
+	load_declared_softdeps(name, true, depth);
 
 	deps = kmod_module_get_dependencies(mod);
 	kmod_list_foreach (l, deps) {
@@ -197,6 +288,7 @@ static int load(struct kmod_module *mod, int depth, bool wished)
 		}
 	}
 	load_softdeps(post, depth);
+	load_declared_softdeps(name, false, depth);
 	kmod_module_unref_list(pre);
 	kmod_module_unref_list(post);
 	return r;

@@ -105,7 +105,9 @@ mk_btrfs() {
 		cp "$BTRFS_PREP" "$_stage/sbin/btrfs-prep" && chmod 0755 "$_stage/sbin/btrfs-prep"
 	fi
 	new_image "$_img" 128M
-	mkfs.btrfs -q -f -U "$_uuid" -L "$_label" --rootdir "$_stage" "$_img" >/dev/null ||
+	# shellcheck disable=SC2086 # BTRFS_MKFS_ARGS: extra words, e.g. "--csum xxhash"
+	mkfs.btrfs -q -f ${BTRFS_MKFS_ARGS:-} -U "$_uuid" -L "$_label" --rootdir "$_stage" "$_img" \
+		>/dev/null ||
 		mkdisk_die "mkfs.btrfs failed for $_img"
 	rm -rf "$_stage"
 }

@@ -4,7 +4,7 @@
 # shellcheck shell=bash
 
 SCENARIOS+=(m_sd_partition m_nvme_partition m_rootwait_late m_rootdelay_late m_rootflags_defaults
-	m_conf_file)
+	m_conf_file m_btrfs_xxhash)
 
 # root=/dev/sdXN: a partitioned disk on virtio-scsi.
 scenario_m_sd_partition() {
@@ -73,4 +73,17 @@ scenario_m_conf_file() {
 	expect_root /dev/vda ro
 	expect "rdinit: /etc/rdinit.conf:5: ignoring unknown setting 'no such setting'" \
 		"the bad line reported with its number"
+}
+
+# A btrfs with xxhash checksums mounts only with xxhash64 loaded: btrfs names it in its third
+# softdep line, which libkmod alone would not see.
+scenario_m_btrfs_xxhash() {
+	local img=$VM_OUT/disks/m_btrfs_xxhash.img
+	BTRFS_MKFS_ARGS="--csum xxhash" mk_btrfs "$img" 3c4d5e6f-0105-4a00-8000-000000000105 \
+		RDTEST_XXH m_btrfs_xxhash
+	vm_vblk "$img"
+	vm_boot m_btrfs_xxhash "root=LABEL=RDTEST_XXH rdinit.debug" "${VM_DISK[@]}"
+	ROOTDIR=bin,dev,etc,proc,run,sbin,sys,tmp expect_reached m_btrfs_xxhash
+	expect '^RDTEST root=/dev/vda fstype=btrfs opts=ro ' "/ to be the btrfs on /dev/vda"
+	expect 'rdinit: .*loaded xxhash(64|_generic)$' "xxhash64 loaded for btrfs"
 }
