@@ -180,7 +180,7 @@ static int load_queue(block_cb_t block_cb, void *userdata)
 }
 
 /* Offer every existing block device to @block_cb. Returns 1 on a match. */
-static int scan_block_class(block_cb_t block_cb, void *userdata)
+int coldplug_block_devices(block_cb_t block_cb, void *userdata)
 {
 	int found = 0, fd = open("/sys/class/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
@@ -266,7 +266,7 @@ int coldplug_scan(block_cb_t block_cb, void *userdata)
 {
 	int fd;
 
-	if (scan_block_class(block_cb, userdata))
+	if (coldplug_block_devices(block_cb, userdata))
 		return 1;
 	scan_storage_buses();
 	if (load_queue(block_cb, userdata))

@@ -136,6 +136,7 @@ int coldplug_scan(block_cb_t block_cb, void *userdata);
 int coldplug_wait(int timeout_ms, block_cb_t block_cb, void *userdata);
 void coldplug_close(void);
 int coldplug_alias_rank(const char *modalias);
+int coldplug_block_devices(block_cb_t block_cb, void *userdata);
 
 /* root.c */
 struct root_dev {

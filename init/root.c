@@ -196,6 +196,7 @@ static void warn_duplicates(const struct root_spec *spec, const struct seen_dev 
 struct find_state {
 	const struct root_spec *spec;
 	struct root_dev *dev;
+	struct seen_dev *chosen;
 };
 
 static int block_cb(const struct uevent *ev, void *userdata)
@@ -221,9 +222,9 @@ static int block_cb(const struct uevent *ev, void *userdata)
 	if (!d->type[0] &&
 	    (d->pttype[0] || (st->spec->kind != ROOT_DEVNAME && st->spec->kind != ROOT_DEVNUM)))
 		return 0;
-	warn_duplicates(st->spec, d);
 	if (!strcmp(d->type, "btrfs") && !btrfs_ready(d))
 		return 0;
+	st->chosen = d;
 	snprintf(st->dev->devnode, sizeof(st->dev->devnode), "/dev/%s", d->name);
 	snprintf(st->dev->fstype, sizeof(st->dev->fstype), "%s", d->type);
 	return 1;
@@ -233,18 +234,37 @@ static int block_cb(const struct uevent *ev, void *userdata)
  * Wait for the device root= names: replay what exists, then follow uevents. Returns 0 with
  * @dev filled, or -ETIMEDOUT.
  */
+/* Probe, without matching, a block device not seen yet. */
+static int record_cb(const struct uevent *ev, void *userdata)
+{
+	if (!strchr(ev->devname, '/') && strlen(ev->devname) < sizeof(seen[0].name))
+		(void)probe(ev);
+	return 0;
+}
+
 int root_find(const struct rdinit_opts *o, const struct root_spec *spec, struct root_dev *dev)
 {
-	struct find_state st = { spec, dev };
+	struct find_state st = { spec, dev, NULL };
 	int timeout_ms;
 
-	if (coldplug_scan(block_cb, &st) > 0)
-		return 0;
-	timeout_ms = o->timeout > o->rootdelay ? o->timeout : o->rootdelay;
-	timeout_ms = o->rootwait ? -1 : timeout_ms * 1000;
-	if (coldplug_wait(timeout_ms, block_cb, &st) > 0)
-		return 0;
-	return -ETIMEDOUT;
+	if (coldplug_scan(block_cb, &st) <= 0) {
+		timeout_ms = o->timeout > o->rootdelay ? o->timeout : o->rootdelay;
+		timeout_ms = o->rootwait ? -1 : timeout_ms * 1000;
+		if (coldplug_wait(timeout_ms, block_cb, &st) <= 0)
+			return -ETIMEDOUT;
+	}
+	/*
+	 * Two filesystems with one UUID or LABEL (a cloned disk) must not go unnoticed: probe the
+	 * block devices already there that the search stopped short of, and say so.
+	 */
+	if (st.chosen && spec->kind != ROOT_DEVNAME && spec->kind != ROOT_DEVNUM) {
+		size_t off = (size_t)(st.chosen - seen);
+
+		(void)coldplug_block_devices(record_cb, NULL);
+		log_debug("checked %d block devices for a second match", nseen);
+		warn_duplicates(spec, &seen[off]);
+	}
+	return 0;
 }
 
 static int try_mount(const struct rdinit_opts *o, const char *devnode, const char *fstype,

@@ -192,3 +192,50 @@ scenario_f_onfail_shell() {
 	[ "$(grep -c 'rdinit: root device not found' "$VM_LOG")" -ge 2 ] ||
 		fail "a second search and report after the shell"
 }
+
+SCENARIOS+=(f_partuuid_as_uuid_hint f_whole_disk_hint f_duplicate_label)
+
+# root=UUID= given the partition's PARTUUID: the hint says which tag it is.
+scenario_f_partuuid_as_uuid_hint() {
+	local img=$VM_OUT/disks/f_pu.img
+	r_parted "$img" gpt f_pu
+	vm_vblk "$img"
+	vm_boot f_partuuid_as_uuid_hint "root=UUID=$R_PU2 rdinit.timeout=2" "${VM_DISK[@]}"
+	expect_gave_up
+	expect_report "hint: $R_PU2 is the PARTUUID of /dev/vda2: use root=PARTUUID=$R_PU2" \
+		"a hint that the value is a PARTUUID"
+	expect_report "PARTUUID=\"$R_PU2\" PARTLABEL=\"rd-root\"" "partitions listed with PARTUUID and PARTLABEL"
+}
+
+# root=/dev/vda names a whole disk with a partition table: not mounted, and the hint lists
+# its partitions.
+scenario_f_whole_disk_hint() {
+	local img=$VM_OUT/disks/f_whole.img
+	r_parted "$img" gpt f_whole
+	vm_vblk "$img"
+	vm_boot f_whole_disk_hint "root=/dev/vda rdinit.timeout=2" "${VM_DISK[@]}"
+	expect_gave_up
+	expect_report 'hint: /dev/vda is a whole disk with a gpt partition table; its partitions:' \
+		"a hint that root= names a whole disk"
+	expect_report 'hint:   /dev/vda2 TYPE="ext4" LABEL="RDROOT"' "the partitions listed"
+}
+
+# Two filesystems with one LABEL: rdinit says which one it used, and boots from it.
+scenario_f_duplicate_label() {
+	local a=$VM_OUT/disks/f_dup_a.img b=$VM_OUT/disks/f_dup_b.img
+	mk_ext4 "$a" c1d2e3f4-0001-4a00-8000-00000000000a RDTEST_DUP f_dup_a
+	mk_ext4 "$b" c1d2e3f4-0002-4a00-8000-00000000000b RDTEST_DUP f_dup_b
+	vm_boot f_duplicate_label "root=LABEL=RDTEST_DUP" \
+		-drive "file=$a,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1 \
+		-drive "file=$b,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2
+	expect_line 'RDTEST pid=1' "testinit running as PID 1"
+	local used
+	used=$(vm_field marker)
+	case $used in
+	f_dup_a) expect_report 'root=RDTEST_DUP also matches /dev/vdb; using /dev/vda' \
+		"the report of the duplicate and the choice" ;;
+	f_dup_b) expect_report 'root=RDTEST_DUP also matches /dev/vda; using /dev/vdb' \
+		"the report of the duplicate and the choice" ;;
+	*) fail "the root to be one of the two disks (marker '$used')" ;;
+	esac
+}
