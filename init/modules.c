@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,45 +101,6 @@ static bool same_name(const char *a, size_t alen, const char *b)
 	return *b == '\0';
 }
 
-static void load_softdep_alias(const char *alias, size_t n, int depth);
-
-/* Every "softdep NAME pre: ... post: ..." line: load the @pre (or post) names. */
-static void load_declared_softdeps(const char *name, bool pre, int depth)
-{
-	const char *line = softdep_text;
-
-	while (line && *line) {
-		const char *end = strchrnul(line, '\n'), *p = line, *w;
-		bool active = false;
-
-		if (strncmp(p, "softdep ", 8)) {
-			line = *end ? end + 1 : end;
-			continue;
-		}
-		p += 8;
-		w = p;
-		p += strcspn(p, " \t\n");
-		if (!same_name(w, (size_t)(p - w), name)) {
-			line = *end ? end + 1 : end;
-			continue;
-		}
-		while (p < end) {
-			size_t n;
-
-			p += strspn(p, " \t");
-			n = strcspn(p, " \t\n");
-			if (n == 4 && !strncmp(p, "pre:", 4))
-				active = pre;
-			else if (n == 5 && !strncmp(p, "post:", 5))
-				active = !pre;
-			else if (n && active)
-				load_softdep_alias(p, n, depth);
-			p += n;
-		}
-		line = *end ? end + 1 : end;
-	}
-}
-
 static void kmod_log_cb(void *data, int priority, const char *file, int line, const char *fn,
 			const char *format, va_list args)
 {
@@ -192,106 +154,366 @@ static bool is_compressed(const char *path)
 	return dot && (!strcmp(dot, ".xz") || !strcmp(dot, ".zst") || !strcmp(dot, ".gz"));
 }
 
-static int insert(struct kmod_module *mod)
+/*
+ * Loading is planned, then done. The plan (main thread: libkmod's context is not thread-safe)
+ * lists the modules in dependency order, each with the tasks it waits for: hard dependencies,
+ * which must load, and softdeps, which are only waited for. Then the plan runs: in order on
+ * one CPU; with more, worker threads take any task whose predecessors are done, so
+ * independent modules (jbd2, mbcache, crc16 under ext4) load at the same time.
+ */
+#define MAX_EDGES 48
+#define MAX_WORKERS 4
+
+struct task {
+	struct kmod_module *mod;
+	char *path; /* NULL: nothing to insert (result already set) */
+	const char *opts;
+	bool wished; /* a softdep: failure is only worth a debug line */
+	bool done;
+	bool running;
+	int result;
+	unsigned long long done_usec;
+	int nedges;
+	struct {
+		int task;
+		bool hard;
+	} edges[MAX_EDGES];
+};
+
+struct plan {
+	struct task *t;
+	int n, cap;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static int plan_module(struct plan *p, struct kmod_module *mod, int depth, bool wished);
+
+static void add_edge(struct task *t, int task, bool hard)
 {
+	if (task >= 0 && t->nedges < MAX_EDGES) {
+		t->edges[t->nedges].task = task;
+		t->edges[t->nedges].hard = hard;
+		t->nedges++;
+	}
+}
+
+static int plan_find(const struct plan *p, const char *name)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (!strcmp(kmod_module_get_name(p->t[i].mod), name))
+			return i;
+	return -1;
+}
+
+/* Plan the modules of @list as softdeps; their indices go to @out (at most @max). */
+static int plan_softdeps(struct plan *p, struct kmod_list *list, int depth, int *out, int max)
+{
+	struct kmod_list *l;
+	int n = 0;
+
+	kmod_list_foreach (l, list) {
+		struct kmod_module *m = kmod_module_get_module(l);
+		int i = plan_module(p, m, depth + 1, true);
+
+		kmod_module_unref(m);
+		if (i >= 0 && n < max)
+			out[n++] = i;
+	}
+	return n;
+}
+
+/* Every "softdep NAME pre: ... post: ..." line of modules.softdep, planned. */
+static int plan_declared_softdeps(struct plan *p, const char *name, bool pre, int depth, int *out,
+				  int max)
+{
+	const char *line = softdep_text;
+	int n = 0;
+
+	while (line && *line) {
+		const char *end = strchrnul(line, '\n'), *q = line + 8, *w;
+		bool active = false;
+
+		if (strncmp(line, "softdep ", 8))
+			goto next;
+		w = q;
+		q += strcspn(q, " \t\n");
+		if (!same_name(w, (size_t)(q - w), name))
+			goto next;
+		while (q < end) {
+			size_t len;
+
+			q += strspn(q, " \t");
+			len = strcspn(q, " \t\n");
+			if (len == 4 && !strncmp(q, "pre:", 4)) {
+				active = pre;
+			} else if (len == 5 && !strncmp(q, "post:", 5)) {
+				active = !pre;
+			} else if (len && active && len < 128) {
+				struct kmod_list *list = NULL;
+				char alias[128];
+
+				memcpy(alias, q, len);
+				alias[len] = '\0';
+				if (kmod_module_new_from_lookup(ctx, alias, &list) == 0)
+					n += plan_softdeps(p, list, depth, out + n, max - n);
+				kmod_module_unref_list(list);
+			}
+			q += len;
+		}
+	next:
+		line = *end ? end + 1 : end;
+	}
+	return n;
+}
+
+static int plan_new_task(struct plan *p, struct kmod_module *mod, bool wished)
+{
+	struct task *t;
 	const char *path = kmod_module_get_path(mod);
-	const char *opts = kmod_module_get_options(mod);
+
+	if (p->n == p->cap) {
+		int cap = p->cap ? p->cap * 2 : 16;
+		struct task *nt = realloc(p->t, (size_t)cap * sizeof(*nt));
+
+		if (!nt)
+			return -1;
+		p->t = nt;
+		p->cap = cap;
+	}
+	t = &p->t[p->n];
+	memset(t, 0, sizeof(*t));
+	t->mod = kmod_module_ref(mod);
+	t->wished = wished;
+	t->opts = kmod_module_get_options(mod);
+	if (path) {
+		t->path = strdup(path);
+		if (!t->path) {
+			t->done = true;
+			t->result = -ENOMEM;
+		}
+	} else {
+		/* no file: fine for a built-in module, else there is nothing to load */
+		t->done = true;
+		t->result = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN ? 0 : -ENOENT;
+	}
+	return p->n++;
+}
+
+/*
+ * Plan @mod after its softdeps (pre) and dependencies; its post softdeps after it. Returns the
+ * task index to wait for, or -1 when there is none (loaded before, or nothing to do).
+ */
+static int plan_module(struct plan *p, struct kmod_module *mod, int depth, bool wished)
+{
+	struct kmod_list *pre = NULL, *post = NULL, *deps, *l;
+	const char *name = kmod_module_get_name(mod);
+	int soft[MAX_EDGES], nsoft, i, me;
+
+	me = plan_find(p, name);
+	if (me >= 0 || depth > MAX_DEPTH || !strset_add(&tried_modules, name))
+		return me;
+	(void)kmod_module_get_softdeps(mod, &pre, &post);
+	nsoft = plan_softdeps(p, pre, depth, soft, MAX_EDGES);
+	nsoft += plan_declared_softdeps(p, name, true, depth, soft + nsoft, MAX_EDGES - nsoft);
+
+	deps = kmod_module_get_dependencies(mod);
+	{
+		int hard[MAX_EDGES], nhard = 0;
+
+		kmod_list_foreach (l, deps) {
+			struct kmod_module *d = kmod_module_get_module(l);
+			int di = plan_module(p, d, depth + 1, wished);
+
+			kmod_module_unref(d);
+			if (di >= 0 && nhard < MAX_EDGES)
+				hard[nhard++] = di;
+		}
+		me = plan_new_task(p, mod, wished);
+		for (i = 0; me >= 0 && i < nhard; i++)
+			add_edge(&p->t[me], hard[i], true);
+	}
+	kmod_module_unref_list(deps);
+	for (i = 0; me >= 0 && i < nsoft; i++)
+		add_edge(&p->t[me], soft[i], false);
+
+	if (me >= 0) {
+		int after[MAX_EDGES], n;
+
+		n = plan_softdeps(p, post, depth, after, MAX_EDGES);
+		n += plan_declared_softdeps(p, name, false, depth, after + n, MAX_EDGES - n);
+		/* post softdeps planned just now come after us */
+		for (i = 0; i < n; i++)
+			if (after[i] > me)
+				add_edge(&p->t[after[i]], me, false);
+	}
+	kmod_module_unref_list(pre);
+	kmod_module_unref_list(post);
+	return me;
+}
+
+/* The insertion itself: only syscalls, so worker threads may run it. */
+static int insert_file(const struct task *t)
+{
 	int fd, r;
 
-	if (!path) {
-		if (kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN)
-			return 0;
-		return -ENOENT;
-	}
-	if (is_compressed(path) && !kernel_decompresses) {
-		/* libkmod decompresses in userspace if it was built to */
-		r = kmod_module_insert_module(mod, 0, opts);
-		return r == -EEXIST ? 0 : r;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(t->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = (int)syscall(SYS_finit_module, fd, opts ? opts : "",
-			 is_compressed(path) ? MODULE_INIT_COMPRESSED_FILE : 0);
+	r = (int)syscall(SYS_finit_module, fd, t->opts ? t->opts : "",
+			 is_compressed(t->path) ? MODULE_INIT_COMPRESSED_FILE : 0);
 	r = r < 0 ? -errno : 0;
 	close(fd);
 	return r == -EEXIST ? 0 : r;
 }
 
-static int load(struct kmod_module *mod, int depth, bool wished);
-
-static void load_softdeps(struct kmod_list *list, int depth)
+/* Whether task @i may start; a failed hard dependency settles it (with the lock held). */
+static bool task_ready(struct plan *p, int i)
 {
-	struct kmod_list *l;
+	struct task *t = &p->t[i];
+	int e;
 
-	/* a softdep is a wish, not a requirement: its failure is not ours */
-	kmod_list_foreach (l, list) {
-		struct kmod_module *m = kmod_module_get_module(l);
+	for (e = 0; e < t->nedges; e++) {
+		const struct task *d = &p->t[t->edges[e].task];
 
-		(void)load(m, depth + 1, true);
-		kmod_module_unref(m);
-	}
-}
-
-static void load_softdep_alias(const char *alias, size_t n, int depth)
-{
-	struct kmod_list *list = NULL;
-	char buf[128];
-
-	if (n >= sizeof(buf))
-		return;
-	memcpy(buf, alias, n);
-	buf[n] = '\0';
-	if (kmod_module_new_from_lookup(ctx, buf, &list) == 0)
-		load_softdeps(list, depth);
-	kmod_module_unref_list(list);
-}
-
-/* @wished: a softdep, whose failure is only worth a debug line */
-static int load(struct kmod_module *mod, int depth, bool wished)
-{
-	struct kmod_list *pre = NULL, *post = NULL, *deps, *l;
-	const char *name = kmod_module_get_name(mod);
-	int r = 0;
-
-	if (depth > MAX_DEPTH || !strset_add(&tried_modules, name))
-		return 0;
-	(void)kmod_module_get_softdeps(mod, &pre, &post);
-	load_softdeps(pre, depth);
-	load_declared_softdeps(name, true, depth);
-
-	deps = kmod_module_get_dependencies(mod);
-	kmod_list_foreach (l, deps) {
-		struct kmod_module *d = kmod_module_get_module(l);
-
-		r = load(d, depth + 1, wished);
-		kmod_module_unref(d);
-		if (r < 0)
-			break;
-	}
-	kmod_module_unref_list(deps);
-	if (r == 0) {
-		r = insert(mod);
-		if (r < 0) {
-			char what[160];
-
-			log_msg(wished ? LOG_LVL_DEBUG : LOG_LVL_WARNING,
-				"loading module %s failed: %s", name, strerror(-r));
-			snprintf(what, sizeof(what), "%s (%s)", name, strerror(-r));
-			if (!wished)
-				(void)strset_add(&failed_modules, what);
-		} else {
-			char what[48];
-
-			snprintf(what, sizeof(what), "loaded %s", name);
-			timing_mark(what);
+		if (!d->done)
+			return false;
+		if (t->edges[e].hard && d->result < 0) {
+			/* not inserted: it could only fail on the missing symbols */
+			t->result = d->result;
+			t->done = true;
+			free(t->path);
+			t->path = NULL;
+			return false;
 		}
 	}
-	load_softdeps(post, depth);
-	load_declared_softdeps(name, false, depth);
-	kmod_module_unref_list(pre);
-	kmod_module_unref_list(post);
-	return r;
+	return true;
+}
+
+static void *worker(void *arg)
+{
+	struct plan *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		int i, pick = -1, pending = 0;
+
+		for (i = 0; i < p->n; i++) {
+			if (p->t[i].done || p->t[i].running)
+				continue;
+			if (task_ready(p, i)) {
+				pick = i;
+				break;
+			}
+			pending += !p->t[i].done;
+		}
+		if (pick >= 0) {
+			struct task *t = &p->t[pick];
+			int r;
+
+			t->running = true;
+			pthread_mutex_unlock(&p->lock);
+			r = insert_file(t);
+			pthread_mutex_lock(&p->lock);
+			t->result = r;
+			t->done_usec = timing_now();
+			t->done = true;
+			t->running = false;
+			pthread_cond_broadcast(&p->cond);
+			continue;
+		}
+		for (i = 0; i < p->n; i++)
+			pending += p->t[i].running;
+		if (!pending)
+			break;
+		pthread_cond_wait(&p->cond, &p->lock);
+	}
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static int run_parallel(struct plan *p, int workers)
+{
+	pthread_t th[MAX_WORKERS];
+	pthread_attr_t attr;
+	int i, started = 0;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (i = 1; i < workers; i++)
+		if (pthread_create(&th[started], &attr, worker, p) == 0)
+			started++;
+	pthread_attr_destroy(&attr);
+	worker(p); /* this thread works too */
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	return 0;
+}
+
+static void run_plan(struct plan *p)
+{
+	int i, pending = 0, workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (i = 0; i < p->n; i++) {
+		/* a compressed module the kernel cannot take goes through libkmod, in this thread
+		 */
+		if (p->t[i].path && is_compressed(p->t[i].path) && !kernel_decompresses) {
+			int r = kmod_module_insert_module(p->t[i].mod, 0, p->t[i].opts);
+
+			p->t[i].result = r == -EEXIST ? 0 : r;
+			p->t[i].done = true;
+			p->t[i].done_usec = timing_now();
+		}
+		pending += !p->t[i].done;
+	}
+	if (workers > MAX_WORKERS)
+		workers = MAX_WORKERS;
+	if (workers > pending)
+		workers = pending;
+	if (workers > 1) {
+		run_parallel(p, workers);
+		return;
+	}
+	for (i = 0; i < p->n; i++) {
+		struct task *t = &p->t[i];
+
+		if (t->done || !task_ready(p, i))
+			continue;
+		t->result = insert_file(t);
+		t->done_usec = timing_now();
+		t->done = true;
+	}
+}
+
+/* Log what the plan did, in plan order, and forget it. */
+static void plan_finish(struct plan *p)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		struct task *t = &p->t[i];
+		const char *name = kmod_module_get_name(t->mod);
+		char what[160];
+
+		if (t->result < 0 && t->path) {
+			log_msg(t->wished ? LOG_LVL_DEBUG : LOG_LVL_WARNING,
+				"loading module %s failed: %s", name, strerror(-t->result));
+			snprintf(what, sizeof(what), "%s (%s)", name, strerror(-t->result));
+			if (!t->wished)
+				(void)strset_add(&failed_modules, what);
+		} else if (t->result == 0 && t->path) {
+			snprintf(what, sizeof(what), "loaded %s", name);
+			timing_mark_at(t->done_usec, what);
+		}
+		free(t->path);
+		kmod_module_unref(t->mod);
+	}
+	free(p->t);
+	p->t = NULL;
+	p->n = p->cap = 0;
 }
 
 /*
@@ -322,12 +544,23 @@ int modules_load_alias(const char *alias, bool is_modalias)
 		if (!list)
 			(void)strset_add(&blacklisted_aliases, alias);
 	}
-	kmod_list_foreach (l, list) {
-		struct kmod_module *m = kmod_module_get_module(l);
+	{
+		struct plan p = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				  .cond = PTHREAD_COND_INITIALIZER };
+		int top[64], ntop = 0, i;
 
-		if (load(m, 0, false) == 0)
-			n++;
-		kmod_module_unref(m);
+		kmod_list_foreach (l, list) {
+			struct kmod_module *m = kmod_module_get_module(l);
+
+			if (ntop < 64)
+				top[ntop++] = plan_module(&p, m, 0, false);
+			kmod_module_unref(m);
+		}
+		run_plan(&p);
+		/* loaded now, or before (-1): either way there for the device */
+		for (i = 0; i < ntop; i++)
+			n += top[i] < 0 || p.t[top[i]].result == 0;
+		plan_finish(&p);
 	}
 	kmod_module_unref_list(list);
 	return n;

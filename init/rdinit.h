@@ -154,6 +154,8 @@ int init_resolve(const char *newroot, const char *init, char *out, size_t outlen
 
 /* timing.c */
 void timing_mark(const char *what);
+void timing_mark_at(unsigned long long usec, const char *what);
+unsigned long long timing_now(void);
 void timing_finish(const char *path, bool table);
 void timing_setenv(void);
 

@@ -30,18 +30,34 @@ static unsigned long long now_usec(clockid_t clock)
 	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
 }
 
+unsigned long long timing_now(void)
+{
+	return now_usec(CLOCK_MONOTONIC);
+}
+
 void timing_mark(const char *what)
 {
-	unsigned long long t = now_usec(CLOCK_MONOTONIC);
+	timing_mark_at(now_usec(CLOCK_MONOTONIC), what);
+}
+
+/* A mark for something that happened at @t (a module a worker thread loaded). */
+void timing_mark_at(unsigned long long t, const char *what)
+{
+	int i;
 
 	if (nmarks == 0)
 		start_realtime = now_usec(CLOCK_REALTIME);
 	log_debug("at %llu.%06llu s: %s", t / 1000000, t % 1000000, what);
 	if (nmarks == MAX_MARKS)
 		return;
-	marks[nmarks].usec = t;
-	snprintf(marks[nmarks].what, sizeof(marks[nmarks].what), "%s", what);
-	nmarks++;
+	/* modules loaded by worker threads are marked afterwards: keep the table in time order */
+	i = nmarks++;
+	while (i > 0 && marks[i - 1].usec > t) {
+		marks[i] = marks[i - 1];
+		i--;
+	}
+	marks[i].usec = t;
+	snprintf(marks[i].what, sizeof(marks[i].what), "%s", what);
 }
 
 /* "uptime-seconds since-start what" per line, to @path, and the table on the console. */

@@ -4,7 +4,7 @@
 # shellcheck shell=bash
 
 SCENARIOS+=(m_sd_partition m_nvme_partition m_rootwait_late m_rootdelay_late m_rootflags_defaults
-	m_conf_file m_btrfs_xxhash)
+	m_conf_file m_btrfs_xxhash m_parallel)
 
 # root=/dev/sdXN: a partitioned disk on virtio-scsi.
 scenario_m_sd_partition() {
@@ -86,4 +86,24 @@ scenario_m_btrfs_xxhash() {
 	ROOTDIR=bin,dev,etc,proc,run,sbin,sys,tmp expect_reached m_btrfs_xxhash
 	expect '^RDTEST root=/dev/vda fstype=btrfs opts=ro ' "/ to be the btrfs on /dev/vda"
 	expect 'rdinit: .*loaded xxhash(64|_generic)$' "xxhash64 loaded for btrfs"
+}
+
+# Two CPUs: modules load on worker threads, each only after what it depends on.
+scenario_m_parallel() {
+	local t_ext4 t_dep dep
+	s_disk m_parallel 3c4d5e6f-0106-4a00-8000-000000000106
+	vm_vblk "$S_IMG"
+	vm_boot m_parallel "root=UUID=3c4d5e6f-0106-4a00-8000-000000000106 rdinit.debug" \
+		-smp 2 "${VM_DISK[@]}"
+	expect_reached m_parallel
+	expect_root /dev/vda ro
+	expect '^\[ *[0-9.]+\] smpboot: Total of 2 processors activated' "a guest with two CPUs"
+	t_ext4=$(sed -n 's/.*rdinit: *\([0-9.]*\) s .* loaded ext4$/\1/p' "$VM_LOG")
+	[ -n "$t_ext4" ] || { fail "ext4 in the timeline"; return; }
+	for dep in jbd2 mbcache crc16; do
+		t_dep=$(sed -n "s/.*rdinit: *\([0-9.]*\) s .* loaded $dep\$/\1/p" "$VM_LOG")
+		if [ -z "$t_dep" ] || ! awk -v a="$t_dep" -v b="$t_ext4" 'BEGIN { exit !(a <= b) }'; then
+			fail "$dep (at ${t_dep:-never}) to be loaded before ext4 (at $t_ext4)"
+		fi
+	done
 }
