@@ -262,7 +262,8 @@ int cmdline_parse(const char *cmdline, struct rdinit_opts *o)
 
 /*
  * Read all of @path (procfs reports st_size 0: read until EOF), at most @max bytes, into a
- * NUL-terminated buffer. Returns 0 with *out and *len set, -errno, or -EFBIG past @max.
+ * NUL-terminated buffer. Returns 0 with *out and *len set; -EFBIG past @max, with the
+ * first @max bytes in *out all the same; or -errno, with nothing to free.
  */
 int read_text_file(const char *path, size_t max, char **out, size_t *len)
 {
@@ -301,6 +302,10 @@ int read_text_file(const char *path, size_t max, char **out, size_t *len)
 		n += (size_t)got;
 	}
 	close(fd);
+	if (r < 0 && r != -EFBIG) {
+		free(buf);
+		return r;
+	}
 	buf[n] = '\0';
 	*out = buf;
 	*len = n;
@@ -313,10 +318,10 @@ int cmdline_read(const char *path, char **out)
 	size_t len;
 	int r = read_text_file(path, 1024 * 1024, out, &len);
 
-	if (r < 0) {
+	if (r == -EFBIG)
 		free(*out);
+	if (r < 0)
 		return r;
-	}
 	while (len && isspace((unsigned char)(*out)[len - 1]))
 		len--;
 	(*out)[len] = '\0';

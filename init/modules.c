@@ -81,10 +81,8 @@ static void softdeps_read(const char *dirname)
 	size_t len;
 
 	snprintf(path, sizeof(path), "%s/modules.softdep", dirname);
-	if (read_text_file(path, 1024 * 1024, &softdep_text, &len) < 0) {
-		free(softdep_text);
-		softdep_text = NULL;
-	}
+	/* NULL when missing; past 1 MiB the start is still worth having */
+	(void)read_text_file(path, 1024 * 1024, &softdep_text, &len);
 }
 
 /* Module names compare with '-' and '_' alike, as in the kernel. */
@@ -453,21 +451,23 @@ static int run_parallel(struct plan *p, int workers)
 	return 0;
 }
 
+/*
+ * A compressed module the kernel cannot decompress goes through libkmod (userspace
+ * decompression), which may only be called from this thread: such a plan runs in order.
+ */
+static bool needs_libkmod(const struct task *t)
+{
+	return t->path && is_compressed(t->path) && !kernel_decompresses;
+}
+
 static void run_plan(struct plan *p)
 {
 	int i, pending = 0, workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
 
 	for (i = 0; i < p->n; i++) {
-		/* a compressed module the kernel cannot take goes through libkmod, in this thread
-		 */
-		if (p->t[i].path && is_compressed(p->t[i].path) && !kernel_decompresses) {
-			int r = kmod_module_insert_module(p->t[i].mod, 0, p->t[i].opts);
-
-			p->t[i].result = r == -EEXIST ? 0 : r;
-			p->t[i].done = true;
-			p->t[i].done_usec = timing_now();
-		}
 		pending += !p->t[i].done;
+		if (needs_libkmod(&p->t[i]))
+			workers = 1;
 	}
 	if (workers > MAX_WORKERS)
 		workers = MAX_WORKERS;
@@ -482,7 +482,13 @@ static void run_plan(struct plan *p)
 
 		if (t->done || !task_ready(p, i))
 			continue;
-		t->result = insert_file(t);
+		if (needs_libkmod(t)) {
+			t->result = kmod_module_insert_module(t->mod, 0, t->opts);
+			if (t->result == -EEXIST)
+				t->result = 0;
+		} else {
+			t->result = insert_file(t);
+		}
 		t->done_usec = timing_now();
 		t->done = true;
 	}

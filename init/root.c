@@ -234,6 +234,12 @@ static int block_cb(const struct uevent *ev, void *userdata)
  * Wait for the device root= names: replay what exists, then follow uevents. Returns 0 with
  * @dev filled, or -ETIMEDOUT.
  */
+/* rdinit.timeout=, or rootdelay= when longer: it is a minimum wait, not a sleep */
+static int wait_seconds(const struct rdinit_opts *o)
+{
+	return o->timeout > o->rootdelay ? o->timeout : o->rootdelay;
+}
+
 /* Probe, without matching, a block device not seen yet. */
 static int record_cb(const struct uevent *ev, void *userdata)
 {
@@ -248,8 +254,7 @@ int root_find(const struct rdinit_opts *o, const struct root_spec *spec, struct 
 	int timeout_ms;
 
 	if (coldplug_scan(block_cb, &st) <= 0) {
-		timeout_ms = o->timeout > o->rootdelay ? o->timeout : o->rootdelay;
-		timeout_ms = o->rootwait ? -1 : timeout_ms * 1000;
+		timeout_ms = o->rootwait ? -1 : wait_seconds(o) * 1000;
 		if (coldplug_wait(timeout_ms, block_cb, &st) <= 0)
 			return -ETIMEDOUT;
 	}
@@ -429,8 +434,7 @@ void root_report(const struct rdinit_opts *o, const struct root_spec *spec)
 	report_file = fopen("/run/rdinit/report", "we");
 	report("root device not found: root=%s (%s%s%s), waited %d s", o->root ? o->root : "",
 	       rootspec_kind_name(spec->kind), spec->kind == ROOT_DEVNUM ? "" : " ",
-	       spec->kind == ROOT_DEVNUM ? "" : spec->value,
-	       o->timeout > o->rootdelay ? o->timeout : o->rootdelay);
+	       spec->kind == ROOT_DEVNUM ? "" : spec->value, wait_seconds(o));
 	if (nseen == 0)
 		report("no block devices appeared");
 	for (i = 0; i < nseen; i++)
