@@ -353,6 +353,19 @@ static int copy_fd(int in, int out)
 	return 0;
 }
 
+/* Create @dst (@rel under @dstdir, with its parent directories) for writing, anew. */
+static int create_staged(const char *dstdir, const char *rel, const char *dst, struct mk_err *err)
+{
+	int r = make_parents(dstdir, rel), fd;
+
+	if (r < 0)
+		return mk_errf(err, r, "cannot create directories for %s: %s", dst, strerror(-r));
+	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return mk_errf(err, -errno, "cannot create %s: %s", dst, strerror(errno));
+	return fd;
+}
+
 /* Copy @srcdir/@rel to @dstdir/@rel; @optional tolerates a missing source. */
 static int copy_rel(const char *srcdir, const char *dstdir, const char *rel, bool optional,
 		    struct mk_err *err)
@@ -368,12 +381,9 @@ static int copy_rel(const char *srcdir, const char *dstdir, const char *rel, boo
 		return 0;
 	if (in < 0)
 		return mk_errf(err, -errno, "cannot open %s: %s", src, strerror(errno));
-	r = make_parents(dstdir, rel);
-	if (r < 0)
-		return mk_errf(err, r, "cannot create directories for %s: %s", dst, strerror(-r));
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	out = create_staged(dstdir, rel, dst, err);
 	if (out < 0)
-		return mk_errf(err, -errno, "cannot create %s: %s", dst, strerror(errno));
+		return out;
 	r = copy_fd(in, out);
 	if (r == 0 && close(steal_fd(&out)) < 0)
 		r = -errno;
@@ -412,12 +422,9 @@ static int stage_plain(const char *srcdir, const char *dstdir, const char *rel, 
 	if (asprintf(&src, "%s/%s", srcdir, rel) < 0 ||
 	    asprintf(&dst, "%s/%.*s", dstdir, (int)(strlen(rel) - suffix), rel) < 0)
 		return -ENOMEM;
-	r = make_parents(dstdir, rel);
-	if (r < 0)
-		return mk_errf(err, r, "cannot create directories for %s: %s", dst, strerror(-r));
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	out = create_staged(dstdir, rel, dst, err);
 	if (out < 0)
-		return mk_errf(err, -errno, "cannot create %s: %s", dst, strerror(errno));
+		return out;
 	r = ar_decompress(src, out, NULL, err);
 	if (r < 0)
 		return r;
