@@ -33,7 +33,8 @@ all: $(B)/rdinit $(B)/mkrdinit
 bootstrap:
 	@sh build-aux/bootstrap.sh
 
-$(STAMP): build-aux/sysroot.sh
+# One run of sysroot.sh makes every stamp: a grouped target, so make -j runs it once.
+$(STAMP) &: build-aux/sysroot.sh
 	sh build-aux/sysroot.sh $(SYSROOT)
 
 $(B)/rdinit: $(INIT_SRCS) $(INIT_HDRS) $(STAMP)

@@ -39,20 +39,28 @@ add_deb_src() {
 	[ "$(id -u)" = 0 ] || { echo "sysroot: need root to add a deb-src entry" >&2; exit 1; }
 	out=/etc/apt/sources.list.d/rdinit-deb-src
 	found=0
+	# Written to temporary files first and renamed, so an interrupted run leaves nothing half-made
+	# and no run ever reads its own output back.
+	rm -f "$out.sources.tmp" "$out.list.tmp"
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[ -f "$f" ] || continue
-		sed -e 's/^Types:[[:space:]]*deb[[:space:]]*$/Types: deb-src/' "$f" >>"$out.sources"
-		echo >>"$out.sources"
+		case $f in "$out".*) continue ;; esac
+		sed -e 's/^Types:[[:space:]]*deb[[:space:]]*$/Types: deb-src/' "$f" >>"$out.sources.tmp"
+		echo >>"$out.sources.tmp"
 		found=1
 	done
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
 		[ -f "$f" ] || continue
+		case $f in "$out".*) continue ;; esac
 		if grep -qE '^deb[[:space:]]' "$f"; then
-			sed -n -e 's/^deb\([[:space:]]\)/deb-src\1/p' "$f" >>"$out.list"
+			sed -n -e 's/^deb\([[:space:]]\)/deb-src\1/p' "$f" >>"$out.list.tmp"
 			found=1
 		fi
 	done
 	[ "$found" = 1 ] || { echo "sysroot: no apt sources found to derive deb-src from" >&2; exit 1; }
+	for t in "$out.sources" "$out.list"; do
+		[ -f "$t.tmp" ] && mv -f "$t.tmp" "$t"
+	done
 	apt-get update -q >&2
 }
 
