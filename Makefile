@@ -18,6 +18,7 @@ MK_HDRS := $(wildcard packaging/*.h)
 MUSL_CC := musl-gcc
 WARN := -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
 INIT_CFLAGS := -std=gnu11 -Os $(WARN) -ffunction-sections -fdata-sections \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-I$(SYSROOT)/include -isystem $(SYSROOT)/kernel-include
 INIT_LDFLAGS := -static -s -Wl,--gc-sections -Wl,-z,noexecstack -L$(SYSROOT)/lib
 INIT_LIBS := -lmount -lblkid -lkmod -llzma -lzstd -lz
@@ -25,8 +26,8 @@ INIT_LIBS := -lmount -lblkid -lkmod -llzma -lzstd -lz
 HOST_CC := gcc
 MK_DEFS := -DRDINIT_INIT_PATH='"$(CURDIR)/$(B)/rdinit"' \
 	-DRDINIT_MODULES_DIR='"$(CURDIR)/modules"'
-MK_CFLAGS := -std=gnu11 -O2 $(WARN) $(MK_DEFS) $(shell pkg-config --cflags libkmod libarchive 2>/dev/null)
-MK_LIBS := $(shell pkg-config --libs libkmod libarchive 2>/dev/null)
+MK_CFLAGS := -std=gnu11 -O2 $(WARN) $(MK_DEFS) $(shell pkg-config --cflags libkmod libarchive libzstd 2>/dev/null) -pthread
+MK_LIBS := $(shell pkg-config --libs libkmod libarchive libzstd 2>/dev/null) -pthread
 
 all: $(B)/rdinit $(B)/mkrdinit
 
@@ -54,7 +55,7 @@ UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging $(MK_DEFS) \
 UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 
 UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
-	$(UT)/test_switchroot $(UT)/test_mkrdinit_closure $(UT)/test_archive
+	$(UT)/test_switchroot $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_modfile
 
 $(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/log.c $(INIT_HDRS)
 $(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/log.c $(INIT_HDRS)
@@ -63,6 +64,8 @@ $(UT)/test_uevent: tests/unit/test_uevent.c init/uevent.c init/log.c $(INIT_HDRS
 $(UT)/test_switchroot: tests/unit/test_switchroot.c init/switchroot.c init/log.c $(INIT_HDRS)
 $(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c $(MK_HDRS)
 $(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c $(MK_HDRS)
+$(UT)/test_modfile: tests/unit/test_modfile.c init/modfile.c init/log.c $(INIT_HDRS)
+$(UT)/test_modfile: UT_LIBS += -llzma -lzstd -lz
 $(UNIT_TESTS):
 	@mkdir -p $(UT)
 	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(UT_LIBS) -o $@

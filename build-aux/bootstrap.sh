@@ -7,7 +7,7 @@ PKGS="
 build-essential pkg-config file cpio kmod python3
 musl-tools musl-dev
 dpkg-dev autoconf automake libtool
-libkmod-dev libblkid-dev libmount-dev libarchive-dev
+libkmod-dev libblkid-dev libmount-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev
 libcmocka-dev clang clang-format
 qemu-system-x86 qemu-utils
 e2fsprogs fdisk xfsprogs btrfs-progs dosfstools

@@ -129,6 +129,13 @@ int modules_load_fs(const char *fstype);
 enum module_trouble { MODULE_NONE, MODULE_BLACKLISTED, MODULE_FAILED };
 void modules_report(void (*fn)(const char *what, enum module_trouble t, void *ud), void *ud);
 
+/* modfile.c: @path's contents decompressed ("xz", "zstd", "gzip") into a malloc'd *buf */
+int module_decompress(const char *path, const char *format, void **buf, size_t *len);
+int module_decompress_mem(const void *in, size_t n, const char *format, void **buf, size_t *len);
+/* each value of @key in the .modinfo of the module image @elf, to @fn until it returns != 0 */
+int modinfo_foreach(const void *elf, size_t len, const char *key,
+		    int (*fn)(const char *value, void *ud), void *ud);
+
 /* coldplug.c */
 typedef int (*block_cb_t)(const struct uevent *ev, void *userdata);
 int coldplug_open(void);

@@ -627,6 +627,49 @@ static int pump(struct archive *a, const char *src, int dst, uint64_t *bytes, st
 	return n < 0 ? ar_fail(a, err, src) : 0;
 }
 
+int ar_read_module(const char *src, void **buf, size_t *len, struct mk_err *err)
+{
+	_cleanup_(archive_readp) struct archive *a = archive_read_new();
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ unsigned char *data = NULL;
+	struct archive_entry *ae;
+	size_t n = 0, cap = 0;
+	ssize_t got;
+
+	if (!a)
+		return -ENOMEM;
+	fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return mk_errf(err, -errno, "cannot open %s: %s", src, strerror(errno));
+	if (archive_read_support_filter_xz(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(a) != ARCHIVE_OK)
+		return ar_fail(a, err, "cannot set up decompression");
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ae) != ARCHIVE_OK)
+		return ar_fail(a, err, src);
+	do {
+		if (cap - n < (1 << 16)) {
+			unsigned char *p;
+
+			cap = cap ? cap * 2 : 1 << 20;
+			p = realloc(data, cap);
+			if (!p)
+				return -ENOMEM;
+			data = p;
+		}
+		got = archive_read_data(a, data + n, cap - n);
+		if (got > 0)
+			n += (size_t)got;
+	} while (got > 0);
+	if (got < 0)
+		return ar_fail(a, err, src);
+	*buf = steal_ptr(data);
+	*len = n;
+	return 0;
+}
+
 int ar_decompress(const char *src, int dst, uint64_t *bytes, struct mk_err *err)
 {
 	_cleanup_(archive_readp) struct archive *a = archive_read_new();

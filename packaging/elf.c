@@ -18,7 +18,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "elf.h"
+#include "elfdeps.h"
 
 struct elf_info {
 	char *interp;

@@ -21,9 +21,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "elf.h"
+#include "elfdeps.h"
 #include "host.h"
 #include "image.h"
+#include "modcomp.h"
 
 struct tmpout {
 	int fd;
@@ -433,80 +434,41 @@ static int stage_plain(const char *srcdir, const char *dstdir, const char *rel, 
 	return 0;
 }
 
-/* Larger is stronger; a module is worth decompressing only into an image at least as strong. */
-static int strength(enum ar_compress comp)
+/* @rel with its ".xz"/".gz" suffix (length @suffix) replaced by ".zst", or ".zst" added to a plain
+ * .ko. */
+static char *zst_name(const char *dstdir, const char *rel, size_t suffix)
 {
-	static const int rank[] = {
-		[AR_NONE] = 0, [AR_LZ4] = 1, [AR_GZIP] = 2, [AR_ZSTD] = 3, [AR_XZ] = 4,
-	};
+	char *out;
 
-	return rank[comp];
+	if (asprintf(&out, "%s/%.*s.zst", dstdir, (int)(strlen(rel) - suffix), rel) < 0)
+		return NULL;
+	return out;
 }
 
-static int module_strength(const char *path)
+static void jobs_free(struct modcomp_job *jobs, size_t n)
 {
-	size_t n = strlen(path);
-
-	if (n > 3 && !strcmp(path + n - 3, ".xz"))
-		return strength(AR_XZ);
-	if (n > 4 && !strcmp(path + n - 4, ".zst"))
-		return strength(AR_ZSTD);
-	return strength(AR_GZIP);
-}
-
-/*
- * Without CONFIG_MODULE_DECOMPRESS the kernel cannot load a compressed
- * module, and rdinit (static, no decompressors) cannot help: such kernels
- * must get plain .ko files.  No config file to read means no evidence
- * either way; Debian's kernels that compress modules also decompress them.
- */
-static bool kernel_decompresses(const struct image_opts *o)
-{
-	_cleanup_free_ char *path = NULL, *line = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
-	size_t cap = 0;
-
-	if (asprintf(&path, "%s/boot/config-%s", o->basedir, o->kver) < 0)
-		return true;
-	f = fopen(path, "re");
-	if (!f)
-		return true;
-	while (getline(&line, &cap, f) > 0)
-		if (!strncmp(line, "CONFIG_MODULE_DECOMPRESS=y", 26))
-			return true;
-	return false;
-}
-
-/*
- * Measured on Debian 6.12 (.ko.xz): the generic set is 4.2 MB as shipped in
- * a gzip image but 5.8 MB decompressed (5.5 MB zstd), as xz on each module
- * beats gzip or fast zstd on the whole.  So by default, decompress only for
- * an image compressor at least as strong as the module's.
- */
-static bool want_plain(const struct image_opts *o, const char *path, bool kernel_ok)
-{
-	switch (o->modcomp) {
-	case MODCOMP_KEEP:
-		return false;
-	case MODCOMP_DECOMPRESS:
-		return true;
-	case MODCOMP_AUTO:
-		break;
+	for (size_t i = 0; i < n; i++) {
+		free(jobs[i].src);
+		free(jobs[i].dst);
 	}
-	return !kernel_ok || strength(o->compress) >= module_strength(path);
+	free(jobs);
 }
 
+/*
+ * Stage the closure's modules as o->modcomp says: by default every one as
+ * .ko.zst (recompressed in parallel at the end), else as shipped or plain.
+ */
 static int stage_modules(const char *stage, const struct image_opts *o, struct closure *c,
-			 size_t *decompressed, struct mk_err *err)
+			 size_t *recompressed, struct mk_err *err)
 {
 	/* depmod's other inputs; modules.builtin keeps builtins resolvable. */
 	static const char *const meta[] = { "modules.order", "modules.builtin",
 					    "modules.builtin.modinfo" };
 	const struct closure_mod *mods;
 	_cleanup_free_ char *rel = NULL, *dst = NULL;
-	size_t n = closure_modules(c, &mods), suffix;
-	bool kernel_ok = o->modcomp != MODCOMP_AUTO || kernel_decompresses(o);
-	int r;
+	size_t n = closure_modules(c, &mods), suffix, njobs = 0;
+	struct modcomp_job *jobs = NULL;
+	int r = 0;
 
 	/* The trailing slash makes make_parents() create the module dir itself. */
 	if (asprintf(&rel, "lib/modules/%s/", o->kver) < 0 ||
@@ -515,17 +477,47 @@ static int stage_modules(const char *stage, const struct image_opts *o, struct c
 	r = make_parents(stage, rel);
 	if (r < 0)
 		return mk_errf(err, r, "cannot create %s: %s", dst, strerror(-r));
-	for (size_t i = 0; i < n; i++) {
-		if (ar_module_compressed(mods[i].path, &suffix) &&
-		    want_plain(o, mods[i].path, kernel_ok)) {
-			r = stage_plain(closure_moddir(c), dst, mods[i].path, suffix, err);
-			*decompressed += r == 0;
-		} else {
-			r = copy_rel(closure_moddir(c), dst, mods[i].path, false, err);
-		}
-		if (r < 0)
-			return r;
+	if (o->modcomp == MODCOMP_ZSTD) {
+		jobs = calloc(n ? n : 1, sizeof(*jobs));
+		if (!jobs)
+			return -ENOMEM;
 	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *path = mods[i].path;
+		bool compressed = ar_module_compressed(path, &suffix);
+		size_t len = strlen(path);
+
+		if (!compressed)
+			suffix = 0;
+		if (o->modcomp == MODCOMP_DECOMPRESS && compressed) {
+			r = stage_plain(closure_moddir(c), dst, path, suffix, err);
+		} else if (o->modcomp == MODCOMP_ZSTD &&
+			   !(len > 7 && !strcmp(path + len - 7, ".ko.zst"))) {
+			struct modcomp_job *j = &jobs[njobs];
+
+			r = make_parents(dst, path);
+			if (r < 0) {
+				r = mk_errf(err, r, "cannot create directories for %s/%s: %s", dst,
+					    path, strerror(-r));
+				break;
+			}
+			if (asprintf(&j->src, "%s/%s", closure_moddir(c), path) < 0 ||
+			    !(j->dst = zst_name(dst, path, suffix))) {
+				free(j->src);
+				r = -ENOMEM;
+				break;
+			}
+			njobs++;
+		} else {
+			r = copy_rel(closure_moddir(c), dst, path, false, err);
+		}
+	}
+	if (r == 0 && njobs)
+		r = modcomp_zstd(jobs, njobs, o->modlevel, 0, err);
+	jobs_free(jobs, njobs);
+	if (r < 0)
+		return r;
+	*recompressed = njobs;
 	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
 		r = copy_rel(closure_moddir(c), dst, meta[i], true, err);
 		if (r < 0)
@@ -737,6 +729,61 @@ static int write_microcode(const struct image_opts *o, int fd, struct mk_err *er
 	return r;
 }
 
+/* Data that compresses no further: modules shipped or stored compressed. */
+static bool precompressed(const struct ar_entry *e)
+{
+	return S_ISREG(e->mode) && ar_module_compressed(e->path, NULL);
+}
+
+/*
+ * Compressed modules go into an uncompressed archive ahead of the
+ * compressed one: compressing them again gains next to nothing, and the
+ * kernel would spend boot time decompressing every one of them, needed or
+ * not (4.3 MB of .ko.xz in the generic gzip image).  The kernel unpacks
+ * concatenated archives, each compressed or not.
+ */
+static int write_segments(struct ar_list *l, const struct image_opts *o, int fd,
+			  struct ar_stats *st, struct mk_err *err)
+{
+	_cleanup_(ar_listp) struct ar_list stored = { 0 };
+	struct ar_stats s1 = { 0 };
+	size_t keep = 0;
+	int r;
+
+	if (o->compress != AR_NONE) {
+		for (size_t i = 0; i < l->n; i++) {
+			if (precompressed(&l->v[i])) {
+				if (stored.n == stored.cap) {
+					size_t cap = stored.cap ? stored.cap * 2 : 64;
+					struct ar_entry *v = realloc(stored.v, cap * sizeof(*v));
+
+					if (!v)
+						return -ENOMEM;
+					stored.v = v;
+					stored.cap = cap;
+				}
+				stored.v[stored.n++] = l->v[i];
+			} else {
+				l->v[keep++] = l->v[i];
+			}
+		}
+		l->n = keep;
+	}
+	if (stored.n) {
+		r = ar_write(&stored, fd, AR_NONE, o->mtime, &s1, err);
+		if (r < 0)
+			return r;
+	}
+	r = ar_write_level(l, fd, o->compress, o->level, o->mtime, st, err);
+	if (r < 0)
+		return r;
+	st->entries += s1.entries;
+	st->files += s1.files;
+	st->raw_bytes += s1.raw_bytes;
+	/* out_bytes is the file's size: both segments (and microcode) already */
+	return 0;
+}
+
 static int open_output(struct tmpout *t, const char *output, struct mk_err *err)
 {
 	if (asprintf(&t->path, "%s.tmpXXXXXX", output) < 0) {
@@ -784,7 +831,7 @@ int image_write(const struct image_opts *o, struct closure *c, struct image_stat
 	r = make_staging(&stage, err);
 	if (r < 0)
 		return r;
-	r = stage_modules(stage, o, c, &st->decompressed, err);
+	r = stage_modules(stage, o, c, &st->recompressed, err);
 	if (r < 0)
 		return r;
 	r = run_depmod(stage, o->kver, err);
@@ -800,7 +847,7 @@ int image_write(const struct image_opts *o, struct closure *c, struct image_stat
 	r = write_microcode(o, out.fd, err);
 	if (r < 0)
 		return r;
-	r = ar_write_level(&l, out.fd, o->compress, o->level, o->mtime, &st->ar, err);
+	r = write_segments(&l, o, out.fd, &st->ar, err);
 	if (r < 0)
 		return r;
 	r = commit_output(&out, o->output, err);

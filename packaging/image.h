@@ -19,10 +19,10 @@ enum image_profile {
 	PROFILE_NONE,	 /* only --add-modules */
 };
 
-/* What to do with modules shipped compressed (.ko.xz, .ko.zst, .ko.gz). */
+/* How modules are stored. */
 enum image_modcomp {
-	MODCOMP_AUTO,	    /* decompress unless that makes the image bigger */
-	MODCOMP_KEEP,	    /* as shipped: rdinit has the kernel decompress them */
+	MODCOMP_ZSTD,	    /* .ko.zst, recompressed at o->modlevel unless shipped so */
+	MODCOMP_KEEP,	    /* as shipped (.ko, .ko.xz, .ko.zst, .ko.gz) */
 	MODCOMP_DECOMPRESS, /* plain .ko */
 };
 
@@ -49,6 +49,7 @@ struct image_opts {
 	enum ar_compress compress;
 	int level; /* --compress-level; 0 for the default */
 	enum image_modcomp modcomp;
+	int modlevel;  /* zstd level for MODCOMP_ZSTD */
 	int64_t mtime; /* for every entry */
 	FILE *debug;   /* --verbose notes; NULL when quiet */
 };
@@ -57,7 +58,7 @@ struct image_stats {
 	struct ar_stats ar;
 	size_t modules;
 	size_t firmware;
-	size_t decompressed; /* modules stored as plain .ko */
+	size_t recompressed; /* modules recompressed to .ko.zst, or decompressed */
 };
 
 /* Fail early, before the slow part, on inputs that cannot work. */

@@ -23,6 +23,7 @@
 
 #include "closure.h"
 #include "image.h"
+#include "modcomp.h"
 #include "mkrdinit.h"
 #include "rdarchive.h"
 
@@ -46,6 +47,7 @@ enum {
 	OPT_MICROCODE,
 	OPT_KEEP,
 	OPT_DECOMPRESS,
+	OPT_MODLEVEL,
 };
 
 static const struct option long_opts[] = {
@@ -62,6 +64,7 @@ static const struct option long_opts[] = {
 	{ "compress-level", required_argument, NULL, OPT_LEVEL },
 	{ "keep-module-compression", no_argument, NULL, OPT_KEEP },
 	{ "decompress-modules", no_argument, NULL, OPT_DECOMPRESS },
+	{ "module-level", required_argument, NULL, OPT_MODLEVEL },
 	{ "init", required_argument, NULL, OPT_INIT },
 	{ "config", required_argument, NULL, 'c' },
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -82,67 +85,70 @@ struct args {
 
 static void usage(FILE *f)
 {
-	fputs("Usage: mkrdinit [options] --output FILE\n"
-	      "       mkrdinit --list IMAGE\n"
-	      "\n"
-	      "Build a reproducible rdinit initramfs (newc cpio): rdinit as /init, a\n"
-	      "module closure with its firmware and kmod indexes, and extra files.\n"
-	      "\n"
-	      "Kernel and modules:\n"
-	      "  -k, --kver VER           kernel version (default: the running kernel)\n"
-	      "  -b, --basedir DIR        modules in DIR/lib/modules/VER, modprobe.d and\n"
-	      "                           firmware under DIR too (default: /)\n"
-	      "      --profile P          generic (default): the module sets in\n"
-	      "                           --modules-dir (storage, filesystems, USB\n"
-	      "                           storage, dm/md, dm-crypt);\n"
-	      "                           host: what this machine's root device and\n"
-	      "                           its filesystem need (from /sys and\n"
-	      "                           /proc/self/mountinfo);\n"
-	      "                           none: only --add-modules\n"
-	      "  -a, --add-modules A,B    add modules (names or aliases) with their\n"
-	      "                           dependencies, softdeps and firmware;\n"
-	      "                           repeatable; a name not found is an error\n"
-	      "      --omit-modules A,B   leave these out, and what only they pull in;\n"
-	      "                           repeatable\n"
-	      "      --decompress-modules store .ko.xz/.ko.zst/.ko.gz as plain .ko\n"
-	      "      --keep-module-compression\n"
-	      "                           store them as shipped (rdinit has the\n"
-	      "                           kernel decompress them as they load)\n"
-	      "                           Default: decompress if the kernel cannot\n"
-	      "                           (no CONFIG_MODULE_DECOMPRESS in\n"
-	      "                           DIR/boot/config-VER) or if the image's\n"
-	      "                           compression is at least as strong as the\n"
-	      "                           module's (xz > zstd > gzip > lz4 > none)\n"
-	      "      --modules-dir DIR    where the generic sets are, DIR/*.list\n"
-	      "                           (default: " RDINIT_MODULES_DIR ")\n"
-	      "\n"
-	      "Contents:\n"
-	      "      --init PATH          /init of the image\n"
-	      "                           (default: " RDINIT_INIT_PATH ")\n"
-	      "  -c, --config FILE        copy FILE to /etc/rdinit.conf\n"
-	      "      --install PATH       copy the ELF program PATH and every shared\n"
-	      "                           library it needs (DT_NEEDED, interpreter) to\n"
-	      "                           the same paths; repeatable\n"
-	      "      --include SRC:DST    copy the file SRC to DST; repeatable\n"
-	      "      --shell PATH         a static shell (e.g. busybox) as /bin/sh: the rescue\n"
-	      "                           shell for rdinit.onfail= and rdinit.break=\n"
-	      "      --microcode FILE     prepend an uncompressed early-microcode cpio\n"
-	      "                           holding FILE as kernel/x86/microcode/\n"
-	      "                           GenuineIntel.bin (AuthenticAMD.bin for AMD\n"
-	      "                           containers); repeatable, one per vendor\n"
-	      "\n"
-	      "Output:\n"
-	      "  -o, --output FILE        write the image to FILE, atomically (required)\n"
-	      "      --compress ALG       gzip (default), zstd, xz, lz4 or none\n"
-	      "      --compress-level N   gzip 1-9, zstd 1-19, xz 0-9, lz4 1-12\n"
-	      "                           (default: the compressor's own)\n"
-	      "  -l, --list IMAGE         print mode, size and path of each entry\n"
-	      "  -v, --verbose            tell which modules were chosen and why\n"
-	      "  -h, --help               show this help\n"
-	      "\n"
-	      "SOURCE_DATE_EPOCH, if set, is the time of every entry (else 0): the same\n"
-	      "inputs give the same bytes.  Exit status: 0 success, 1 failure, 2 usage.\n",
-	      f);
+	fprintf(f,
+		"Usage: mkrdinit [options] --output FILE\n"
+		"       mkrdinit --list IMAGE\n"
+		"\n"
+		"Build a reproducible rdinit initramfs (newc cpio): rdinit as /init, a\n"
+		"module closure with its firmware and kmod indexes, and extra files.\n"
+		"\n"
+		"Kernel and modules:\n"
+		"  -k, --kver VER           kernel version (default: the running kernel)\n"
+		"  -b, --basedir DIR        modules in DIR/lib/modules/VER, modprobe.d and\n"
+		"                           firmware under DIR too (default: /)\n"
+		"      --profile P          generic (default): the module sets in\n"
+		"                           --modules-dir (storage, filesystems, USB\n"
+		"                           storage, dm/md, dm-crypt);\n"
+		"                           host: what this machine's root device and\n"
+		"                           its filesystem need (from /sys and\n"
+		"                           /proc/self/mountinfo);\n"
+		"                           none: only --add-modules\n"
+		"  -a, --add-modules A,B    add modules (names or aliases) with their\n"
+		"                           dependencies, softdeps and firmware;\n"
+		"                           repeatable; a name not found is an error\n"
+		"      --omit-modules A,B   leave these out, and what only they pull in;\n"
+		"                           repeatable\n"
+		"      --module-level N     store modules as .ko.zst at zstd level N,\n"
+		"                           1-19 (default %d); the default storage:\n"
+		"                           rdinit decompresses zstd itself, several\n"
+		"                           times faster than the kernel does xz\n"
+		"      --keep-module-compression\n"
+		"                           store modules as shipped (.ko, .ko.xz,\n"
+		"                           .ko.zst, .ko.gz)\n"
+		"      --decompress-modules store modules as plain .ko (for an --init\n"
+		"                           that loads only those)\n"
+		"                           Compressed modules go into an uncompressed\n"
+		"                           archive ahead of the --compress one.\n"
+		"      --modules-dir DIR    where the generic sets are, DIR/*.list\n"
+		"                           (default: " RDINIT_MODULES_DIR ")\n"
+		"\n"
+		"Contents:\n"
+		"      --init PATH          /init of the image\n"
+		"                           (default: " RDINIT_INIT_PATH ")\n"
+		"  -c, --config FILE        copy FILE to /etc/rdinit.conf\n"
+		"      --install PATH       copy the ELF program PATH and every shared\n"
+		"                           library it needs (DT_NEEDED, interpreter) to\n"
+		"                           the same paths; repeatable\n"
+		"      --include SRC:DST    copy the file SRC to DST; repeatable\n"
+		"      --shell PATH         a static shell (e.g. busybox) as /bin/sh: the rescue\n"
+		"                           shell for rdinit.onfail= and rdinit.break=\n"
+		"      --microcode FILE     prepend an uncompressed early-microcode cpio\n"
+		"                           holding FILE as kernel/x86/microcode/\n"
+		"                           GenuineIntel.bin (AuthenticAMD.bin for AMD\n"
+		"                           containers); repeatable, one per vendor\n"
+		"\n"
+		"Output:\n"
+		"  -o, --output FILE        write the image to FILE, atomically (required)\n"
+		"      --compress ALG       gzip (default), zstd, xz, lz4 or none\n"
+		"      --compress-level N   gzip 1-9, zstd 1-19, xz 0-9, lz4 1-12\n"
+		"                           (default: the compressor's own)\n"
+		"  -l, --list IMAGE         print mode, size and path of each entry\n"
+		"  -v, --verbose            tell which modules were chosen and why\n"
+		"  -h, --help               show this help\n"
+		"\n"
+		"SOURCE_DATE_EPOCH, if set, is the time of every entry (else 0): the same\n"
+		"inputs give the same bytes.  Exit status: 0 success, 1 failure, 2 usage.\n",
+		MODCOMP_LEVEL_DEFAULT);
 }
 
 static __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...)
@@ -262,6 +268,19 @@ static int parse_option(struct args *a, int opt, char *arg)
 	case OPT_DECOMPRESS:
 		a->img.modcomp = MODCOMP_DECOMPRESS;
 		return 0;
+	case OPT_MODLEVEL: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || v < 1 || v > MODCOMP_LEVEL_MAX)
+			return usage_error("bad --module-level '%s' (1-%d)", arg,
+					   MODCOMP_LEVEL_MAX);
+		a->img.modlevel = (int)v;
+		a->img.modcomp = MODCOMP_ZSTD;
+		return 0;
+	}
 	case 'a':
 		r = add_names(&a->img.add, &a->img.n_add, arg);
 		break;
@@ -443,7 +462,8 @@ int main(int argc, char **argv)
 	struct args a = { .img = { .basedir = "/",
 				   .init = RDINIT_INIT_PATH,
 				   .modules_dir = RDINIT_MODULES_DIR,
-				   .compress = AR_GZIP } };
+				   .compress = AR_GZIP,
+				   .modlevel = MODCOMP_LEVEL_DEFAULT } };
 	struct mk_err err = { { 0 } };
 	int r;
 

@@ -31,9 +31,12 @@ declare -A srcs=(
 	[conf]="init/conf.c init/cmdline.c init/log.c"
 	[uevent]="init/uevent.c init/log.c"
 	[rootspec]="init/rootspec.c init/log.c"
+	[modfile]="init/modfile.c init/log.c"
 )
+# and the libraries beyond libc
+declare -A libs=([modfile]="-llzma -lzstd -lz")
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cmdline conf uevent rootspec)
+[ ${#targets[@]} -gt 0 ] || targets=(cmdline conf uevent rootspec modfile)
 
 mkdir -p "$OUT"
 passed=0 failed=0
@@ -69,7 +72,7 @@ for t in "${targets[@]}"; do
 	fi
 	bin=$OUT/fuzz_$t
 	# shellcheck disable=SC2086 # the source lists are word lists
-	if ! $CC $CFLAGS tests/fuzz/fuzz_$t.c ${srcs[$t]} -o "$bin" >"$OUT/$t.build.log" 2>&1; then
+	if ! $CC $CFLAGS tests/fuzz/fuzz_$t.c ${srcs[$t]} ${libs[$t]:-} -o "$bin" >"$OUT/$t.build.log" 2>&1; then
 		echo "fuzz: $t BUILD FAILED, see $OUT/$t.build.log"
 		failed=$((failed + 1))
 		continue

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Modules to .ko.zst, in parallel: see modcomp.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <zstd.h>
+
+#include "modcomp.h"
+#include "rdarchive.h"
+
+#define MAX_THREADS 16
+
+struct pool {
+	const struct modcomp_job *jobs;
+	size_t n, next;
+	int level;
+	int result;
+	struct mk_err err; /* the first failure's message */
+	pthread_mutex_t lock;
+};
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int compress_one(ZSTD_CCtx *cctx, const struct modcomp_job *j, int level, struct mk_err *err)
+{
+	_cleanup_free_ void *in = NULL, *out = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len, bound, got;
+	int r;
+
+	r = ar_read_module(j->src, &in, &len, err);
+	if (r < 0)
+		return r;
+	bound = ZSTD_compressBound(len);
+	out = malloc(bound);
+	if (!out)
+		return -ENOMEM;
+	/* a checksum would only slow down every boot: the kernel checks the module itself */
+	if (ZSTD_isError(ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1)))
+		return mk_errf(err, -EINVAL, "cannot set up zstd level %d", level);
+	got = ZSTD_compress2(cctx, out, bound, in, len);
+	if (ZSTD_isError(got))
+		return mk_errf(err, -EIO, "%s: zstd: %s", j->src, ZSTD_getErrorName(got));
+	fd = open(j->dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return mk_errf(err, -errno, "cannot create %s: %s", j->dst, strerror(errno));
+	r = write_all(fd, out, got);
+	if (r == 0 && close(steal_fd(&fd)) < 0)
+		r = -errno;
+	if (r < 0)
+		return mk_errf(err, r, "cannot write %s: %s", j->dst, strerror(-r));
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+
+	for (;;) {
+		struct mk_err err = { { 0 } };
+		size_t i;
+		int r;
+
+		pthread_mutex_lock(&p->lock);
+		/* after a failure nothing new starts */
+		i = p->result < 0 ? p->n : p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->n)
+			break;
+		r = cctx ? compress_one(cctx, &p->jobs[i], p->level, &err) : -ENOMEM;
+		if (r < 0) {
+			pthread_mutex_lock(&p->lock);
+			if (p->result == 0) {
+				p->result = r;
+				p->err = err;
+			}
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
+	ZSTD_freeCCtx(cctx);
+	return NULL;
+}
+
+int modcomp_zstd(const struct modcomp_job *jobs, size_t n, int level, int threads,
+		 struct mk_err *err)
+{
+	struct pool p = { .jobs = jobs, .n = n, .level = level };
+	pthread_t th[MAX_THREADS];
+	int started = 0;
+
+	if (level < 1 || level > MODCOMP_LEVEL_MAX)
+		return mk_errf(err, -ERANGE, "zstd level %d for modules is out of range (1-%d)",
+			       level, MODCOMP_LEVEL_MAX);
+	if (threads <= 0)
+		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads > MAX_THREADS)
+		threads = MAX_THREADS;
+	if ((size_t)threads > n)
+		threads = (int)n;
+	pthread_mutex_init(&p.lock, NULL);
+	for (int i = 1; i < threads; i++)
+		if (pthread_create(&th[started], NULL, worker, &p) == 0)
+			started++;
+	worker(&p); /* this thread works too */
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.lock);
+	if (p.result < 0 && p.err.msg[0])
+		(void)mk_errf(err, p.result, "%s", p.err.msg);
+	return p.result;
+}
