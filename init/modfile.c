@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lzma.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,17 +28,33 @@
 
 /* Modules are a few MiB at most; anything past this is not a module. */
 #define MAX_MODULE_SIZE (256u << 20)
+/*
+ * A size a header states is trusted (mapped at once) only up to this many times the input:
+ * modules compress 3 to 6 times, and a damaged header must not make us populate 256 MiB.
+ */
+#define MAX_TRUSTED_RATIO 64
 
-/* The output buffer, grown by doubling up to MAX_MODULE_SIZE. */
+/*
+ * The output buffer: anonymous memory, populated when mapped (one call instead of a page fault
+ * per 4 KiB, which costs under emulation), grown by doubling up to MAX_MODULE_SIZE; @exact
+ * maps just @want bytes, when the size is known.
+ */
 struct out {
 	unsigned char *p;
 	size_t len, cap;
 };
 
-static int out_grow(struct out *o, size_t want)
+static size_t page_round(size_t n)
 {
-	size_t cap = o->cap ? o->cap : 64 * 1024;
-	unsigned char *p;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + pg - 1) / pg * pg;
+}
+
+static int out_grow(struct out *o, size_t want, bool exact)
+{
+	size_t cap = exact ? want : o->cap ? o->cap : 64 * 1024;
+	void *p;
 
 	while (cap < want)
 		cap *= 2;
@@ -45,12 +62,32 @@ static int out_grow(struct out *o, size_t want)
 		cap = MAX_MODULE_SIZE;
 	if (cap < want || cap == o->cap)
 		return -EFBIG;
-	p = realloc(o->p, cap);
-	if (!p)
+	cap = page_round(cap);
+	if (!o->p)
+		p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+			 -1, 0);
+	else
+		p = mremap(o->p, o->cap, cap, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED)
 		return -ENOMEM;
 	o->p = p;
 	o->cap = cap;
 	return 0;
+}
+
+void module_free(void *buf, size_t len)
+{
+	if (buf)
+		munmap(buf, page_round(len ? len : 1));
+}
+
+/* Done: give back what is past the end, so module_free() needs only the length. */
+static void out_finish(struct out *o)
+{
+	size_t keep = page_round(o->len ? o->len : 1);
+
+	if (keep < o->cap && mremap(o->p, o->cap, keep, 0) != MAP_FAILED)
+		o->cap = keep;
 }
 
 static int unzstd(const unsigned char *in, size_t n, struct out *o)
@@ -62,13 +99,13 @@ static int unzstd(const unsigned char *in, size_t n, struct out *o)
 
 	if (size == ZSTD_CONTENTSIZE_ERROR)
 		return -EBADMSG;
-	if (size != ZSTD_CONTENTSIZE_UNKNOWN) {
+	if (size != ZSTD_CONTENTSIZE_UNKNOWN && size / MAX_TRUSTED_RATIO <= n) {
 		/* one call, straight into a buffer of the right size (what zstd -19 writes) */
 		size_t got;
 
 		if (size > MAX_MODULE_SIZE)
 			return -EFBIG;
-		r = out_grow(o, (size_t)size ? (size_t)size : 1);
+		r = out_grow(o, (size_t)size ? (size_t)size : 1, true);
 		if (r < 0)
 			return r;
 		got = ZSTD_decompress(o->p, o->cap, in, n);
@@ -84,7 +121,7 @@ static int unzstd(const unsigned char *in, size_t n, struct out *o)
 		ZSTD_outBuffer ob;
 		size_t ret;
 
-		if (o->len == o->cap && (r = out_grow(o, o->cap + 1)) < 0)
+		if (o->len == o->cap && (r = out_grow(o, o->cap + 1, false)) < 0)
 			break;
 		ob = (ZSTD_outBuffer){ o->p + o->len, o->cap - o->len, 0 };
 		ret = ZSTD_decompressStream(ds, &ob, &ib);
@@ -115,10 +152,10 @@ static int unxz(const unsigned char *in, size_t n, struct out *o)
 	s.next_in = in;
 	s.avail_in = n;
 	/* a module compresses about 4 to 6 times */
-	if ((r = out_grow(o, n < MAX_MODULE_SIZE / 6 ? n * 6 : MAX_MODULE_SIZE)) < 0)
+	if ((r = out_grow(o, n < MAX_MODULE_SIZE / 6 ? n * 6 : MAX_MODULE_SIZE, false)) < 0)
 		goto out;
 	for (;;) {
-		if (o->len == o->cap && (r = out_grow(o, o->cap + 1)) < 0)
+		if (o->len == o->cap && (r = out_grow(o, o->cap + 1, false)) < 0)
 			break;
 		s.next_out = o->p + o->len;
 		s.avail_out = o->cap - o->len;
@@ -153,13 +190,16 @@ static int ungzip(const unsigned char *in, size_t n, struct out *o)
 	if (n >= 18)
 		hint = (size_t)in[n - 4] | (size_t)in[n - 3] << 8 | (size_t)in[n - 2] << 16 |
 		       (size_t)in[n - 1] << 24;
-	if ((r = out_grow(o, hint ? hint : 1)) < 0)
+	/* the hint is only a hint (and modulo 2^32): exact, then grown if it was wrong */
+	if (hint / MAX_TRUSTED_RATIO > n)
+		hint = n * 4;
+	if ((r = out_grow(o, hint ? hint : 1, true)) < 0)
 		goto out;
 	s.next_in = (unsigned char *)in;
 	for (size_t left = n;;) {
 		uInt chunk = left > UINT32_MAX ? UINT32_MAX : (uInt)left;
 
-		if (o->len == o->cap && (r = out_grow(o, o->cap + 1)) < 0)
+		if (o->len == o->cap && (r = out_grow(o, o->cap + 1, false)) < 0)
 			break;
 		s.avail_in = chunk;
 		s.next_out = o->p + o->len;
@@ -203,9 +243,11 @@ int module_decompress_mem(const void *in, size_t n, const char *format, void **b
 	else
 		r = -EOPNOTSUPP;
 	if (r < 0) {
-		free(o.p);
+		if (o.p)
+			munmap(o.p, o.cap);
 		return r;
 	}
+	out_finish(&o);
 	*buf = o.p;
 	*len = o.len;
 	return 0;

@@ -268,7 +268,7 @@ static bool not_for_this_cpu(const char *path)
 		if (module_decompress(path, format, &buf, &len) < 0)
 			return false;
 		(void)modinfo_foreach(buf, len, "alias", cpu_alias_cb, &c);
-		free(buf);
+		module_free(buf, len);
 		return c.has && !c.match;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -476,7 +476,7 @@ static int insert_file(const struct task *t)
 			return r;
 		r = (int)syscall(SYS_init_module, buf, (unsigned long)len, opts);
 		r = r < 0 ? -errno : 0;
-		free(buf);
+		module_free(buf, len);
 		return r == -EEXIST ? 0 : r;
 	}
 	fd = open(t->path, O_RDONLY | O_CLOEXEC);

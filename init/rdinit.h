@@ -132,6 +132,8 @@ void modules_report(void (*fn)(const char *what, enum module_trouble t, void *ud
 /* modfile.c: @path's contents decompressed ("xz", "zstd", "gzip") into a malloc'd *buf */
 int module_decompress(const char *path, const char *format, void **buf, size_t *len);
 int module_decompress_mem(const void *in, size_t n, const char *format, void **buf, size_t *len);
+/* what module_decompress*() handed out */
+void module_free(void *buf, size_t len);
 /* each value of @key in the .modinfo of the module image @elf, to @fn until it returns != 0 */
 int modinfo_foreach(const void *elf, size_t len, const char *key,
 		    int (*fn)(const char *value, void *ud), void *ud);

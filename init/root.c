@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Finding and mounting the root filesystem. Every block device that appears is probed once
- * with libblkid's low-level prober (superblocks and partition entries, no cache file) and
- * compared with root=; what was seen is kept for the failure report.
+ * with libblkid's low-level prober (no cache file): superblocks, and partition tables only as
+ * far as root= needs them; what was seen is kept for the failure report, which probes all of
+ * it again in full.
  */
 #include <blkid/blkid.h>
 #include <ctype.h>
@@ -33,6 +34,9 @@ struct seen_dev {
 
 static struct seen_dev seen[MAX_SEEN];
 static int nseen;
+
+/* How much of the partitions chain a probe runs: root=UUID= and LABEL= need none of it. */
+static enum { PARTS_NONE, PARTS_TABLE, PARTS_ENTRY } probe_parts = PARTS_ENTRY;
 
 static void copy_tag(blkid_probe pr, const char *tag, char *dst, size_t size)
 {
@@ -67,12 +71,41 @@ static void set_disk(struct seen_dev *d, const char *devpath)
 	snprintf(d->disk, sizeof(d->disk), "%.*s", (int)(end - start), start);
 }
 
+/* Probe /dev/@d->name into @d, as far as probe_parts says. */
+static void probe_into(struct seen_dev *d)
+{
+	char path[64];
+	blkid_probe pr;
+
+	snprintf(path, sizeof(path), "/dev/%s", d->name);
+	pr = blkid_new_probe_from_filename(path);
+	if (!pr)
+		return;
+	d->size = (unsigned long long)blkid_probe_get_size(pr);
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID |
+						      BLKID_SUBLKS_LABEL);
+	if (probe_parts != PARTS_NONE) {
+		blkid_probe_enable_partitions(pr, 1);
+		/* the entry details (PARTUUID, PARTLABEL) read the whole disk's table too */
+		if (probe_parts == PARTS_ENTRY)
+			blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	}
+	if (blkid_do_safeprobe(pr) == 0) {
+		copy_tag(pr, "TYPE", d->type, sizeof(d->type));
+		copy_tag(pr, "UUID", d->uuid, sizeof(d->uuid));
+		copy_tag(pr, "LABEL", d->label, sizeof(d->label));
+		copy_tag(pr, "PART_ENTRY_UUID", d->partuuid, sizeof(d->partuuid));
+		copy_tag(pr, "PART_ENTRY_NAME", d->partlabel, sizeof(d->partlabel));
+		copy_tag(pr, "PTTYPE", d->pttype, sizeof(d->pttype));
+	}
+	blkid_free_probe(pr);
+}
+
 /* Probe /dev/NAME and remember what it holds. A "change" event probes again. */
 static struct seen_dev *probe(const struct uevent *ev)
 {
 	struct seen_dev *d = seen_lookup(ev->devname);
-	char path[64];
-	blkid_probe pr;
 
 	/* the /sys replay and netlink can both report one device: probe it once per "add" */
 	if (d && (!ev->action || !strcmp(ev->action, "add")))
@@ -88,25 +121,7 @@ static struct seen_dev *probe(const struct uevent *ev)
 	d->minor = ev->minor;
 	d->partn = ev->partn;
 	set_disk(d, ev->devpath);
-	snprintf(path, sizeof(path), "/dev/%s", ev->devname);
-	pr = blkid_new_probe_from_filename(path);
-	if (!pr)
-		return d;
-	d->size = (unsigned long long)blkid_probe_get_size(pr);
-	blkid_probe_enable_superblocks(pr, 1);
-	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID |
-						      BLKID_SUBLKS_LABEL);
-	blkid_probe_enable_partitions(pr, 1);
-	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
-	if (blkid_do_safeprobe(pr) == 0) {
-		copy_tag(pr, "TYPE", d->type, sizeof(d->type));
-		copy_tag(pr, "UUID", d->uuid, sizeof(d->uuid));
-		copy_tag(pr, "LABEL", d->label, sizeof(d->label));
-		copy_tag(pr, "PART_ENTRY_UUID", d->partuuid, sizeof(d->partuuid));
-		copy_tag(pr, "PART_ENTRY_NAME", d->partlabel, sizeof(d->partlabel));
-		copy_tag(pr, "PTTYPE", d->pttype, sizeof(d->pttype));
-	}
-	blkid_free_probe(pr);
+	probe_into(d);
 	return d;
 }
 
@@ -252,6 +267,23 @@ int root_find(const struct rdinit_opts *o, const struct root_spec *spec, struct 
 {
 	struct find_state st = { spec, dev, NULL };
 	int timeout_ms;
+
+	switch (spec->kind) {
+	case ROOT_UUID:
+	case ROOT_LABEL:
+		probe_parts = PARTS_NONE;
+		break;
+	case ROOT_DEVNAME:
+	case ROOT_DEVNUM:
+		/* a whole disk with a partition table is not the root: PTTYPE tells */
+		probe_parts = PARTS_TABLE;
+		break;
+	default:
+		probe_parts = PARTS_ENTRY;
+		break;
+	}
+	if (spec->partnroff)
+		probe_parts = PARTS_ENTRY;
 
 	if (coldplug_scan(block_cb, &st) <= 0) {
 		timeout_ms = o->rootwait ? -1 : wait_seconds(o) * 1000;
@@ -430,6 +462,17 @@ void root_report(const struct rdinit_opts *o, const struct root_spec *spec)
 {
 	int i, others = 0;
 
+	/* everything there is to say about each device, whatever root= needed */
+	if (probe_parts != PARTS_ENTRY) {
+		probe_parts = PARTS_ENTRY;
+		for (i = 0; i < nseen; i++) {
+			struct seen_dev *d = &seen[i];
+
+			d->type[0] = d->uuid[0] = d->label[0] = '\0';
+			d->partuuid[0] = d->partlabel[0] = d->pttype[0] = '\0';
+			probe_into(d);
+		}
+	}
 	(void)mkdir("/run/rdinit", 0755);
 	report_file = fopen("/run/rdinit/report", "we");
 	report("root device not found: root=%s (%s%s%s), waited %d s", o->root ? o->root : "",

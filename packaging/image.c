@@ -410,8 +410,8 @@ static int make_staging(char **out, struct mk_err *err)
 }
 
 /*
- * Store @rel of the module dir as a plain .ko: the image's compressor then
- * sees the modules' bytes, and rdinit needs no decompressor.
+ * Store @rel of the module dir as a plain .ko (--decompress-modules): the
+ * image's compressor then sees the modules' bytes.
  */
 static int stage_plain(const char *srcdir, const char *dstdir, const char *rel, size_t suffix,
 		       struct mk_err *err)

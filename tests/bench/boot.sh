@@ -10,6 +10,7 @@
 #
 # Systems:
 #   rdinit         build/mkrdinit's default image (generic profile), one for both roots
+#   rdinit-none    build/mkrdinit --profile none --add-modules virtio_blk,FS
 #   busybox        floor: tests/bench/busybox-init.sh, exactly the root's modules (plain .ko)
 #   oracle         floor: tests/bench/oracle.c, a static C /init with the answer compiled in
 #   tiny-initramfs Debian's mktirfs (tiny-initramfs-core), -m no --include-modules=virtio_blk,FS
@@ -148,7 +149,9 @@ make_plain_tree() {
 }
 
 # ---- images ----
-SYSTEMS=(rdinit busybox oracle tiny-initramfs initramfs-tools dracut)
+SYSTEMS=(rdinit rdinit-none busybox oracle tiny-initramfs initramfs-tools dracut)
+# BENCH_SYSTEMS="rdinit oracle ..." boots only these (a quicker look, not the table)
+[ -n "${BENCH_SYSTEMS:-}" ] && read -ra SYSTEMS <<<"$BENCH_SYSTEMS"
 declare -A IMG GEN ERR SIZE_C SIZE_U NOTE
 
 now() { date +%s.%N; }
@@ -167,6 +170,10 @@ commas() { tr ' ' ',' <<<"$1" | sed 's/,*$//'; }
 
 build_rdinit() {
 	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --output "$2" >"$2.log" 2>&1
+}
+build_rdinit-none() {
+	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --profile none \
+		--add-modules "virtio_blk,$1" --output "$2" >"$2.log" 2>&1
 }
 build_busybox() {
 	printf 'MODULES="%s"\nDEV=/dev/vda\nFSTYPE=%s\n' "$(module_paths "$1")" "$1" >"$2.conf"
@@ -238,12 +245,11 @@ build() {
 if [ "$MAIN" = 1 ]; then
 	echo "bench: building images for $KVER"
 	make_plain_tree
-	build rdinit ext4 shared
-	build dracut ext4 shared
-	for fs in "${FSES[@]}"; do
-		for s in busybox oracle tiny-initramfs initramfs-tools; do
-			build "$s" "$fs"
-		done
+	for s in "${SYSTEMS[@]}"; do
+		case $s in
+		rdinit | dracut) build "$s" ext4 shared ;;
+		*) for fs in "${FSES[@]}"; do build "$s" "$fs"; done ;;
+		esac
 	done
 	rm -rf "$LM"
 	LM_OURS=0
@@ -251,6 +257,7 @@ if [ "$MAIN" = 1 ]; then
 	NOTE[dracut]="--no-hostonly"
 	NOTE[tiny-initramfs]="modules decompressed"
 	NOTE[rdinit]="generic profile"
+	NOTE[rdinit-none]="--profile none: virtio_blk, FS"
 else
 	build rdinit ext4 shared
 fi

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (module_decompress_mem(copy, size - 1, formats[data[0] % 4 - 1], &buf, &len) ==
 		   0) {
 		modinfo(buf, len);
-		free(buf);
+		module_free(buf, len);
 	} else if (buf || len) {
 		abort(); /* a failure hands nothing out */
 	}

@@ -106,7 +106,7 @@ static void decompress_one(const char *name, const char *format)
 	assert_int_equal(module_decompress(path, format, &buf, &len), 0);
 	assert_int_equal(len, plain_len);
 	assert_memory_equal(buf, plain, plain_len);
-	free(buf);
+	module_free(buf, len);
 }
 
 static void test_each_format(void **state)
