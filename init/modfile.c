@@ -64,8 +64,8 @@ static int out_grow(struct out *o, size_t want, bool exact)
 		return -EFBIG;
 	cap = page_round(cap);
 	if (!o->p)
-		p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-			 -1, 0);
+		p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	else
 		p = mremap(o->p, o->cap, cap, MREMAP_MAYMOVE);
 	if (p == MAP_FAILED)
