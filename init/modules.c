@@ -5,7 +5,7 @@
  *
  * The insertion itself is ours: a module compressed on disk (Debian's kernels ship .ko.xz) is
  * handed to the kernel with MODULE_INIT_COMPRESSED_FILE when the kernel decompresses its
- * format, else decompressed here (decompress.c); libkmod only plans.
+ * format, else decompressed here (modfile.c); libkmod only plans.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -614,6 +614,12 @@ static void plan_finish(struct plan *p)
 			if (!t->wished)
 				(void)strset_add(&failed_modules, what);
 		} else if (t->result == 0 && t->path) {
+			const char *format = compression_of(t->path);
+
+			log_debug("loaded %s from %s%s", name, t->path,
+				  !format			 ? ""
+				  : kernel_decompresses(t->path) ? " (decompressed by the kernel)"
+								 : " (decompressed by rdinit)");
 			snprintf(what, sizeof(what), "loaded %s", name);
 			timing_mark_at(t->done_usec, what);
 		}

@@ -52,10 +52,14 @@ scenario_z_userspace_decompress() {
 	vm_vblk "$img"
 	local saved_vmlinuz=$VMLINUZ saved_initrd=$INITRD
 	VMLINUZ=$ZKDIR/boot/vmlinuz-$ZKVER INITRD=$initrd
-	vm_boot z_userspace_decompress "root=LABEL=RDTEST_Z rdinit.debug" "${VM_DISK[@]}"
+	vm_boot z_userspace_decompress "root=LABEL=RDTEST_Z rdinit.debug loglevel=8" "${VM_DISK[@]}"
 	VMLINUZ=$saved_vmlinuz INITRD=$saved_initrd
 	expect_reached z_decompress
 	expect 'rdinit: .*loaded ext4$' "ext4 loaded from a compressed file"
+	expect 'rdinit: loaded [a-z0-9_]+ from .*\.ko\.xz \(decompressed by rdinit\)$' \
+		"an xz module decompressed by rdinit"
+	expect 'rdinit: loaded [a-z0-9_]+ from .*\.ko\.zst \(decompressed by rdinit\)$' \
+		"a zstd module decompressed by rdinit"
 	expect 'rdinit: .*loaded virtio_blk$' "virtio_blk loaded from a compressed file"
 	# crc32c_intel may fail with ENODEV under TCG (no SSE4.2): a softdep, not ours
 	reject 'loading module (virtio|ext4|jbd2|mbcache|crc16)[^ ]* failed' "no needed module to fail"

@@ -22,7 +22,7 @@ i_boot() {
 		fail "mkrdinit --list to read the image"
 	mk_ext4 "$img" "$uuid" RDTEST_I "$name"
 	vm_vblk "$img"
-	vm_boot "$name" "root=UUID=$uuid ro" "${VM_DISK[@]}"
+	vm_boot "$name" "root=UUID=$uuid ro ${I_APPEND:-}" "${VM_DISK[@]}"
 	expect_reached "$name"
 	expect '^RDTEST root=/dev/vda fstype=ext4 opts=ro ' "/ to be /dev/vda mounted ro"
 }
@@ -92,8 +92,11 @@ scenario_i_profile_none() {
 
 # Modules as shipped (.ko.xz): rdinit has the kernel decompress them.
 scenario_i_keep_compressed() {
-	i_boot i_keep_compressed 0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a06 \
-		--keep-module-compression || return
+	I_APPEND="rdinit.debug loglevel=8" i_boot i_keep_compressed \
+		0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a06 --keep-module-compression || return
+	# this kernel decompresses xz itself (CONFIG_MODULE_DECOMPRESS, /sys/module/compression)
+	expect 'rdinit: loaded ext4 from .*/ext4\.ko\.xz \(decompressed by the kernel\)$' \
+		"ext4.ko.xz handed to the kernel to decompress"
 	grep -Eq '/virtio_blk\.ko\.(xz|zst|gz)$' "$VM_OUT/logs/i_keep_compressed.list" ||
 		fail "compressed modules in the image"
 }

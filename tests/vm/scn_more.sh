@@ -121,6 +121,9 @@ scenario_m_cpu_features() {
 	expect 'rdinit: not loading crc32c_intel: its cpu: aliases match none of this CPU' \
 		"crc32c_intel left out on a CPU without SSE4.2"
 	expect 'rdinit: .*loaded crc32c_generic$' "crc32c_generic loaded in its place"
+	# the default image: .ko.zst, which this kernel (xz only) leaves to rdinit
+	expect 'rdinit: loaded ext4 from .*/ext4\.ko\.zst \(decompressed by rdinit\)$' \
+		"ext4.ko.zst decompressed by rdinit"
 	reject 'loaded crc32c_intel|loading module crc32c_intel failed' "no attempt at crc32c_intel"
 	vm_boot m_cpu_features_max "root=UUID=$uuid rdinit.debug loglevel=8" -cpu max \
 		"${VM_DISK[@]}"
