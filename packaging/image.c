@@ -434,8 +434,7 @@ static int stage_plain(const char *srcdir, const char *dstdir, const char *rel, 
 	return 0;
 }
 
-/* @rel with its ".xz"/".gz" suffix (length @suffix) replaced by ".zst", or ".zst" added to a plain
- * .ko. */
+/* The .ko.zst to write for @rel: its ".xz" or ".gz" (@suffix bytes) replaced, or added to ".ko". */
 static char *zst_name(const char *dstdir, const char *rel, size_t suffix)
 {
 	char *out;
@@ -501,13 +500,17 @@ static int stage_modules(const char *stage, const struct image_opts *o, struct c
 					    path, strerror(-r));
 				break;
 			}
-			if (asprintf(&j->src, "%s/%s", closure_moddir(c), path) < 0 ||
-			    !(j->dst = zst_name(dst, path, suffix))) {
-				free(j->src);
+			if (asprintf(&j->src, "%s/%s", closure_moddir(c), path) < 0) {
+				j->src = NULL;
 				r = -ENOMEM;
 				break;
 			}
-			njobs++;
+			njobs++; /* jobs_free() frees what it holds */
+			j->dst = zst_name(dst, path, suffix);
+			if (!j->dst) {
+				r = -ENOMEM;
+				break;
+			}
 		} else {
 			r = copy_rel(closure_moddir(c), dst, path, false, err);
 		}
