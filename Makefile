@@ -34,7 +34,8 @@ all: $(B)/rdinit $(B)/mkrdinit
 bootstrap:
 	@sh build-aux/bootstrap.sh
 
-# One run of sysroot.sh makes every stamp: a grouped target, so make -j runs it once.
+# One run of sysroot.sh makes every stamp: a grouped target (GNU make 4.3, Debian 12's), so
+# make -j runs it once.
 $(STAMP) &: build-aux/sysroot.sh
 	sh build-aux/sysroot.sh $(SYSROOT)
 

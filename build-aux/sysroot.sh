@@ -93,19 +93,19 @@ pc() {
 stamp_ok() { [ -f "$SYSROOT/.$1.stamp" ] && [ "$(cat "$SYSROOT/.$1.stamp")" = "$2 $CFLAGS" ]; }
 stamp_set() { printf '%s\n' "$2 $CFLAGS" >"$SYSROOT/.$1.stamp"; }
 
-# Decompressors for /init's own module decompression (init/decompress.c), for formats the
+# Decompressors for /init's own module decompression (init/modfile.c), for formats the
 # kernel does not decompress itself (a static binary cannot dlopen them). Decoders only.
-XZ_CONF="decoder-only"
+XZ_CONF="--enable-static --disable-shared --disable-xz --disable-xzdec --disable-lzmadec \
+--disable-lzmainfo --disable-lzma-links --disable-scripts --disable-doc --disable-nls \
+--enable-encoders= --enable-threads=no"
 build_xz() {
 	stamp_ok xz "$XZ_CONF" && return 0
 	dir=$(fetch xz-utils)
 	echo "sysroot: building liblzma from $(basename "$dir")"
 	(
 		cd "$dir"
-		./configure -q --host=x86_64-linux-musl --prefix="$SYSROOT" --enable-static \
-			--disable-shared --disable-xz --disable-xzdec --disable-lzmadec \
-			--disable-lzmainfo --disable-lzma-links --disable-scripts --disable-doc \
-			--disable-nls --enable-encoders= --enable-threads=no >/dev/null 2>&1
+		# shellcheck disable=SC2086 # one word per option
+		./configure -q --host=x86_64-linux-musl --prefix="$SYSROOT" $XZ_CONF >/dev/null 2>&1
 		make -s clean >/dev/null 2>&1 || true
 		make -s -j"$JOBS" >/dev/null
 		make -s install >/dev/null
@@ -136,14 +136,15 @@ build_zstd() {
 	stamp_set zstd "$ZSTD_CFLAGS"
 }
 
-ZLIB_CONF="static"
+ZLIB_CONF="--static"
 build_zlib() {
 	stamp_ok zlib "$ZLIB_CONF" && return 0
 	dir=$(fetch zlib)
 	echo "sysroot: building zlib from $(basename "$dir")"
 	(
 		cd "$dir"
-		./configure --static --prefix="$SYSROOT" >/dev/null
+		# shellcheck disable=SC2086
+		./configure $ZLIB_CONF --prefix="$SYSROOT" >/dev/null
 		make -s clean >/dev/null 2>&1 || true
 		make -s -j"$JOBS" libz.a >/dev/null
 		cp libz.a "$SYSROOT/lib/"
@@ -180,7 +181,10 @@ build_kmod() {
 	stamp_set kmod "$KMOD_CONF"
 }
 
-UL_CONF="libblkid libmount"
+UL_CONF="--disable-all-programs --enable-libblkid --enable-libmount --enable-static \
+--disable-shared --disable-nls --disable-asciidoc --without-udev --without-systemd \
+--without-python --without-selinux --without-audit --without-readline --without-ncurses \
+--without-ncursesw --without-cryptsetup --without-btrfs --without-econf"
 build_util_linux() {
 	stamp_ok util-linux "$UL_CONF" && return 0
 	dir=$(fetch util-linux)
@@ -188,12 +192,8 @@ build_util_linux() {
 	(
 		cd "$dir"
 		[ -x configure ] || ./autogen.sh
-		./configure -q --host=x86_64-linux-musl --prefix="$SYSROOT" \
-			--disable-all-programs --enable-libblkid --enable-libmount \
-			--enable-static --disable-shared --disable-nls --disable-asciidoc \
-			--without-udev --without-systemd --without-python --without-selinux \
-			--without-audit --without-readline --without-ncurses --without-ncursesw \
-			--without-cryptsetup --without-btrfs --without-econf
+		# shellcheck disable=SC2086
+		./configure -q --host=x86_64-linux-musl --prefix="$SYSROOT" $UL_CONF
 		make -s clean >/dev/null 2>&1 || true
 		make -s -j"$JOBS" libblkid.la libmount.la
 		cp .libs/libblkid.a .libs/libmount.a "$SYSROOT/lib/"

@@ -100,7 +100,8 @@ static int unzstd(const unsigned char *in, size_t n, struct out *o)
 	if (size == ZSTD_CONTENTSIZE_ERROR)
 		return -EBADMSG;
 	if (size != ZSTD_CONTENTSIZE_UNKNOWN && size / MAX_TRUSTED_RATIO <= n) {
-		/* one call, straight into a buffer of the right size (what zstd -19 writes) */
+		/* one call, straight into a buffer of the right size (what mkrdinit writes) */
+		ZSTD_DCtx *dctx;
 		size_t got;
 
 		if (size > MAX_MODULE_SIZE)
@@ -108,7 +109,12 @@ static int unzstd(const unsigned char *in, size_t n, struct out *o)
 		r = out_grow(o, (size_t)size ? (size_t)size : 1, true);
 		if (r < 0)
 			return r;
-		got = ZSTD_decompress(o->p, o->cap, in, n);
+		/* the context on the heap: this runs on worker threads with small stacks */
+		dctx = ZSTD_createDCtx();
+		if (!dctx)
+			return -ENOMEM;
+		got = ZSTD_decompressDCtx(dctx, o->p, o->cap, in, n);
+		ZSTD_freeDCtx(dctx);
 		if (ZSTD_isError(got) || got != size)
 			return -EBADMSG;
 		o->len = got;
@@ -147,7 +153,8 @@ static int unxz(const unsigned char *in, size_t n, struct out *o)
 	lzma_ret ret;
 	int r = 0;
 
-	if (lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+	/* xz -9 needs 65 MiB to decode; a header asking for more is not a module's */
+	if (lzma_stream_decoder(&s, 128u << 20, LZMA_CONCATENATED) != LZMA_OK)
 		return -ENOMEM;
 	s.next_in = in;
 	s.avail_in = n;

@@ -129,7 +129,10 @@ int modules_load_fs(const char *fstype);
 enum module_trouble { MODULE_NONE, MODULE_BLACKLISTED, MODULE_FAILED };
 void modules_report(void (*fn)(const char *what, enum module_trouble t, void *ud), void *ud);
 
-/* modfile.c: @path's contents decompressed ("xz", "zstd", "gzip") into a malloc'd *buf */
+/*
+ * modfile.c: @path's contents decompressed ("xz", "zstd", "gzip") into *buf, memory mapped for
+ * the purpose: release it with module_free(), never free()
+ */
 int module_decompress(const char *path, const char *format, void **buf, size_t *len);
 int module_decompress_mem(const void *in, size_t n, const char *format, void **buf, size_t *len);
 /* what module_decompress*() handed out */

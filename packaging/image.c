@@ -753,22 +753,17 @@ static int write_segments(struct ar_list *l, const struct image_opts *o, int fd,
 	size_t keep = 0;
 	int r;
 
-	if (o->compress != AR_NONE) {
+	if (o->compress != AR_NONE && l->n) {
+		/* room for all first: entries then move without a failure half-way */
+		stored.v = malloc(l->n * sizeof(*stored.v));
+		if (!stored.v)
+			return -ENOMEM;
+		stored.cap = l->n;
 		for (size_t i = 0; i < l->n; i++) {
-			if (precompressed(&l->v[i])) {
-				if (stored.n == stored.cap) {
-					size_t cap = stored.cap ? stored.cap * 2 : 64;
-					struct ar_entry *v = realloc(stored.v, cap * sizeof(*v));
-
-					if (!v)
-						return -ENOMEM;
-					stored.v = v;
-					stored.cap = cap;
-				}
+			if (precompressed(&l->v[i]))
 				stored.v[stored.n++] = l->v[i];
-			} else {
+			else
 				l->v[keep++] = l->v[i];
-			}
 		}
 		l->n = keep;
 	}

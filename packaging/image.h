@@ -58,7 +58,7 @@ struct image_stats {
 	struct ar_stats ar;
 	size_t modules;
 	size_t firmware;
-	size_t recompressed; /* modules recompressed to .ko.zst, or decompressed */
+	size_t recompressed; /* modules recompressed to .ko.zst */
 };
 
 /* Fail early, before the slow part, on inputs that cannot work. */
