@@ -312,8 +312,8 @@ int read_text_file(const char *path, size_t max, char **out, size_t *len)
 	return r;
 }
 
-/* /proc/cmdline, trimmed. */
-int cmdline_read(const char *path, char **out)
+/* A file of one line (/proc/cmdline, a sysfs attribute), its trailing whitespace trimmed. */
+int read_trimmed_file(const char *path, char **out)
 {
 	size_t len;
 	int r = read_text_file(path, 1024 * 1024, out, &len);

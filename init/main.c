@@ -221,7 +221,7 @@ int main(int argc, char **argv)
 	r = conf_load(RDINIT_CONF, &o);
 	if (r < 0)
 		log_err("reading %s: %s", RDINIT_CONF, strerror(-r));
-	r = cmdline_read("/proc/cmdline", &cmdline);
+	r = read_trimmed_file("/proc/cmdline", &cmdline);
 	if (r < 0)
 		log_err("reading /proc/cmdline: %s", strerror(-r));
 	else if (cmdline_parse(cmdline, &o) < 0)

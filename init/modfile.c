@@ -260,7 +260,7 @@ int module_decompress_mem(const void *in, size_t n, const char *format, void **b
 	return 0;
 }
 
-int module_decompress(const char *path, const char *format, void **buf, size_t *len)
+int module_read(const char *path, const char *format, void **buf, size_t *len)
 {
 	struct stat st;
 	void *in;
@@ -285,6 +285,12 @@ int module_decompress(const char *path, const char *format, void **buf, size_t *
 	close(fd);
 	if (r < 0)
 		return r;
+	if (!format) {
+		/* as it is: the mapping itself, which module_free() unmaps like any other */
+		*buf = in;
+		*len = (size_t)st.st_size;
+		return 0;
+	}
 	r = module_decompress_mem(in, (size_t)st.st_size, format, buf, len);
 	munmap(in, (size_t)st.st_size);
 	return r;

@@ -16,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -32,8 +30,8 @@
 static struct kmod_ctx *ctx;
 /* /sys/devices/system/cpu/modalias: what modules' "cpu:" aliases match against */
 static char *cpu_modalias;
-/* what CONFIG_MODULE_DECOMPRESS decompresses ("xz", "zstd", "gzip"), "" without it */
-static char kernel_compression[16];
+/* what CONFIG_MODULE_DECOMPRESS decompresses ("xz", "zstd", "gzip"), NULL without it */
+static char *kernel_compression;
 
 /* remembered names: modules tried, and modaliases already resolved */
 struct strset {
@@ -131,31 +129,14 @@ int modules_init(const char *dirname)
 	kmod_set_log_priority(ctx, log_max_level() >= LOG_LVL_DEBUG ? LOG_LVL_DEBUG : LOG_LVL_ERR);
 	(void)kmod_load_resources(ctx);
 	softdeps_read(dirname);
-	{
-		size_t len;
-
-		if (read_text_file("/sys/devices/system/cpu/modalias", 64 * 1024, &cpu_modalias,
-				   &len) == 0 &&
-		    cpu_modalias)
-			cpu_modalias[strcspn(cpu_modalias, "\n")] = '\0';
-	}
+	if (read_trimmed_file("/sys/devices/system/cpu/modalias", &cpu_modalias) < 0)
+		cpu_modalias = NULL;
 	/*
 	 * The kernel shows /sys/module/compression when built with CONFIG_MODULE_DECOMPRESS; it
 	 * names the one format it decompresses (CONFIG_MODULE_COMPRESS_XZ, _ZSTD or _GZIP).
 	 */
-	{
-		char *text = NULL;
-		size_t len = 0;
-
-		if (read_text_file("/sys/module/compression", 64, &text, &len) == 0 && text) {
-			len = strcspn(text, " \n");
-			if (len < sizeof(kernel_compression)) {
-				memcpy(kernel_compression, text, len);
-				kernel_compression[len] = '\0';
-			}
-		}
-		free(text);
-	}
+	if (read_trimmed_file("/sys/module/compression", &kernel_compression) < 0)
+		kernel_compression = NULL;
 	return 0;
 }
 
@@ -165,6 +146,8 @@ void modules_exit(void)
 	softdep_text = NULL;
 	free(cpu_modalias);
 	cpu_modalias = NULL;
+	free(kernel_compression);
+	kernel_compression = NULL;
 	strset_free(&tried_modules);
 	strset_free(&seen_aliases);
 	strset_free(&unmatched_aliases);
@@ -190,11 +173,10 @@ static const char *compression_of(const char *path)
 	return NULL;
 }
 
-static bool kernel_decompresses(const char *path)
+/* Whether the kernel decompresses @format (compression_of()) itself. */
+static bool kernel_decompresses(const char *format)
 {
-	const char *c = compression_of(path);
-
-	return c && !strcmp(c, kernel_compression);
+	return format && kernel_compression && !strcmp(format, kernel_compression);
 }
 
 /*
@@ -255,34 +237,14 @@ static int cpu_alias_cb(const char *value, void *ud)
  */
 static bool not_for_this_cpu(const char *path)
 {
-	const char *format = compression_of(path);
 	struct cpu_check c = { false, false };
-	struct stat st;
-	void *buf = NULL;
-	size_t len = 0;
-	int fd;
+	void *buf;
+	size_t len;
 
-	if (!cpu_modalias || !path)
+	if (!cpu_modalias || !path || module_read(path, compression_of(path), &buf, &len) < 0)
 		return false;
-	if (format) {
-		if (module_decompress(path, format, &buf, &len) < 0)
-			return false;
-		(void)modinfo_foreach(buf, len, "alias", cpu_alias_cb, &c);
-		module_free(buf, len);
-		return c.has && !c.match;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (fstat(fd, &st) == 0 && st.st_size > 0) {
-		len = (size_t)st.st_size;
-		buf = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (buf != MAP_FAILED) {
-			(void)modinfo_foreach(buf, len, "alias", cpu_alias_cb, &c);
-			munmap(buf, len);
-		}
-	}
-	close(fd);
+	(void)modinfo_foreach(buf, len, "alias", cpu_alias_cb, &c);
+	module_free(buf, len);
 	return c.has && !c.match;
 }
 
@@ -305,15 +267,16 @@ static int plan_find(const struct plan *p, const char *name)
 	return -1;
 }
 
-/* Plan the modules of @list as softdeps; their indices go to @out (at most @max). */
-static int plan_softdeps(struct plan *p, struct kmod_list *list, int depth, int *out, int max)
+/* Plan the modules of @list, one level deeper; their indices go to @out (at most @max). */
+static int plan_list(struct plan *p, struct kmod_list *list, int depth, bool wished, int *out,
+		     int max)
 {
 	struct kmod_list *l;
 	int n = 0;
 
 	kmod_list_foreach (l, list) {
 		struct kmod_module *m = kmod_module_get_module(l);
-		int i = plan_module(p, m, depth + 1, true);
+		int i = plan_module(p, m, depth + 1, wished);
 
 		kmod_module_unref(m);
 		if (i >= 0 && n < max)
@@ -355,7 +318,7 @@ static int plan_declared_softdeps(struct plan *p, const char *name, bool pre, in
 				memcpy(alias, q, len);
 				alias[len] = '\0';
 				if (kmod_module_new_from_lookup(ctx, alias, &list) == 0)
-					n += plan_softdeps(p, list, depth, out + n, max - n);
+					n += plan_list(p, list, depth, true, out + n, max - n);
 				kmod_module_unref_list(list);
 			}
 			q += len;
@@ -405,7 +368,7 @@ static int plan_new_task(struct plan *p, struct kmod_module *mod, bool wished)
  */
 static int plan_module(struct plan *p, struct kmod_module *mod, int depth, bool wished)
 {
-	struct kmod_list *pre = NULL, *post = NULL, *deps, *l;
+	struct kmod_list *pre = NULL, *post = NULL, *deps;
 	const char *name = kmod_module_get_name(mod);
 	int soft[MAX_EDGES], nsoft, i, me;
 
@@ -418,21 +381,13 @@ static int plan_module(struct plan *p, struct kmod_module *mod, int depth, bool 
 		return -1;
 	}
 	(void)kmod_module_get_softdeps(mod, &pre, &post);
-	nsoft = plan_softdeps(p, pre, depth, soft, MAX_EDGES);
+	nsoft = plan_list(p, pre, depth, true, soft, MAX_EDGES);
 	nsoft += plan_declared_softdeps(p, name, true, depth, soft + nsoft, MAX_EDGES - nsoft);
 
 	deps = kmod_module_get_dependencies(mod);
 	{
-		int hard[MAX_EDGES], nhard = 0;
+		int hard[MAX_EDGES], nhard = plan_list(p, deps, depth, wished, hard, MAX_EDGES);
 
-		kmod_list_foreach (l, deps) {
-			struct kmod_module *d = kmod_module_get_module(l);
-			int di = plan_module(p, d, depth + 1, wished);
-
-			kmod_module_unref(d);
-			if (di >= 0 && nhard < MAX_EDGES)
-				hard[nhard++] = di;
-		}
 		me = plan_new_task(p, mod, wished);
 		for (i = 0; me >= 0 && i < nhard; i++)
 			add_edge(&p->t[me], hard[i], true);
@@ -444,7 +399,7 @@ static int plan_module(struct plan *p, struct kmod_module *mod, int depth, bool 
 	if (me >= 0) {
 		int after[MAX_EDGES], n;
 
-		n = plan_softdeps(p, post, depth, after, MAX_EDGES);
+		n = plan_list(p, post, depth, true, after, MAX_EDGES);
 		n += plan_declared_softdeps(p, name, false, depth, after + n, MAX_EDGES - n);
 		/* post softdeps planned just now come after us */
 		for (i = 0; i < n; i++)
@@ -467,11 +422,11 @@ static int insert_file(const struct task *t)
 	const char *opts = t->opts ? t->opts : "";
 	int fd, r;
 
-	if (format && !kernel_decompresses(t->path)) {
+	if (format && !kernel_decompresses(format)) {
 		void *buf;
 		size_t len;
 
-		r = module_decompress(t->path, format, &buf, &len);
+		r = module_read(t->path, format, &buf, &len);
 		if (r < 0)
 			return r;
 		r = (int)syscall(SYS_init_module, buf, (unsigned long)len, opts);
@@ -617,9 +572,9 @@ static void plan_finish(struct plan *p)
 			const char *format = compression_of(t->path);
 
 			log_debug("loaded %s from %s%s", name, t->path,
-				  !format			 ? ""
-				  : kernel_decompresses(t->path) ? " (decompressed by the kernel)"
-								 : " (decompressed by rdinit)");
+				  !format			? ""
+				  : kernel_decompresses(format) ? " (decompressed by the kernel)"
+								: " (decompressed by rdinit)");
 			snprintf(what, sizeof(what), "loaded %s", name);
 			timing_mark_at(t->done_usec, what);
 		}

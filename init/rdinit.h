@@ -75,7 +75,7 @@ void opts_free(struct rdinit_opts *o);
 char *cmdline_next(char *args, char **param, char **val);
 int opts_set(struct rdinit_opts *o, const char *key, const char *val);
 int cmdline_parse(const char *cmdline, struct rdinit_opts *o);
-int cmdline_read(const char *path, char **out);
+int read_trimmed_file(const char *path, char **out);
 int read_text_file(const char *path, size_t max, char **out, size_t *len);
 
 /* conf.c: /etc/rdinit.conf, the same settings as the command line */
@@ -130,10 +130,10 @@ enum module_trouble { MODULE_NONE, MODULE_BLACKLISTED, MODULE_FAILED };
 void modules_report(void (*fn)(const char *what, enum module_trouble t, void *ud), void *ud);
 
 /*
- * modfile.c: @path's contents decompressed ("xz", "zstd", "gzip") into *buf, memory mapped for
- * the purpose: release it with module_free(), never free()
+ * modfile.c: @path's contents decompressed ("xz", "zstd", "gzip"; NULL: as they are) into *buf,
+ * memory mapped for the purpose: release it with module_free(), never free()
  */
-int module_decompress(const char *path, const char *format, void **buf, size_t *len);
+int module_read(const char *path, const char *format, void **buf, size_t *len);
 int module_decompress_mem(const void *in, size_t n, const char *format, void **buf, size_t *len);
 /* what module_decompress*() handed out */
 void module_free(void *buf, size_t len);

@@ -103,7 +103,7 @@ static void decompress_one(const char *name, const char *format)
 	size_t len;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_int_equal(module_decompress(path, format, &buf, &len), 0);
+	assert_int_equal(module_read(path, format, &buf, &len), 0);
 	assert_int_equal(len, plain_len);
 	assert_memory_equal(buf, plain, plain_len);
 	module_free(buf, len);
@@ -116,6 +116,8 @@ static void test_each_format(void **state)
 	decompress_one("m.ko.zst", "zstd");
 	decompress_one("m-nosize.ko.zst", "zstd");
 	decompress_one("m.ko.gz", "gzip");
+	/* no format: the file as it is */
+	decompress_one("m.ko", NULL);
 }
 
 /* Cut short or corrupted: an error, never a short module handed to the kernel. */
@@ -157,8 +159,8 @@ static void test_truncated_and_corrupt(void **state)
 		assert_true(module_decompress_mem(data, 0, files[i].format, &buf, &out_len) < 0);
 		free(data);
 	}
-	assert_true(module_decompress("/nonexistent/m.ko.xz", "xz", &(void *){ NULL },
-				      &(size_t){ 0 }) == -ENOENT);
+	assert_true(module_read("/nonexistent/m.ko.xz", "xz", &(void *){ NULL }, &(size_t){ 0 }) ==
+		    -ENOENT);
 }
 
 struct collected {
