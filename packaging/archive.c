@@ -612,19 +612,37 @@ static int pump(struct archive *a, const char *src, int dst, uint64_t *bytes, st
 	ssize_t n;
 
 	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w = write(dst, buf + done, (size_t)(n - done));
+		int r = mk_write_all(dst, buf, (size_t)n);
 
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return mk_errf(err, -errno, "cannot write %s: %s", src,
-					       strerror(errno));
-			done += w;
-		}
+		if (r < 0)
+			return mk_errf(err, r, "cannot write %s: %s", src, strerror(-r));
 		*bytes += (uint64_t)n;
 	}
 	return n < 0 ? ar_fail(a, err, src) : 0;
+}
+
+/*
+ * Open @src (into *@fd) as the one entry of @a's raw format, through an xz,
+ * zstd or gzip decompressor when it is such data.
+ */
+static int open_raw(struct archive *a, const char *src, int *fd, struct mk_err *err)
+{
+	struct archive_entry *ae;
+
+	if (!a)
+		return -ENOMEM;
+	*fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (*fd < 0)
+		return mk_errf(err, -errno, "cannot open %s: %s", src, strerror(errno));
+	if (archive_read_support_filter_xz(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(a) != ARCHIVE_OK)
+		return ar_fail(a, err, "cannot set up decompression");
+	if (archive_read_open_fd(a, *fd, 1 << 16) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ae) != ARCHIVE_OK)
+		return ar_fail(a, err, src);
+	return 0;
 }
 
 int ar_read_module(const char *src, void **buf, size_t *len, struct mk_err *err)
@@ -632,23 +650,13 @@ int ar_read_module(const char *src, void **buf, size_t *len, struct mk_err *err)
 	_cleanup_(archive_readp) struct archive *a = archive_read_new();
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ unsigned char *data = NULL;
-	struct archive_entry *ae;
 	size_t n = 0, cap = 0;
 	ssize_t got;
+	int r;
 
-	if (!a)
-		return -ENOMEM;
-	fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return mk_errf(err, -errno, "cannot open %s: %s", src, strerror(errno));
-	if (archive_read_support_filter_xz(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_read_support_format_raw(a) != ARCHIVE_OK)
-		return ar_fail(a, err, "cannot set up decompression");
-	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &ae) != ARCHIVE_OK)
-		return ar_fail(a, err, src);
+	r = open_raw(a, src, &fd, err);
+	if (r < 0)
+		return r;
 	do {
 		if (cap - n < (1 << 16)) {
 			unsigned char *p;
@@ -674,22 +682,12 @@ int ar_decompress(const char *src, int dst, uint64_t *bytes, struct mk_err *err)
 {
 	_cleanup_(archive_readp) struct archive *a = archive_read_new();
 	_cleanup_close_ int fd = -1;
-	struct archive_entry *ae;
 	uint64_t dummy = 0;
+	int r;
 
-	if (!a)
-		return -ENOMEM;
-	fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return mk_errf(err, -errno, "cannot open %s: %s", src, strerror(errno));
-	if (archive_read_support_filter_xz(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_read_support_format_raw(a) != ARCHIVE_OK)
-		return ar_fail(a, err, "cannot set up decompression");
-	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &ae) != ARCHIVE_OK)
-		return ar_fail(a, err, src);
+	r = open_raw(a, src, &fd, err);
+	if (r < 0)
+		return r;
 	/* The raw format takes anything; only filter 0 being a decompressor counts. */
 	if (archive_filter_count(a) < 2)
 		return mk_errf(err, -EINVAL, "%s: not xz, zstd or gzip data", src);

@@ -335,21 +335,16 @@ static int copy_fd(int in, int out)
 {
 	char buf[1 << 16];
 	ssize_t n;
+	int r;
 
 	while ((n = read(in, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w = write(out, buf + done, (size_t)(n - done));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return -errno;
-			done += w;
-		}
+		r = mk_write_all(out, buf, (size_t)n);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

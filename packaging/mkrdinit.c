@@ -191,17 +191,27 @@ static int add_names(char ***v, size_t *n, char *list)
 	return 0;
 }
 
-static int parse_level(const char *s, int *out)
+/* A decimal integer from @min to @max, nothing else. */
+static int parse_int(const char *s, int min, int max, int *out)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0 || v > 22)
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_level(const char *s, int *out)
+{
+	if (parse_int(s, 0, 22, out) < 0)
 		return -EINVAL;
 	/* xz's level 0 is real; keep 0 as "the default" and pass -1 instead. */
-	*out = v == 0 ? -1 : (int)v;
+	if (*out == 0)
+		*out = -1;
 	return 0;
 }
 
@@ -270,19 +280,12 @@ static int parse_option(struct args *a, int opt, char *arg)
 	case OPT_DECOMPRESS:
 		a->img.modcomp = MODCOMP_DECOMPRESS;
 		return 0;
-	case OPT_MODLEVEL: {
-		char *end;
-		long v;
-
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || v < 1 || v > MODCOMP_LEVEL_MAX)
+	case OPT_MODLEVEL:
+		if (parse_int(arg, 1, MODCOMP_LEVEL_MAX, &a->img.modlevel) < 0)
 			return usage_error("bad --module-level '%s' (1-%d)", arg,
 					   MODCOMP_LEVEL_MAX);
-		a->img.modlevel = (int)v;
 		a->img.modcomp = MODCOMP_ZSTD;
 		return 0;
-	}
 	case 'a':
 		r = add_names(&a->img.add, &a->img.n_add, arg);
 		break;

@@ -63,6 +63,24 @@ static inline int steal_fd(int *fd)
 	return r;
 }
 
+/* Write all of @buf to @fd (short writes and EINTR retried); 0 or -errno. */
+static inline int mk_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 struct mk_err {
 	char msg[PATH_MAX + 256];
 };

@@ -23,23 +23,6 @@ struct pool {
 	pthread_mutex_t lock;
 };
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static int compress_one(ZSTD_CCtx *cctx, const struct modcomp_job *j, int level, struct mk_err *err)
 {
 	_cleanup_free_ void *in = NULL, *out = NULL;
@@ -66,7 +49,7 @@ static int compress_one(ZSTD_CCtx *cctx, const struct modcomp_job *j, int level,
 	fd = open(j->dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return mk_errf(err, -errno, "cannot create %s: %s", j->dst, strerror(errno));
-	r = write_all(fd, out, got);
+	r = mk_write_all(fd, out, got);
 	if (r == 0 && close(steal_fd(&fd)) < 0)
 		r = -errno;
 	if (r < 0)
