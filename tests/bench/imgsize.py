@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
 """imgsize.py IMAGE: print "COMPRESSED UNCOMPRESSED" byte counts of an initramfs image.
+imgsize.py --split IMAGE: print the offset where the compressed stream starts (after the
+uncompressed archives; the image's size when there is none).
 
 An image is any number of uncompressed newc cpio archives (early microcode, firmware)
 followed by at most one compressed stream (gzip, zstd, xz, lz4, bzip2, lzma), as the kernel
@@ -35,11 +37,20 @@ def skip_cpio(data, off):
     return off
 
 
-def main():
-    data = open(sys.argv[1], "rb").read()
+def split(data):
+    """Offset just past the uncompressed archives at the start of data."""
     off = 0
     while data[off:off + 6] in (b"070701", b"070702"):
         off = skip_cpio(data, off)
+    return off
+
+
+def main():
+    if sys.argv[1] == "--split":
+        print(split(open(sys.argv[2], "rb").read()))
+        return
+    data = open(sys.argv[1], "rb").read()
+    off = split(data)
     total = off
     rest = data[off:]
     if rest:

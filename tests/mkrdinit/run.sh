@@ -241,32 +241,17 @@ t_module_zstd() {
 	has "$T/z.img" "/ext4\.ko\.zst$" "ext4.ko.zst"
 	lacks "$T/z.img" '\.ko(\.xz|\.gz)?$' "modules stored other than as .ko.zst"
 	[ "$(head -c 6 "$T/z.img")" = 070701 ] || fail "an uncompressed cpio first in the image"
-	python3 - "$T/z.img" "$T/zx" <<'PY' || fail "the layout: .ko.zst uncompressed, then gzip"
-import os, sys
-data = open(sys.argv[1], "rb").read()
-os.makedirs(sys.argv[2], exist_ok=True)
-off, names = 0, []
-while data[off:off + 6] == b"070701":
-    namesize = int(data[off + 94:off + 102], 16)
-    filesize = int(data[off + 54:off + 62], 16)
-    name = data[off + 110:off + 110 + namesize - 1].decode()
-    off = (off + 110 + namesize + 3) & ~3
-    if name.endswith(".ko.zst"):
-        open(os.path.join(sys.argv[2], os.path.basename(name)), "wb").write(
-            data[off:off + filesize])
-    names.append(name)
-    off = (off + filesize + 3) & ~3
-    if name == "TRAILER!!!":
-        break
-while data[off] == 0:
-    off += 1
-assert any(n.endswith("/ext4.ko.zst") for n in names), names
-assert not any(n == "init" for n in names), "init belongs in the compressed part"
-assert data[off:off + 2] == b"\x1f\x8b", "gzip after the module archive"
-PY
+	# cpio reads the first archive only: the uncompressed one, which must hold the modules
+	mkdir -p "$T/zx" && (cd "$T/zx" && cpio -id --quiet) <"$T/z.img" ||
+		fail "cpio to read the first archive"
+	[ -e "$T/zx/init" ] && fail "init in the compressed part, not with the modules"
+	local off
+	off=$(python3 tests/bench/imgsize.py --split "$T/z.img")
+	[ "$(tail -c +$((off + 1)) "$T/z.img" | head -c 2 | od -An -tx1 | tr -d ' \n')" = 1f8b ] ||
+		fail "gzip after the module archive"
 	shipped=$(find "$KDIR/$MODDIR/kernel" -name 'ext4.ko*' | head -n 1)
-	zst=$T/zx/ext4.ko.zst
-	[ -f "$zst" ] || { fail "ext4.ko.zst extracted"; return; }
+	zst=$(find "$T/zx" -name ext4.ko.zst)
+	[ -n "$zst" ] || { fail "ext4.ko.zst in the first archive"; return; }
 	cmp -s <(zstd -dcq "$zst") <(case $shipped in *.xz) xz -dc "$shipped" ;;
 		*.gz) gzip -dc "$shipped" ;; *.zst) zstd -dcq "$shipped" ;; *) cat "$shipped" ;; esac) ||
 		fail "ext4.ko.zst to hold the shipped ext4 module"

@@ -36,22 +36,9 @@ i_magic() {
 		[ "$got" = "$2" ] || fail "$3 (magic $2, got $got)"
 		return
 	fi
-	got=$(python3 - "$VM_OUT/$1.initrd.img" $((${#2} / 2)) <<'PY'
-import sys
-data = open(sys.argv[1], "rb").read()
-off = 0
-while data[off:off + 6] == b"070701":
-    namesize = int(data[off + 94:off + 102], 16)
-    filesize = int(data[off + 54:off + 62], 16)
-    name = data[off + 110:off + 110 + namesize - 1]
-    off = (off + 110 + namesize + 3) & ~3
-    off = (off + filesize + 3) & ~3
-    if name == b"TRAILER!!!":
-        while off < len(data) and data[off] == 0:
-            off += 1
-print(data[off:off + int(sys.argv[2])].hex())
-PY
-)
+	off=$(python3 tests/bench/imgsize.py --split "$VM_OUT/$1.initrd.img")
+	got=$(tail -c +$((off + 1)) "$VM_OUT/$1.initrd.img" | head -c $((${#2} / 2)) |
+		od -An -tx1 | tr -d ' \n')
 	[ "$got" = "$2" ] || fail "$3 (magic $2, got $got)"
 	[ "$(head -c 6 "$VM_OUT/$1.initrd.img")" = 070701 ] ||
 		fail "the .ko.zst modules in an uncompressed archive first"
