@@ -56,7 +56,8 @@ UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging $(MK_DEFS) \
 UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 
 UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
-	$(UT)/test_switchroot $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_modfile
+	$(UT)/test_switchroot $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_modfile \
+	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event
 
 $(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/log.c $(INIT_HDRS)
 $(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/log.c $(INIT_HDRS)
@@ -67,6 +68,12 @@ $(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closur
 $(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c $(MK_HDRS)
 $(UT)/test_modfile: tests/unit/test_modfile.c init/modfile.c init/log.c $(INIT_HDRS)
 $(UT)/test_modfile: UT_LIBS += -llzma -lzstd -lz
+$(UT)/test_devices: tests/unit/test_devices.c init/devices.c init/report.c init/rootspec.c \
+	init/log.c $(INIT_HDRS)
+$(UT)/test_devices: UT_LIBS += -lblkid
+$(UT)/test_coldplug: tests/unit/test_coldplug.c init/coldplug.c init/uevent.c init/log.c \
+	$(INIT_HDRS)
+$(UT)/test_event: tests/unit/test_event.c init/event.c init/uevent.c init/log.c $(INIT_HDRS)
 $(UNIT_TESTS):
 	@mkdir -p $(UT)
 	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(UT_LIBS) -o $@

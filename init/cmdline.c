@@ -98,6 +98,30 @@ bad:
 	return -EINVAL;
 }
 
+/* A wait in seconds: past RDINIT_MAX_WAIT it is taken as RDINIT_MAX_WAIT, and said so. */
+static int parse_wait(const char *key, const char *val, int *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!val || !*val || *val == '-')
+		goto bad;
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (*end)
+		goto bad;
+	if (errno == ERANGE || v > RDINIT_MAX_WAIT) {
+		log_warn("%s=%s: waiting %d s, the longest rdinit waits", key, val,
+			 RDINIT_MAX_WAIT);
+		v = RDINIT_MAX_WAIT;
+	}
+	*out = (int)v;
+	return 0;
+bad:
+	log_warn("ignoring %s=%s: not a number of seconds", key, val ? val : "");
+	return -EINVAL;
+}
+
 static int set_str(char **dst, const char *key, const char *val)
 {
 	char *s;
@@ -180,7 +204,7 @@ static int set_breaks(struct rdinit_opts *o, const char *val)
 }
 
 static const char *const flag_names[] = {
-	"ro", "rw", "rootwait", "quiet", "debug", "rdinit.debug"
+	"ro", "rw", "rootwait", "quiet", "debug", "rdinit.debug", "rdinit.keep_initramfs"
 };
 
 static bool is_flag(const char *key)
@@ -210,9 +234,11 @@ int opts_set(struct rdinit_opts *o, const char *key, const char *val)
 	if (!strcmp(key, "console"))
 		return set_console(o, val);
 	if (!strcmp(key, "rootdelay"))
-		return parse_int(key, val, 0, &o->rootdelay);
+		return parse_wait(key, val, &o->rootdelay);
 	if (!strcmp(key, "rdinit.timeout"))
-		return parse_int(key, val, 0, &o->timeout);
+		return parse_wait(key, val, &o->timeout);
+	if (!strcmp(key, "rdinit.workers"))
+		return parse_int(key, val, 1, &o->workers);
 	if (!strcmp(key, "panic"))
 		return parse_int(key, val, INT_MIN, &o->panic);
 	if (!strcmp(key, "rdinit.onfail"))
@@ -232,9 +258,17 @@ int opts_set(struct rdinit_opts *o, const char *key, const char *val)
 		o->rootwait = true;
 	else if (!strcmp(key, "quiet"))
 		o->quiet = true;
+	else if (!strcmp(key, "rdinit.keep_initramfs"))
+		o->keep_initramfs = true;
 	else
 		o->debug = true;
 	return 0;
+}
+
+/* rdinit.timeout=, or rootdelay= when longer: it is a minimum wait, not a sleep */
+int wait_seconds(const struct rdinit_opts *o)
+{
+	return o->timeout > o->rootdelay ? o->timeout : o->rootdelay;
 }
 
 /* Parse @cmdline (not modified) into @o. Returns 0, or -ENOMEM. */
@@ -318,8 +352,10 @@ int read_trimmed_file(const char *path, char **out)
 	size_t len;
 	int r = read_text_file(path, 1024 * 1024, out, &len);
 
-	if (r == -EFBIG)
+	if (r == -EFBIG) {
 		free(*out);
+		*out = NULL;
+	}
 	if (r < 0)
 		return r;
 	while (len && isspace((unsigned char)(*out)[len - 1]))

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rdinit.h"
@@ -33,54 +34,82 @@ int log_max_level(void)
 	return log_level;
 }
 
-#define DEVKMSG_SYSCTL "/proc/sys/kernel/printk_devkmsg"
-static char devkmsg_saved[16];
+/*
+ * /dev/kmsg drops a writer's records past 10 in 5 s (printk_devkmsg=ratelimit, the default),
+ * counted per open file. A failure report is longer than that, and switching
+ * printk_devkmsg to "on" would lift the limit for every process, the rescue shell's
+ * included. Instead rdinit limits itself (LOG_BURST records per LOG_INTERVAL, then one line
+ * saying how many were suppressed) and opens /dev/kmsg again before the kernel's budget of
+ * the open file runs out.
+ */
+#define KMSG_BURST 10
+#define LOG_BURST 200
+#define LOG_INTERVAL_USEC 5000000ULL
 
-static void devkmsg_write(const char *value)
+static struct {
+	unsigned long long window_start;
+	unsigned int in_window, kmsg_in_window, suppressed;
+} rl;
+
+static unsigned long long mono_usec(void)
 {
-	int fd = open(DEVKMSG_SYSCTL, O_WRONLY | O_CLOEXEC);
+	struct timespec ts;
 
-	if (fd < 0)
-		return;
-	(void)!write(fd, value, strlen(value));
-	close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
 }
 
-/*
- * /dev/kmsg drops writes past 10 records in 5 s by default, and a failure report is longer
- * than that. Lift the limit while rdinit runs; log_close() puts the old setting back.
- * (A printk.devkmsg= on the command line locks the setting; then this does nothing.)
- */
-static void devkmsg_unlimit(void)
+static int kmsg_open(void)
 {
-	int fd = open(DEVKMSG_SYSCTL, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	return open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+}
 
-	if (fd < 0)
-		return;
-	n = read(fd, devkmsg_saved, sizeof(devkmsg_saved) - 1);
-	close(fd);
-	devkmsg_saved[n > 0 ? n : 0] = '\0';
-	if (n > 0 && strncmp(devkmsg_saved, "on", 2))
-		devkmsg_write("on\n");
-	else
-		devkmsg_saved[0] = '\0';
+/* Whether one more record may go out now; opens /dev/kmsg anew when its budget is spent. */
+static bool log_budget(void)
+{
+	unsigned long long now = mono_usec();
+
+	if (now - rl.window_start >= LOG_INTERVAL_USEC) {
+		unsigned int dropped = rl.suppressed;
+
+		rl.window_start = now;
+		rl.in_window = rl.kmsg_in_window = rl.suppressed = 0;
+		if (dropped) {
+			rl.in_window++;
+			log_msg(LOG_LVL_WARNING, "%u messages suppressed (more than %d in %llu s)",
+				dropped, LOG_BURST, LOG_INTERVAL_USEC / 1000000);
+		}
+	}
+	if (rl.in_window >= LOG_BURST) {
+		rl.suppressed++;
+		return false;
+	}
+	rl.in_window++;
+	if (log_prefix && ++rl.kmsg_in_window > KMSG_BURST) {
+		int fd = kmsg_open();
+
+		if (fd >= 0) {
+			(void)dup3(fd, log_fd, O_CLOEXEC);
+			close(fd);
+		}
+		rl.kmsg_in_window = 1;
+	}
+	return true;
 }
 
 void log_close(void)
 {
-	if (devkmsg_saved[0])
-		devkmsg_write(devkmsg_saved);
-	devkmsg_saved[0] = '\0';
+	if (log_prefix && log_fd > 2)
+		close(log_fd);
+	log_set_fd(2, false);
 }
 
 void log_open(void)
 {
-	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = kmsg_open();
 
 	if (fd >= 0) {
 		log_set_fd(fd, true);
-		devkmsg_unlimit();
 		return;
 	}
 	fd = open("/dev/console", O_WRONLY | O_CLOEXEC | O_NOCTTY);
@@ -116,7 +145,7 @@ void log_vmsg(int level, const char *fmt, va_list ap)
 	size_t n;
 	int saved = errno;
 
-	if (level > log_level)
+	if (level > log_level || !log_budget())
 		return;
 	n = format_record(buf, sizeof(buf), level, fmt, ap);
 	(void)!write(log_fd, buf, n);
@@ -132,8 +161,8 @@ void log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Does the kernel echo an error record to the console? Not when loglevel= is 3 or less. */
-static bool kernel_echoes_errors(void)
+/* Does the kernel echo a record of @level to the console? Not when loglevel= is lower. */
+static bool kernel_echoes(int level)
 {
 	char buf[32] = "";
 	int fd = open("/proc/sys/kernel/printk", O_RDONLY | O_CLOEXEC);
@@ -144,14 +173,15 @@ static bool kernel_echoes_errors(void)
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	return atoi(buf) > LOG_LVL_ERR;
+	return atoi(buf) > level;
 }
 
 /*
- * For what the user must see (the failure report): an error record in the kernel log, and on
- * the console too, written directly when the kernel would not show the record itself.
+ * For what the user must see (the failure report, the timing table): a record of @level in
+ * the kernel log, and on the console too, written directly when the kernel would not show
+ * the record itself. The level says how grave it is; where it goes is this function's job.
  */
-void log_console(const char *fmt, ...)
+void log_tell(int level, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -159,16 +189,18 @@ void log_console(const char *fmt, ...)
 	bool prefix = log_prefix;
 	int saved = errno;
 
+	if (!log_budget())
+		return;
 	va_start(ap, fmt);
-	n = format_record(buf, sizeof(buf), LOG_LVL_ERR, fmt, ap);
+	n = format_record(buf, sizeof(buf), level, fmt, ap);
 	va_end(ap);
 	(void)!write(log_fd, buf, n);
-	if (!prefix || log_fd == 2 || kernel_echoes_errors())
+	if (!prefix || log_fd == 2 || kernel_echoes(level))
 		return;
 	log_prefix = false;
 	errno = saved; /* for %m */
 	va_start(ap, fmt);
-	n = format_record(buf, sizeof(buf), LOG_LVL_ERR, fmt, ap);
+	n = format_record(buf, sizeof(buf), level, fmt, ap);
 	va_end(ap);
 	log_prefix = prefix;
 	(void)!write(2, buf, n);

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rdinit.h"
@@ -28,20 +29,26 @@ static bool have_shell(void)
 	return access(RESCUE_SHELL, X_OK) == 0;
 }
 
-/* Wait for @pid, reaping every other child that exits meanwhile. */
-static void wait_for(pid_t pid)
-{
-	pid_t p;
+/* A shell lived this long at least (ms) to count as a user's: see on_fail(). */
+#define SHELL_MIN_LIFE_MS 3000
 
-	do
-		p = waitpid(-1, NULL, 0);
-	while (p != pid && !(p < 0 && errno == ECHILD));
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A shell on the console, in its own session with the console as controlling terminal. */
-static void run_shell(const char *why)
+/*
+ * A shell on the console, in its own session with the console as controlling terminal.
+ * Returns how long it lived in ms, or -1 when it could not start.
+ */
+static long long run_shell(const char *why)
 {
-	pid_t pid;
+	long long t0 = now_ms();
+	int status = 0;
+	pid_t pid, p;
 
 	log_console("%s: starting %s; leave it to go on", why, RESCUE_SHELL);
 	pid = fork();
@@ -53,8 +60,15 @@ static void run_shell(const char *why)
 		execve(RESCUE_SHELL, argv, environ);
 		_exit(127);
 	}
-	if (pid > 0)
-		wait_for(pid);
+	if (pid < 0)
+		return -1;
+	/* reap every other child that exits meanwhile */
+	do
+		p = waitpid(-1, &status, 0);
+	while (p != pid && !(p < 0 && errno == ECHILD));
+	if (p == pid && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return -1;
+	return now_ms() - t0;
 }
 
 static void __attribute__((noreturn)) wait_forever(void)
@@ -68,11 +82,14 @@ static void __attribute__((noreturn)) wait_forever(void)
 
 /*
  * The failure policy. Returns only after a rescue shell exited, to try again; the shell is
- * offered only while the initramfs is still there (@can_retry).
+ * offered only while the initramfs is still there (@can_retry). A shell that could not start
+ * or left at once (console=null, a broken /bin/sh) is nobody fixing anything: trying again
+ * would loop and flood the log, so rdinit waits instead.
  */
 static void on_fail(const struct rdinit_opts *o, bool can_retry)
 {
 	int policy = o->onfail;
+	long long lived;
 
 	if (policy == ONFAIL_DEFAULT)
 		policy = o->panic != 0 ? ONFAIL_REBOOT : have_shell() ? ONFAIL_SHELL : ONFAIL_WAIT;
@@ -82,7 +99,19 @@ static void on_fail(const struct rdinit_opts *o, bool can_retry)
 	}
 	switch (policy) {
 	case ONFAIL_SHELL:
-		run_shell("boot failed");
+		lived = run_shell("boot failed");
+		if (lived < 0) {
+			log_console("the rescue shell %s could not start; not trying again",
+				    RESCUE_SHELL);
+			wait_forever();
+		}
+		if (lived < SHELL_MIN_LIFE_MS) {
+			log_console(
+				"the rescue shell left after %lld ms (under %d s: nobody at the "
+				"console?); not trying again",
+				lived, SHELL_MIN_LIFE_MS / 1000);
+			wait_forever();
+		}
 		log_console("shell exited; trying again");
 		return;
 	case ONFAIL_REBOOT:
@@ -108,7 +137,7 @@ static void stage_break(const struct rdinit_opts *o, enum stage stage)
 		log_console("%s: no shell in the image; going on", why);
 		return;
 	}
-	run_shell(why);
+	(void)run_shell(why);
 }
 
 static void exec_init(const char *init, int argc, char **argv)
@@ -131,65 +160,99 @@ static void exec_init(const char *init, int argc, char **argv)
 	execve(init, args, environ);
 }
 
-/* The first time: libkmod and the uevent socket, then the coldplug replay. */
-static void start_coldplug(const struct rdinit_opts *o)
+/* defaults < /etc/rdinit.conf < the kernel command line */
+static void read_settings(struct rdinit_opts *o)
 {
-	struct utsname uts;
-	char dir[PATH_MAX];
+	char *cmdline = NULL;
 	int r;
 
-	(void)uname(&uts);
-	snprintf(dir, sizeof(dir), "/lib/modules/%s", uts.release);
-	r = modules_init(dir);
+	opts_init(o);
+	r = conf_load(RDINIT_CONF, o);
 	if (r < 0)
-		log_err("libkmod on %s: %s; loading no modules", dir, strerror(-r));
-	r = coldplug_open();
+		log_err("reading %s: %s", RDINIT_CONF, strerror(-r));
+	r = read_trimmed_file("/proc/cmdline", &cmdline);
 	if (r < 0)
-		log_err("netlink uevent socket: %s; only devices present now are seen",
-			strerror(-r));
+		log_err("reading /proc/cmdline: %s", strerror(-r));
+	else if (cmdline_parse(cmdline, o) < 0)
+		log_err("parsing the command line: out of memory");
+	free(cmdline);
+	if (o->debug)
+		log_set_max_level(LOG_LVL_DEBUG);
+	else if (o->quiet)
+		log_set_max_level(LOG_LVL_WARNING);
 }
 
-static int find_root(const struct rdinit_opts *o, struct root_dev *dev)
+/* What root= asks for; nothing to look for is a failure like any other. */
+static int parse_root(struct boot *b)
 {
-	struct root_spec spec;
-	int r;
-
-	if (!o->root) {
+	if (!b->opts.root) {
 		log_console("no root= on the kernel command line: nothing to look for");
 		return -EINVAL;
 	}
-	if (rootspec_parse(o->root, &spec) < 0) {
-		log_console("cannot understand root=%s", o->root);
+	if (rootspec_parse(b->opts.root, &b->spec) < 0) {
+		log_console("cannot understand root=%s", b->opts.root);
 		return -EINVAL;
 	}
-	log_info("looking for root=%s (%s)", o->root, rootspec_kind_name(spec.kind));
-	r = root_find(o, &spec, dev);
-	if (r < 0)
-		root_report(o, &spec);
-	return r;
+	devices_depth_for(&b->devs, &b->spec);
+	return 0;
 }
 
-/* Find, mount, and check there is an init to run. Returns 0, or -errno after reporting. */
-static int prepare_root(const struct rdinit_opts *o, struct root_dev *dev, char *init,
-			size_t initlen)
+/* libkmod (its indexes and modprobe.d) and the uevent socket; the replay comes with the wait. */
+static void start_events(struct boot *b)
 {
+	struct utsname uts;
 	int r;
 
-	r = find_root(o, dev);
+	(void)uname(&uts);
+	b->mods.workers = b->opts.workers;
+	r = modules_init(&b->mods, "", uts.release);
 	if (r < 0)
-		return r;
-	stage_break(o, STAGE_ROOT);
-	timing_mark("root device seen");
-	r = root_mount(o, dev, RDINIT_NEWROOT);
+		log_err("libkmod on /lib/modules/%s: %s; loading no modules", uts.release,
+			strerror(-r));
+	r = events_open(b);
+	if (r < 0)
+		log_err("netlink uevent socket: %s; looking at /sys now and then instead",
+			strerror(-r));
+}
+
+/* Wait for the device root= names; report what was seen when it does not come. */
+static int wait_root(struct boot *b)
+{
+	const struct rdinit_opts *o = &b->opts;
+
+	log_info("looking for root=%s (%s)", o->root, rootspec_kind_name(b->spec.kind));
+	if (!events_wait_root(b, o->rootwait ? -1 : wait_seconds(o) * 1000)) {
+		report_root_missing(b, wait_seconds(o));
+		return -ETIMEDOUT;
+	}
+	/*
+	 * Two filesystems with one UUID or LABEL (a cloned disk) must not go unnoticed: probe the
+	 * block devices already there that the search stopped short of, and say so.
+	 */
+	if (b->spec.kind != ROOT_DEVNAME && b->spec.kind != ROOT_DEVNUM) {
+		(void)coldplug_block_devices(b);
+		log_debug("checked %zu block devices for a second match", b->devs.n);
+		devices_warn_duplicates(b);
+	}
+	return 0;
+}
+
+/* Mount the root on /root and check there is an init to run on it. */
+static int mount_root(struct boot *b, char *init, size_t initlen)
+{
+	const struct rdinit_opts *o = &b->opts;
+	int r;
+
+	r = root_mount(b, RDINIT_NEWROOT);
 	if (r < 0) {
-		log_console("cannot mount root %s (root=%s)", dev->devnode, o->root);
+		report_mount_failed(b);
 		return r;
 	}
 	timing_mark("root mounted");
 	stage_break(o, STAGE_MOUNT);
 	r = init_resolve(RDINIT_NEWROOT, o->init, init, initlen);
 	if (r < 0) {
-		log_console("no init to run on %s: %s: %s", dev->devnode,
+		log_console("no init to run on %s: %s: %s", b->rootdev.devnode,
 			    o->init ? o->init : "/sbin/init, /etc/init, /bin/init, /bin/sh",
 			    strerror(-r));
 		(void)umount2(RDINIT_NEWROOT, MNT_DETACH);
@@ -197,15 +260,105 @@ static int prepare_root(const struct rdinit_opts *o, struct root_dev *dev, char 
 	return r;
 }
 
+/* Find the root, mount it, find its init; after a failure, the policy, then all again. */
+static void find_and_mount_root(struct boot *b, char *init, size_t initlen)
+{
+	for (;;) {
+		int r = parse_root(b);
+
+		if (r == 0)
+			r = wait_root(b);
+		if (r == 0) {
+			timing_mark("root device seen");
+			stage_break(&b->opts, STAGE_ROOT);
+			r = mount_root(b, init, initlen);
+		}
+		if (r == 0)
+			return;
+		on_fail(&b->opts, true);
+		events_retry(b);
+	}
+}
+
+/*
+ * rdinit --dry-run [--sysroot DIR] [--kver VER] [--cmdline "..."]: on a running system (or
+ * a copy of its /sys, /dev and /lib/modules under DIR), what the initramfs would do: the
+ * modules it would load for the devices there, and which device would be the root. Loads,
+ * mounts and deletes nothing.
+ */
+static int dry_run(int argc, char **argv)
+{
+	static struct boot b = { .ev.nl_fd = -1 };
+	const char *root = "", *kver = NULL, *cmdline = NULL;
+	char sysfs[PATH_MAX], devdir[PATH_MAX], path[PATH_MAX], *text = NULL;
+	struct utsname uts;
+	int i;
+
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--sysroot"))
+			root = strcmp(argv[i + 1], "/") ? argv[i + 1] : "";
+		else if (!strcmp(argv[i], "--kver"))
+			kver = argv[i + 1];
+		else if (!strcmp(argv[i], "--cmdline"))
+			cmdline = argv[i + 1];
+		else
+			break;
+	}
+	if (i != argc) {
+		fprintf(stderr, "usage: rdinit --dry-run [--sysroot DIR] [--kver VER] "
+				"[--cmdline \"...\"]\n");
+		return 2;
+	}
+	(void)uname(&uts);
+	snprintf(sysfs, sizeof(sysfs), "%s/sys", root);
+	snprintf(devdir, sizeof(devdir), "%s/dev", root);
+	b.sysfs = sysfs;
+	b.devs.devdir = devdir;
+	b.mods.dry_run = true;
+	log_set_fd(1, false);
+	opts_init(&b.opts);
+	snprintf(path, sizeof(path), "%s%s", root, RDINIT_CONF);
+	if (conf_load(path, &b.opts) < 0)
+		fprintf(stderr, "rdinit: cannot read %s\n", path);
+	snprintf(path, sizeof(path), "%s/proc/cmdline", root);
+	if (!cmdline && read_trimmed_file(path, &text) == 0)
+		cmdline = text;
+	if (cmdline)
+		(void)cmdline_parse(cmdline, &b.opts);
+	if (b.opts.debug)
+		log_set_max_level(LOG_LVL_DEBUG);
+	if (modules_init(&b.mods, root, kver ? kver : uts.release) < 0)
+		fprintf(stderr, "rdinit: no module index under %s/lib/modules\n", root);
+	if (parse_root(&b) < 0)
+		b.spec.kind = ROOT_NONE;
+	events_replay_all(&b);
+	if (b.root)
+		printf("rdinit: root=%s would be %s (%s)\n", b.opts.root, b.rootdev.devnode,
+		       b.rootdev.fstype[0] ? b.rootdev.fstype : "no known filesystem");
+	else if (b.opts.root)
+		report_root_missing(&b, 0);
+	free(text);
+	modules_exit(&b.mods);
+	devices_clear(&b.devs);
+	opts_free(&b.opts);
+	return b.root ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-	struct rdinit_opts o;
-	struct root_dev dev;
-	char init[PATH_MAX], *cmdline = NULL;
+	static struct boot b = {
+		.sysfs = "/sys",
+		.report_path = "/run/rdinit/report",
+		.ev.nl_fd = -1,
+	};
+	char init[PATH_MAX];
 	int r;
 
+	if (argc > 1 && !strcmp(argv[1], "--dry-run"))
+		return dry_run(argc, argv);
 	if (getpid() != 1) {
-		fprintf(stderr, "rdinit: this is the /init of an initramfs; it runs as PID 1\n");
+		fprintf(stderr, "rdinit: this is the /init of an initramfs; it runs as PID 1 "
+				"(or try rdinit --dry-run)\n");
 		return 1;
 	}
 	timing_mark("start");
@@ -216,46 +369,27 @@ int main(int argc, char **argv)
 	if (r < 0)
 		log_err("early mounts: %s", strerror(-r));
 
-	opts_init(&o);
-	/* defaults < /etc/rdinit.conf < the kernel command line */
-	r = conf_load(RDINIT_CONF, &o);
-	if (r < 0)
-		log_err("reading %s: %s", RDINIT_CONF, strerror(-r));
-	r = read_trimmed_file("/proc/cmdline", &cmdline);
-	if (r < 0)
-		log_err("reading /proc/cmdline: %s", strerror(-r));
-	else if (cmdline_parse(cmdline, &o) < 0)
-		log_err("parsing the command line: out of memory");
-	free(cmdline);
-	if (o.debug)
-		log_set_max_level(LOG_LVL_DEBUG);
-	else if (o.quiet)
-		log_set_max_level(LOG_LVL_WARNING);
-
-	stage_break(&o, STAGE_CMDLINE);
-
-	start_coldplug(&o);
+	read_settings(&b.opts);
+	stage_break(&b.opts, STAGE_CMDLINE);
+	stage_break(&b.opts, STAGE_MODULES);
+	start_events(&b);
 	timing_mark("coldplug started");
-	stage_break(&o, STAGE_MODULES);
-	while (prepare_root(&o, &dev, init, sizeof(init)) < 0)
-		on_fail(&o, true);
-	coldplug_close();
-	modules_exit();
+	find_and_mount_root(&b, init, sizeof(init));
+	events_close(&b);
+	modules_exit(&b.mods);
 
-	stage_break(&o, STAGE_SWITCH);
-	r = switch_root(RDINIT_NEWROOT);
-	if (r < 0) {
-		log_console("switching to the root on %s failed: %s", dev.devnode, strerror(-r));
-		on_fail(&o, false);
-	}
-	console_open(o.console);
+	stage_break(&b.opts, STAGE_SWITCH);
+	/* a switch that fails has deleted nothing: the initramfs and its shell are still there */
+	while (switch_root(RDINIT_NEWROOT, b.opts.keep_initramfs) < 0)
+		on_fail(&b.opts, true);
+	console_open(b.opts.console);
 	log_info("handing over to %s", init);
 	timing_mark("exec init");
-	timing_finish("/run/rdinit/timings", o.debug);
+	timing_finish("/run/rdinit/timings", b.opts.debug);
 	timing_setenv();
 	log_close();
 	exec_init(init, argc, argv);
 	log_console("executing %s failed: %m", init);
 	for (;;)
-		on_fail(&o, false);
+		on_fail(&b.opts, false);
 }

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rdinit.h"
@@ -27,65 +29,19 @@
 
 #define MAX_DEPTH 32
 
-static struct kmod_ctx *ctx;
-/* /sys/devices/system/cpu/modalias: what modules' "cpu:" aliases match against */
-static char *cpu_modalias;
-/* what CONFIG_MODULE_DECOMPRESS decompresses ("xz", "zstd", "gzip"), NULL without it */
-static char *kernel_compression;
-
-/* remembered names: modules tried, and modaliases already resolved */
-struct strset {
-	char **v;
-	size_t n, cap;
-};
-static struct strset tried_modules, seen_aliases, unmatched_aliases, blacklisted_aliases,
-	failed_modules;
-
-static bool strset_add(struct strset *s, const char *str)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], str))
-			return false;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		char **v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return true; /* cannot remember: do the work again rather than skip it */
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n] = strdup(str);
-	if (s->v[s->n])
-		s->n++;
-	return true;
-}
-
-static void strset_free(struct strset *s)
-{
-	while (s->n)
-		free(s->v[--s->n]);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
 /*
  * modules.softdep as depmod wrote it. libkmod honours only the first "softdep" line of a
  * module (btrfs has four: blake2b-256, sha256, xxhash64, crc32c), so a btrfs with sha256 or
  * xxhash checksums would not mount; every line is read here and applied on top.
  */
-static char *softdep_text;
-
-static void softdeps_read(const char *dirname)
+static void softdeps_read(struct modules *m, const char *dirname)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 32];
 	size_t len;
 
 	snprintf(path, sizeof(path), "%s/modules.softdep", dirname);
 	/* NULL when missing; past 1 MiB the start is still worth having */
-	(void)read_text_file(path, 1024 * 1024, &softdep_text, &len);
+	(void)read_text_file(path, 1024 * 1024, &m->softdep_text, &len);
 }
 
 /* Module names compare with '-' and '_' alike, as in the kernel. */
@@ -113,48 +69,92 @@ static void kmod_log_cb(void *data, int priority, const char *file, int line, co
 	log_vmsg(priority < LOG_LVL_WARNING ? LOG_LVL_WARNING : priority, format, args);
 }
 
-int modules_init(const char *dirname)
+/* "blacklist NAME" in modprobe.d and modprobe.blacklist= on the command line, as libkmod read them
+ */
+static void blacklist_read(struct modules *m)
 {
-	static const char *const config_paths[] = {
-		"/etc/modprobe.d",
-		"/run/modprobe.d",
-		"/lib/modprobe.d",
-		NULL,
-	};
+	struct kmod_config_iter *it = kmod_config_get_blacklists(m->ctx);
 
-	ctx = kmod_new(dirname, config_paths);
-	if (!ctx)
+	while (it && kmod_config_iter_next(it))
+		(void)strset_add(&m->blacklist, kmod_config_iter_get_key(it));
+	kmod_config_iter_free_iter(it);
+}
+
+static bool blacklisted(const struct modules *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->blacklist.n; i++)
+		if (same_name(m->blacklist.v[i], strlen(m->blacklist.v[i]), name))
+			return true;
+	return false;
+}
+
+/*
+ * libkmod on @root/lib/modules/@kver with @root's modprobe.d (@root is "" at boot, the
+ * --sysroot of a dry run otherwise), and what the kernel under @root/sys says of the CPU
+ * and of module compression.
+ */
+int modules_init(struct modules *m, const char *root, const char *kver)
+{
+	static const char *const dirs[] = { "/etc/modprobe.d", "/run/modprobe.d",
+					    "/lib/modprobe.d" };
+	char dirname[PATH_MAX], conf[3][PATH_MAX], path[PATH_MAX];
+	const char *config_paths[4];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(conf[i], sizeof(conf[i]), "%s%s", root, dirs[i]);
+		config_paths[i] = conf[i];
+	}
+	config_paths[3] = NULL;
+	snprintf(dirname, sizeof(dirname), "%s/lib/modules/%s", root, kver);
+	m->ctx = kmod_new(dirname, config_paths);
+	if (!m->ctx)
 		return -ENOMEM;
-	kmod_set_log_fn(ctx, kmod_log_cb, NULL);
-	kmod_set_log_priority(ctx, log_max_level() >= LOG_LVL_DEBUG ? LOG_LVL_DEBUG : LOG_LVL_ERR);
-	(void)kmod_load_resources(ctx);
-	softdeps_read(dirname);
-	if (read_trimmed_file("/sys/devices/system/cpu/modalias", &cpu_modalias) < 0)
-		cpu_modalias = NULL;
+	kmod_set_log_fn(m->ctx, kmod_log_cb, NULL);
+	kmod_set_log_priority(m->ctx,
+			      log_max_level() >= LOG_LVL_DEBUG ? LOG_LVL_DEBUG : LOG_LVL_ERR);
+	(void)kmod_load_resources(m->ctx);
+	softdeps_read(m, dirname);
+	blacklist_read(m);
+	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/modalias", root);
+	if (read_trimmed_file(path, &m->cpu_modalias) < 0)
+		m->cpu_modalias = NULL;
 	/*
 	 * The kernel shows /sys/module/compression when built with CONFIG_MODULE_DECOMPRESS; it
 	 * names the one format it decompresses (CONFIG_MODULE_COMPRESS_XZ, _ZSTD or _GZIP).
 	 */
-	if (read_trimmed_file("/sys/module/compression", &kernel_compression) < 0)
-		kernel_compression = NULL;
+	snprintf(path, sizeof(path), "%s/sys/module/compression", root);
+	if (read_trimmed_file(path, &m->kernel_compression) < 0)
+		m->kernel_compression = NULL;
 	return 0;
 }
 
-void modules_exit(void)
+/*
+ * Before the search starts again (after a rescue shell): forget what was tried, so the kernel
+ * (/sys/module) says what is loaded now. Modules whose loader died stay off limits: they are
+ * stuck in their init, and a second load would wait for ever.
+ */
+void modules_retry(struct modules *m)
 {
-	free(softdep_text);
-	softdep_text = NULL;
-	free(cpu_modalias);
-	cpu_modalias = NULL;
-	free(kernel_compression);
-	kernel_compression = NULL;
-	strset_free(&tried_modules);
-	strset_free(&seen_aliases);
-	strset_free(&unmatched_aliases);
-	strset_free(&blacklisted_aliases);
-	strset_free(&failed_modules);
-	kmod_unref(ctx);
-	ctx = NULL;
+	strset_clear(&m->tried);
+	strset_clear(&m->seen_aliases);
+	strset_clear(&m->unmatched_aliases);
+	strset_clear(&m->blacklisted_aliases);
+	strset_clear(&m->failed);
+}
+
+void modules_exit(struct modules *m)
+{
+	modules_retry(m);
+	strset_clear(&m->crashed);
+	strset_clear(&m->blacklist);
+	free(m->softdep_text);
+	free(m->cpu_modalias);
+	free(m->kernel_compression);
+	kmod_unref(m->ctx);
+	memset(m, 0, sizeof(*m));
 }
 
 /* The compression of a module file by its suffix: "xz", "zstd", "gzip", or NULL for none. */
@@ -174,9 +174,9 @@ static const char *compression_of(const char *path)
 }
 
 /* Whether the kernel decompresses @format (compression_of()) itself. */
-static bool kernel_decompresses(const char *format)
+static bool kernel_decompresses(const struct modules *m, const char *format)
 {
-	return format && kernel_compression && !strcmp(format, kernel_compression);
+	return format && m->kernel_compression && !strcmp(format, m->kernel_compression);
 }
 
 /*
@@ -186,8 +186,36 @@ static bool kernel_decompresses(const char *format)
  * one CPU; with more, worker threads take any task whose predecessors are done, so
  * independent modules (jbd2, mbcache, crc16 under ext4) load at the same time.
  */
-#define MAX_EDGES 48
-#define MAX_WORKERS 4
+struct edge {
+	int task;
+	bool hard;
+};
+
+struct edges {
+	struct edge *v;
+	int n, cap;
+};
+
+static void edges_push(struct edges *e, int task, bool hard)
+{
+	if (task < 0)
+		return;
+	if (e->n == e->cap) {
+		int cap = e->cap ? e->cap * 2 : 8;
+		struct edge *v = realloc(e->v, (size_t)cap * sizeof(*v));
+
+		if (!v) {
+			/* a lost edge would let a module load before what it needs */
+			log_err("out of memory planning module loads");
+			return;
+		}
+		e->v = v;
+		e->cap = cap;
+	}
+	e->v[e->n].task = task;
+	e->v[e->n].hard = hard;
+	e->n++;
+}
 
 struct task {
 	struct kmod_module *mod;
@@ -197,15 +225,13 @@ struct task {
 	bool done;
 	bool running;
 	int result;
-	unsigned long long done_usec;
-	int nedges;
-	struct {
-		int task;
-		bool hard;
-	} edges[MAX_EDGES];
+	int signal; /* the loading process died of it */
+	unsigned long long start_usec, done_usec;
+	struct edges after; /* the tasks this one waits for */
 };
 
 struct plan {
+	struct modules *m;
 	struct task *t;
 	int n, cap;
 	pthread_mutex_t lock;
@@ -215,6 +241,7 @@ struct plan {
 static int plan_module(struct plan *p, struct kmod_module *mod, int depth, bool wished);
 
 struct cpu_check {
+	const char *cpu;
 	bool has, match;
 };
 
@@ -225,7 +252,7 @@ static int cpu_alias_cb(const char *value, void *ud)
 	if (strncmp(value, "cpu:", 4))
 		return 0;
 	c->has = true;
-	c->match = fnmatch(value, cpu_modalias, 0) == 0;
+	c->match = fnmatch(value, c->cpu, 0) == 0;
 	return c->match;
 }
 
@@ -235,26 +262,17 @@ static int cpu_alias_cb(const char *value, void *ud)
  * only fail with ENODEV, at a cost: under QEMU's emulated CPU, a failed crc32c_intel took
  * 53 ms of a 0.65 s boot. Asked only of softdeps, which are wishes.
  */
-static bool not_for_this_cpu(const char *path)
+static bool not_for_this_cpu(const struct modules *m, const char *path)
 {
-	struct cpu_check c = { false, false };
+	struct cpu_check c = { m->cpu_modalias, false, false };
 	void *buf;
 	size_t len;
 
-	if (!cpu_modalias || !path || module_read(path, compression_of(path), &buf, &len) < 0)
+	if (!m->cpu_modalias || !path || module_read(path, compression_of(path), &buf, &len) < 0)
 		return false;
 	(void)modinfo_foreach(buf, len, "alias", cpu_alias_cb, &c);
 	module_free(buf, len);
 	return c.has && !c.match;
-}
-
-static void add_edge(struct task *t, int task, bool hard)
-{
-	if (task >= 0 && t->nedges < MAX_EDGES) {
-		t->edges[t->nedges].task = task;
-		t->edges[t->nedges].hard = hard;
-		t->nedges++;
-	}
 }
 
 static int plan_find(const struct plan *p, const char *name)
@@ -267,30 +285,25 @@ static int plan_find(const struct plan *p, const char *name)
 	return -1;
 }
 
-/* Plan the modules of @list, one level deeper; their indices go to @out (at most @max). */
-static int plan_list(struct plan *p, struct kmod_list *list, int depth, bool wished, int *out,
-		     int max)
+/* Plan the modules of @list, one level deeper; what to wait for goes to @out. */
+static void plan_list(struct plan *p, struct kmod_list *list, int depth, bool wished,
+		      struct edges *out, bool hard)
 {
 	struct kmod_list *l;
-	int n = 0;
 
 	kmod_list_foreach (l, list) {
-		struct kmod_module *m = kmod_module_get_module(l);
-		int i = plan_module(p, m, depth + 1, wished);
+		struct kmod_module *mod = kmod_module_get_module(l);
 
-		kmod_module_unref(m);
-		if (i >= 0 && n < max)
-			out[n++] = i;
+		edges_push(out, plan_module(p, mod, depth + 1, wished), hard);
+		kmod_module_unref(mod);
 	}
-	return n;
 }
 
 /* Every "softdep NAME pre: ... post: ..." line of modules.softdep, planned. */
-static int plan_declared_softdeps(struct plan *p, const char *name, bool pre, int depth, int *out,
-				  int max)
+static void plan_declared_softdeps(struct plan *p, const char *name, bool pre, int depth,
+				   struct edges *out)
 {
-	const char *line = softdep_text;
-	int n = 0;
+	const char *line = p->m->softdep_text;
 
 	while (line && *line) {
 		const char *end = strchrnul(line, '\n'), *q = line + 8, *w;
@@ -311,22 +324,21 @@ static int plan_declared_softdeps(struct plan *p, const char *name, bool pre, in
 				active = pre;
 			} else if (len == 5 && !strncmp(q, "post:", 5)) {
 				active = !pre;
-			} else if (len && active && len < 128) {
+			} else if (len && active) {
 				struct kmod_list *list = NULL;
-				char alias[128];
+				char *alias = strndup(q, len);
 
-				memcpy(alias, q, len);
-				alias[len] = '\0';
-				if (kmod_module_new_from_lookup(ctx, alias, &list) == 0)
-					n += plan_list(p, list, depth, true, out + n, max - n);
+				if (alias &&
+				    kmod_module_new_from_lookup(p->m->ctx, alias, &list) == 0)
+					plan_list(p, list, depth, true, out, false);
 				kmod_module_unref_list(list);
+				free(alias);
 			}
 			q += len;
 		}
 	next:
 		line = *end ? end + 1 : end;
 	}
-	return n;
 }
 
 static int plan_new_task(struct plan *p, struct kmod_module *mod, bool wished)
@@ -363,6 +375,41 @@ static int plan_new_task(struct plan *p, struct kmod_module *mod, bool wished)
 }
 
 /*
+ * Whether @mod needs no plan: loaded already (the kernel says so: /sys/module), stuck, built
+ * in, tried in this search, or a wish (softdep) that is blacklisted or for another CPU.
+ */
+static bool plan_skip(struct plan *p, struct kmod_module *mod, int depth, bool wished)
+{
+	struct modules *m = p->m;
+	const char *name = kmod_module_get_name(mod);
+	int state;
+
+	if (depth > MAX_DEPTH) {
+		log_warn("not loading %s: dependencies nested deeper than %d", name, MAX_DEPTH);
+		return true;
+	}
+	if (strset_has(&m->crashed, name)) {
+		log_info("not loading %s again: its loading process died before", name);
+		return true;
+	}
+	if (!strset_add(&m->tried, name))
+		return true;
+	state = m->dry_run ? -ENOENT : kmod_module_get_initstate(mod);
+	if (state == KMOD_MODULE_LIVE || state == KMOD_MODULE_COMING)
+		return true;
+	if (wished && blacklisted(m, name)) {
+		log_debug("not loading %s: blacklisted", name);
+		return true;
+	}
+	if (wished && not_for_this_cpu(m, kmod_module_get_path(mod))) {
+		log_debug("not loading %s: its cpu: aliases match none of this CPU's features",
+			  name);
+		return true;
+	}
+	return false;
+}
+
+/*
  * Plan @mod after its softdeps (pre) and dependencies; its post softdeps after it. Returns the
  * task index to wait for, or -1 when there is none (loaded before, or nothing to do).
  */
@@ -370,45 +417,65 @@ static int plan_module(struct plan *p, struct kmod_module *mod, int depth, bool 
 {
 	struct kmod_list *pre = NULL, *post = NULL, *deps;
 	const char *name = kmod_module_get_name(mod);
-	int soft[MAX_EDGES], nsoft, i, me;
+	struct edges after = { 0 }, later = { 0 };
+	int i, me;
 
 	me = plan_find(p, name);
-	if (me >= 0 || depth > MAX_DEPTH || !strset_add(&tried_modules, name))
+	if (me >= 0 || plan_skip(p, mod, depth, wished))
 		return me;
-	if (wished && not_for_this_cpu(kmod_module_get_path(mod))) {
-		log_debug("not loading %s: its cpu: aliases match none of this CPU's features",
-			  name);
-		return -1;
-	}
 	(void)kmod_module_get_softdeps(mod, &pre, &post);
-	nsoft = plan_list(p, pre, depth, true, soft, MAX_EDGES);
-	nsoft += plan_declared_softdeps(p, name, true, depth, soft + nsoft, MAX_EDGES - nsoft);
-
+	plan_list(p, pre, depth, true, &after, false);
+	plan_declared_softdeps(p, name, true, depth, &after);
 	deps = kmod_module_get_dependencies(mod);
-	{
-		int hard[MAX_EDGES], nhard = plan_list(p, deps, depth, wished, hard, MAX_EDGES);
-
-		me = plan_new_task(p, mod, wished);
-		for (i = 0; me >= 0 && i < nhard; i++)
-			add_edge(&p->t[me], hard[i], true);
-	}
+	plan_list(p, deps, depth, wished, &after, true);
 	kmod_module_unref_list(deps);
-	for (i = 0; me >= 0 && i < nsoft; i++)
-		add_edge(&p->t[me], soft[i], false);
 
+	me = plan_new_task(p, mod, wished);
 	if (me >= 0) {
-		int after[MAX_EDGES], n;
-
-		n = plan_list(p, post, depth, true, after, MAX_EDGES);
-		n += plan_declared_softdeps(p, name, false, depth, after + n, MAX_EDGES - n);
+		p->t[me].after = after;
+		after.v = NULL;
+		plan_list(p, post, depth, true, &later, false);
+		plan_declared_softdeps(p, name, false, depth, &later);
 		/* post softdeps planned just now come after us */
-		for (i = 0; i < n; i++)
-			if (after[i] > me)
-				add_edge(&p->t[after[i]], me, false);
+		for (i = 0; i < later.n; i++)
+			if (later.v[i].task > me)
+				edges_push(&p->t[later.v[i].task].after, me, false);
 	}
+	free(after.v);
+	free(later.v);
 	kmod_module_unref_list(pre);
 	kmod_module_unref_list(post);
 	return me;
+}
+
+/*
+ * The system call, in a child process: a driver that oopses in its init function kills the
+ * thread that called init_module(2). The child shares our memory (vfork) and only makes the
+ * call, so it costs no copy; if it dies, PID 1 and the other loads go on.
+ */
+static int insert_in_child(const void *buf, size_t len, int fd, int flags, const char *opts,
+			   int *sig)
+{
+	int status;
+	pid_t pid;
+
+	pid = vfork();
+	if (pid == 0) {
+		long r = buf ? syscall(SYS_init_module, buf, (unsigned long)len, opts)
+			     : syscall(SYS_finit_module, fd, opts, flags);
+
+		_exit(r < 0 ? errno : 0);
+	}
+	if (pid < 0)
+		return -errno;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFSIGNALED(status)) {
+		*sig = WTERMSIG(status);
+		return -EINTR;
+	}
+	return -WEXITSTATUS(status);
 }
 
 /*
@@ -416,29 +483,28 @@ static int plan_module(struct plan *p, struct kmod_module *mod, int depth, bool 
  * decompresses the file's format; other compressed files are decompressed here and go in
  * with init_module(2). No libkmod, so worker threads may run it.
  */
-static int insert_file(const struct task *t)
+static int insert_file(const struct modules *m, struct task *t)
 {
 	const char *format = compression_of(t->path);
 	const char *opts = t->opts ? t->opts : "";
 	int fd, r;
 
-	if (format && !kernel_decompresses(format)) {
+	if (format && !kernel_decompresses(m, format)) {
 		void *buf;
 		size_t len;
 
 		r = module_read(t->path, format, &buf, &len);
 		if (r < 0)
 			return r;
-		r = (int)syscall(SYS_init_module, buf, (unsigned long)len, opts);
-		r = r < 0 ? -errno : 0;
+		r = insert_in_child(buf, len, -1, 0, opts, &t->signal);
 		module_free(buf, len);
 		return r == -EEXIST ? 0 : r;
 	}
 	fd = open(t->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = (int)syscall(SYS_finit_module, fd, opts, format ? MODULE_INIT_COMPRESSED_FILE : 0);
-	r = r < 0 ? -errno : 0;
+	r = insert_in_child(NULL, 0, fd, format ? MODULE_INIT_COMPRESSED_FILE : 0, opts,
+			    &t->signal);
 	close(fd);
 	return r == -EEXIST ? 0 : r;
 }
@@ -449,12 +515,12 @@ static bool task_ready(struct plan *p, int i)
 	struct task *t = &p->t[i];
 	int e;
 
-	for (e = 0; e < t->nedges; e++) {
-		const struct task *d = &p->t[t->edges[e].task];
+	for (e = 0; e < t->after.n; e++) {
+		const struct task *d = &p->t[t->after.v[e].task];
 
 		if (!d->done)
 			return false;
-		if (t->edges[e].hard && d->result < 0) {
+		if (t->after.v[e].hard && d->result < 0) {
 			/* not inserted: it could only fail on the missing symbols */
 			t->result = d->result;
 			t->done = true;
@@ -464,6 +530,13 @@ static bool task_ready(struct plan *p, int i)
 		}
 	}
 	return true;
+}
+
+static void task_run(struct plan *p, struct task *t)
+{
+	t->start_usec = timing_now();
+	t->result = p->m->dry_run ? 0 : insert_file(p->m, t);
+	t->done_usec = timing_now();
 }
 
 static void *worker(void *arg)
@@ -485,14 +558,11 @@ static void *worker(void *arg)
 		}
 		if (pick >= 0) {
 			struct task *t = &p->t[pick];
-			int r;
 
 			t->running = true;
 			pthread_mutex_unlock(&p->lock);
-			r = insert_file(t);
+			task_run(p, t);
 			pthread_mutex_lock(&p->lock);
-			t->result = r;
-			t->done_usec = timing_now();
 			t->done = true;
 			t->running = false;
 			pthread_cond_broadcast(&p->cond);
@@ -509,9 +579,9 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int run_parallel(struct plan *p, int workers)
+static void run_parallel(struct plan *p, int workers)
 {
-	pthread_t th[MAX_WORKERS];
+	pthread_t th[MODULES_MAX_WORKERS];
 	pthread_attr_t attr;
 	int i, started = 0;
 
@@ -524,17 +594,20 @@ static int run_parallel(struct plan *p, int workers)
 	worker(p); /* this thread works too */
 	for (i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
-	return 0;
 }
 
 static void run_plan(struct plan *p)
 {
-	int i, pending = 0, workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int i, pending = 0, workers = p->m->workers;
 
+	if (workers <= 0)
+		workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (p->m->dry_run)
+		workers = 1; /* the plan's order, as it is */
 	for (i = 0; i < p->n; i++)
 		pending += !p->t[i].done;
-	if (workers > MAX_WORKERS)
-		workers = MAX_WORKERS;
+	if (workers > MODULES_MAX_WORKERS)
+		workers = MODULES_MAX_WORKERS;
 	if (workers > pending)
 		workers = pending;
 	if (workers > 1) {
@@ -546,9 +619,36 @@ static void run_plan(struct plan *p)
 
 		if (t->done || !task_ready(p, i))
 			continue;
-		t->result = insert_file(t);
-		t->done_usec = timing_now();
+		task_run(p, t);
 		t->done = true;
+	}
+}
+
+/* A module that would not load: the log, the failure report, and /run/rdinit/module-failures. */
+static void task_failed(struct modules *m, const struct task *t, const char *name)
+{
+	char why[160];
+	FILE *f;
+
+	if (t->signal)
+		snprintf(why, sizeof(why), "%s: the loading process died with signal %d", name,
+			 t->signal);
+	else
+		snprintf(why, sizeof(why), "%s: %s", name, strerror(-t->result));
+	if (t->signal)
+		(void)strset_add(&m->crashed, name);
+	log_msg(t->signal   ? LOG_LVL_ERR
+		: t->wished ? LOG_LVL_DEBUG
+			    : LOG_LVL_WARNING,
+		"loading module %s", why);
+	if (t->wished && !t->signal)
+		return;
+	(void)strset_add(&m->failed, why);
+	(void)mkdir("/run/rdinit", 0755);
+	f = fopen(MODULE_FAILURES, "ae");
+	if (f) {
+		fprintf(f, "%s\n", why);
+		fclose(f);
 	}
 }
 
@@ -563,22 +663,25 @@ static void plan_finish(struct plan *p)
 		char what[160];
 
 		if (t->result < 0 && t->path) {
-			log_msg(t->wished ? LOG_LVL_DEBUG : LOG_LVL_WARNING,
-				"loading module %s failed: %s", name, strerror(-t->result));
-			snprintf(what, sizeof(what), "%s (%s)", name, strerror(-t->result));
-			if (!t->wished)
-				(void)strset_add(&failed_modules, what);
+			task_failed(p->m, t, name);
+		} else if (t->result == 0 && t->path && p->m->dry_run) {
+			log_info("would load %s from %s%s", name, t->path,
+				 t->wished ? " (softdep)" : "");
 		} else if (t->result == 0 && t->path) {
 			const char *format = compression_of(t->path);
 
 			log_debug("loaded %s from %s%s", name, t->path,
-				  !format			? ""
-				  : kernel_decompresses(format) ? " (decompressed by the kernel)"
-								: " (decompressed by rdinit)");
+				  !format ? ""
+				  : kernel_decompresses(p->m, format)
+					  ? " (decompressed by the kernel)"
+					  : " (decompressed by rdinit)");
+			snprintf(what, sizeof(what), "loading %s", name);
+			timing_mark_at(t->start_usec, what);
 			snprintf(what, sizeof(what), "loaded %s", name);
 			timing_mark_at(t->done_usec, what);
 		}
 		free(t->path);
+		free(t->after.v);
 		kmod_module_unref(t->mod);
 	}
 	free(p->t);
@@ -587,80 +690,101 @@ static void plan_finish(struct plan *p)
 }
 
 /*
- * Load every module @alias resolves to. For device modaliases the blacklist applies, as with
- * modprobe; names asked for explicitly are loaded even when blacklisted. Returns the number
- * of modules it matched, or -errno.
+ * Load every module of @list and what it needs; @for_what names what asked, for the failure
+ * report of blacklisted ones. The blacklist applies to everything rdinit loads on its own,
+ * as with modprobe -b. Returns how many of @list are there now.
  */
-int modules_load_alias(const char *alias, bool is_modalias)
+static int load_list(struct modules *m, struct kmod_list *list, const char *for_what)
 {
-	struct kmod_list *list = NULL, *filtered = NULL, *l;
-	int r, n = 0;
+	struct plan p = { .m = m,
+			  .lock = PTHREAD_MUTEX_INITIALIZER,
+			  .cond = PTHREAD_COND_INITIALIZER };
+	struct edges top = { 0 };
+	struct kmod_list *l;
+	int i, n = 0, considered = 0;
 
-	if (!ctx)
+	kmod_list_foreach (l, list) {
+		struct kmod_module *mod = kmod_module_get_module(l);
+		const char *name = kmod_module_get_name(mod);
+
+		if (blacklisted(m, name)) {
+			char what[256];
+
+			snprintf(what, sizeof(what), "module %s for %s", name, for_what);
+			(void)strset_add(&m->blacklisted_aliases, what);
+			log_info("not loading %s: blacklisted", what);
+		} else {
+			int task = plan_module(&p, mod, 0, false);
+
+			considered++;
+			/* -1: loaded before, or nothing to do; there for the device either way */
+			if (task < 0)
+				n++;
+			else
+				edges_push(&top, task, true);
+		}
+		kmod_module_unref(mod);
+	}
+	run_plan(&p);
+	for (i = 0; i < top.n; i++)
+		n += p.t[top.v[i].task].result == 0;
+	plan_finish(&p);
+	free(top.v);
+	return considered ? n : -EPERM;
+}
+
+/*
+ * Load every module @alias resolves to: a device's MODALIAS (@is_modalias: each one once per
+ * search) or a name. Returns the number of modules there now, -EPERM when all are
+ * blacklisted, or -errno.
+ */
+int modules_load_alias(struct modules *m, const char *alias, bool is_modalias)
+{
+	struct kmod_list *list = NULL;
+	int r;
+
+	if (!m->ctx)
 		return -ENODEV;
-	if (is_modalias && !strset_add(&seen_aliases, alias))
+	if (is_modalias && !strset_add(&m->seen_aliases, alias))
 		return 0;
-	r = kmod_module_new_from_lookup(ctx, alias, &list);
+	r = kmod_module_new_from_lookup(m->ctx, alias, &list);
 	if (r < 0)
 		return r;
-	if (!list && is_modalias)
-		(void)strset_add(&unmatched_aliases, alias);
-	if (list && is_modalias) {
-		r = kmod_module_apply_filter(ctx, KMOD_FILTER_BLACKLIST, list, &filtered);
-		kmod_module_unref_list(list);
-		if (r < 0)
-			return r;
-		list = filtered;
-		if (!list)
-			(void)strset_add(&blacklisted_aliases, alias);
+	if (!list) {
+		if (is_modalias)
+			(void)strset_add(&m->unmatched_aliases, alias);
+		return 0;
 	}
-	{
-		struct plan p = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				  .cond = PTHREAD_COND_INITIALIZER };
-		int top[64], ntop = 0, i;
-
-		kmod_list_foreach (l, list) {
-			struct kmod_module *m = kmod_module_get_module(l);
-
-			if (ntop < 64)
-				top[ntop++] = plan_module(&p, m, 0, false);
-			kmod_module_unref(m);
-		}
-		run_plan(&p);
-		/* loaded now, or before (-1): either way there for the device */
-		for (i = 0; i < ntop; i++)
-			n += top[i] < 0 || p.t[top[i]].result == 0;
-		plan_finish(&p);
-	}
+	r = load_list(m, list, alias);
 	kmod_module_unref_list(list);
-	return n;
+	return r;
 }
 
 /* For the failure report: each modalias with no module, blacklisted, and each failed module. */
-void modules_report(void (*fn)(const char *what, enum module_trouble t, void *ud), void *ud)
+void modules_report(const struct modules *m,
+		    void (*fn)(const char *what, enum module_trouble t, void *ud), void *ud)
 {
 	size_t i;
 
-	for (i = 0; i < unmatched_aliases.n; i++)
-		fn(unmatched_aliases.v[i], MODULE_NONE, ud);
-	for (i = 0; i < blacklisted_aliases.n; i++)
-		fn(blacklisted_aliases.v[i], MODULE_BLACKLISTED, ud);
-	for (i = 0; i < failed_modules.n; i++)
-		fn(failed_modules.v[i], MODULE_FAILED, ud);
+	for (i = 0; i < m->unmatched_aliases.n; i++)
+		fn(m->unmatched_aliases.v[i], MODULE_NONE, ud);
+	for (i = 0; i < m->blacklisted_aliases.n; i++)
+		fn(m->blacklisted_aliases.v[i], MODULE_BLACKLISTED, ud);
+	for (i = 0; i < m->failed.n; i++)
+		fn(m->failed.v[i], MODULE_FAILED, ud);
 }
 
 /* The module for a filesystem type: "fs-TYPE" is the alias filesystems declare. */
-int modules_load_fs(const char *fstype)
+int modules_load_fs(struct modules *m, const char *fstype)
 {
 	char alias[64];
 	int r;
 
 	if (strlen(fstype) + 4 >= sizeof(alias))
 		return -EINVAL;
-	memcpy(alias, "fs-", 3);
-	strcpy(alias + 3, fstype);
-	r = modules_load_alias(alias, false);
+	snprintf(alias, sizeof(alias), "fs-%s", fstype);
+	r = modules_load_alias(m, alias, false);
 	if (r == 0)
-		r = modules_load_alias(fstype, false);
+		r = modules_load_alias(m, fstype, false);
 	return r;
 }

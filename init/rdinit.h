@@ -12,6 +12,9 @@
 
 #define RDINIT_NEWROOT "/root"
 #define RDINIT_DEFAULT_TIMEOUT 30
+/* the longest wait rootdelay= and rdinit.timeout= may ask for, in seconds: 24 days, so the
+ * milliseconds fit an int */
+#define RDINIT_MAX_WAIT 2000000
 
 /* log.c */
 enum {
@@ -27,7 +30,9 @@ void log_set_max_level(int level);
 int log_max_level(void);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(int level, const char *fmt, va_list ap);
-void log_console(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* what the user must see, on the console as well as in the kernel log, at @level */
+void log_tell(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_console(...) log_tell(LOG_LVL_ERR, __VA_ARGS__)
 #define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARNING, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
@@ -45,8 +50,10 @@ struct rdinit_opts {
 	int rootdelay; /* seconds; 0 when unset */
 	int timeout;   /* rdinit.timeout= seconds to wait for root */
 	int panic;     /* panic=: >0 reboot after N s, <0 at once, 0 wait */
+	int workers;   /* rdinit.workers=: modules loaded at once; 0: one per CPU, up to 4 */
 	bool quiet;
 	bool debug;
+	bool keep_initramfs; /* rdinit.keep_initramfs: for tests, the switch deletes nothing */
 	int onfail;	     /* enum onfail */
 	unsigned int breaks; /* bit (1 << enum stage) for each rdinit.break= stage */
 };
@@ -75,6 +82,7 @@ void opts_free(struct rdinit_opts *o);
 char *cmdline_next(char *args, char **param, char **val);
 int opts_set(struct rdinit_opts *o, const char *key, const char *val);
 int cmdline_parse(const char *cmdline, struct rdinit_opts *o);
+int wait_seconds(const struct rdinit_opts *o);
 int read_trimmed_file(const char *path, char **out);
 int read_text_file(const char *path, size_t max, char **out, size_t *len);
 
@@ -121,13 +129,60 @@ int uevent_parse_file(char *buf, size_t len, struct uevent *ev);
 int mount_early(void);
 void console_open(const char *name);
 
-/* modules.c */
-int modules_init(const char *dirname);
-void modules_exit(void);
-int modules_load_alias(const char *alias, bool is_modalias);
-int modules_load_fs(const char *fstype);
+/* Every block device seen since the last (re)start of the search, probed with libblkid. */
+struct blockdev {
+	char name[64];
+	char disk[64]; /* for a partition: the whole disk it is on */
+	int major, minor, partn;
+	char type[32], uuid[64], label[64], partuuid[64], partlabel[64], pttype[16];
+	unsigned long long size;
+};
+/* How much of the partitions chain a probe runs: root=UUID= and LABEL= need none of it. */
+enum probe_depth { PARTS_NONE, PARTS_TABLE, PARTS_ENTRY };
+struct devices {
+	struct blockdev *v;
+	size_t n, cap;
+	enum probe_depth depth;
+	const char *devdir; /* "/dev", or under --sysroot */
+	/* NULL: libblkid in a child process; tests put a fake here */
+	void (*probe)(const char *devdir, struct blockdev *d, enum probe_depth depth);
+};
+
+/* A set of strings, for names already handled. */
+struct strset {
+	char **v;
+	size_t n, cap;
+};
+bool strset_add(struct strset *s, const char *str);
+bool strset_has(const struct strset *s, const char *str);
+void strset_clear(struct strset *s);
+
+/* modules.c: what libkmod was asked, and what became of it */
+struct kmod_ctx;
+struct modules {
+	struct kmod_ctx *ctx;
+	char *cpu_modalias;	  /* what modules' "cpu:" aliases match against */
+	char *kernel_compression; /* what CONFIG_MODULE_DECOMPRESS decompresses, or NULL */
+	char *softdep_text;	  /* modules.softdep, every line of it */
+	/* forgotten on a retry: then the kernel (/sys/module) says what is loaded */
+	struct strset tried, seen_aliases, unmatched_aliases, blacklisted_aliases, failed;
+	/* never forgotten: a module whose loader died is stuck in its init for good */
+	struct strset crashed;
+	struct strset blacklist; /* modprobe.d's and modprobe.blacklist='s */
+	int workers;		 /* 0: one per CPU, at most MODULES_MAX_WORKERS */
+	/* plan only: log "would load" for each module, insert nothing, ask /sys/module nothing */
+	bool dry_run;
+};
+#define MODULES_MAX_WORKERS 4
+#define MODULE_FAILURES "/run/rdinit/module-failures"
+int modules_init(struct modules *m, const char *root, const char *kver);
+void modules_exit(struct modules *m);
+void modules_retry(struct modules *m);
+int modules_load_alias(struct modules *m, const char *alias, bool is_modalias);
+int modules_load_fs(struct modules *m, const char *fstype);
 enum module_trouble { MODULE_NONE, MODULE_BLACKLISTED, MODULE_FAILED };
-void modules_report(void (*fn)(const char *what, enum module_trouble t, void *ud), void *ud);
+void modules_report(const struct modules *m,
+		    void (*fn)(const char *what, enum module_trouble t, void *ud), void *ud);
 
 /*
  * modfile.c: @path's contents decompressed ("xz", "zstd", "gzip"; NULL: as they are) into *buf,
@@ -141,27 +196,73 @@ void module_free(void *buf, size_t len);
 int modinfo_foreach(const void *elf, size_t len, const char *key,
 		    int (*fn)(const char *value, void *ud), void *ud);
 
-/* coldplug.c */
-typedef int (*block_cb_t)(const struct uevent *ev, void *userdata);
-int coldplug_open(void);
-int coldplug_scan(block_cb_t block_cb, void *userdata);
-int coldplug_wait(int timeout_ms, block_cb_t block_cb, void *userdata);
-void coldplug_close(void);
-int coldplug_alias_rank(const char *modalias);
-int coldplug_block_devices(block_cb_t block_cb, void *userdata);
+struct msghdr;
+/* event.c: uevents from netlink and from the /sys replay, one path for both */
+struct alias_queue {
+	char **v;
+	size_t n, cap;
+};
+struct events {
+	int nl_fd;
+	struct alias_queue queue; /* modaliases not loaded yet, best rank first */
+	bool walked;		  /* /sys/devices walked since the last replay */
+	unsigned long long overflows;
+	/* NULL: recvmsg(2); tests put a fake here */
+	ssize_t (*recv)(int fd, struct msghdr *msg, int flags);
+};
 
-/* root.c */
+/* root.c: the root found */
 struct root_dev {
-	char devnode[64];
+	char devnode[80];
 	char fstype[32];
 };
-int root_find(const struct rdinit_opts *o, const struct root_spec *spec, struct root_dev *dev);
-int root_mount(const struct rdinit_opts *o, const struct root_dev *dev, const char *target);
-void root_report(const struct rdinit_opts *o, const struct root_spec *spec);
+
+/* Everything the boot knows; each phase reads and writes this, nothing else global. */
+struct boot {
+	const char *sysfs;	 /* "/sys", or a fixture tree */
+	const char *report_path; /* "/run/rdinit/report" */
+	struct rdinit_opts opts;
+	struct root_spec spec;
+	struct devices devs;
+	struct modules mods;
+	struct events ev;
+	const struct blockdev *root; /* the device matching root=, once seen */
+	struct root_dev rootdev;
+};
+
+int events_open(struct boot *b);
+void events_close(struct boot *b);
+void event_dispatch(struct boot *b, const struct uevent *ev);
+int events_wait_root(struct boot *b, int timeout_ms);
+void events_replay_all(struct boot *b);
+void events_retry(struct boot *b);
+int alias_rank(const char *modalias);
+
+/* coldplug.c: the /sys replay, feeding event_dispatch() the same fields netlink carries */
+#define PATH_MAX_DEVPATH 1024
+int coldplug_block_devices(struct boot *b);
+int coldplug_storage_buses(struct boot *b);
+int coldplug_walk(struct boot *b);
+int sys_read_all(int dirfd, const char *name, char *buf, size_t size);
+
+/* devices.c */
+void devices_event(struct boot *b, const struct uevent *ev);
+void devices_clear(struct devices *d);
+void devices_reprobe_all(struct devices *d);
+void devices_warn_duplicates(const struct boot *b);
+bool rootdev_matches(const struct root_spec *spec, const struct blockdev *d);
+void devices_depth_for(struct devices *d, const struct root_spec *spec);
+
+/* report.c: the failure reports */
+void report_root_missing(struct boot *b, int waited);
+void report_mount_failed(struct boot *b);
+
+/* root.c */
+int root_mount(struct boot *b, const char *target);
 
 /* switchroot.c */
 int delete_tree(int dirfd, dev_t dev, const char *skip);
-int switch_root(const char *newroot);
+int switch_root(const char *newroot, bool keep_initramfs);
 int init_resolve(const char *newroot, const char *init, char *out, size_t outlen);
 
 /* timing.c */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * run-init: free the initramfs, move the API filesystems and the new root over "/", chroot.
+ * run-init: move the API filesystems and the new root over "/", chroot, free the initramfs.
  *
  * The delete is the dangerous part: it must never leave the initramfs. So it refuses unless
  * "/" is ramfs or tmpfs, works on directory fds with unlinkat(), never follows a symlink
@@ -76,59 +76,125 @@ static bool is_mountpoint(const char *path)
 	return st.st_dev != parent.st_dev;
 }
 
-/* Move /dev /proc /sys /run under @newroot, each only if it is a mount and the target exists. */
-static void move_api_mounts(const char *newroot)
+static const char *const api_mounts[] = { "/dev", "/proc", "/sys", "/run" };
+#define N_API (sizeof(api_mounts) / sizeof(api_mounts[0]))
+
+/*
+ * Move /dev /proc /sys /run under @newroot, each only if it is a mount and the target
+ * exists; one that cannot move is detached. @moved[i] says which moved.
+ */
+static void move_api_mounts(const char *newroot, bool moved[N_API])
 {
-	static const char *const api[] = { "/dev", "/proc", "/sys", "/run" };
 	char target[256];
 	struct stat st;
 	size_t i;
 
-	for (i = 0; i < sizeof(api) / sizeof(api[0]); i++) {
-		if (!is_mountpoint(api[i]))
+	for (i = 0; i < N_API; i++) {
+		moved[i] = false;
+		if (!is_mountpoint(api_mounts[i]))
 			continue;
-		snprintf(target, sizeof(target), "%s%s", newroot, api[i]);
+		snprintf(target, sizeof(target), "%s%s", newroot, api_mounts[i]);
 		if (stat(target, &st) == 0 && S_ISDIR(st.st_mode) &&
-		    mount(api[i], target, NULL, MS_MOVE, NULL) == 0)
+		    mount(api_mounts[i], target, NULL, MS_MOVE, NULL) == 0) {
+			moved[i] = true;
 			continue;
-		log_warn("cannot move %s to %s (%m); detaching it", api[i], target);
-		(void)umount2(api[i], MNT_DETACH);
+		}
+		log_warn("switch root: cannot move %s to %s (%m); detaching it", api_mounts[i],
+			 target);
+		(void)umount2(api_mounts[i], MNT_DETACH);
 	}
 }
 
-int switch_root(const char *newroot)
+/* After a failed switch: the API mounts back where the initramfs's shell expects them. */
+static void unmove_api_mounts(const char *newroot, const bool moved[N_API])
+{
+	char source[256];
+	size_t i;
+
+	for (i = 0; i < N_API; i++) {
+		snprintf(source, sizeof(source), "%s%s", newroot, api_mounts[i]);
+		if (moved[i] && mount(source, api_mounts[i], NULL, MS_MOVE, NULL) < 0)
+			log_warn("switch root: cannot move %s back to %s: %m", source,
+				 api_mounts[i]);
+	}
+}
+
+/*
+ * Free the old initramfs through @oldroot, a descriptor on its top directory: by now it is
+ * reachable by no path. In a child, so the real init does not wait for it; the child is
+ * the real init's to reap.
+ */
+static void free_initramfs(int oldroot, dev_t dev)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_warn("switch root: cannot fork to free the initramfs (%m); freeing it now");
+	} else if (pid > 0) {
+		close(oldroot);
+		return;
+	}
+	if (delete_tree(oldroot, dev, NULL) < 0 && pid < 0)
+		log_warn("switch root: freeing the initramfs was incomplete");
+	if (pid == 0)
+		_exit(0);
+}
+
+/*
+ * The switch, in the order util-linux and systemd use: move the API mounts and the new root
+ * over "/", chroot, and only then delete the old initramfs through a descriptor kept on it.
+ * A step that fails says which, and leaves the initramfs whole (and its shell usable).
+ */
+int switch_root(const char *newroot, bool keep_initramfs)
 {
 	struct stat root_st, new_st;
 	struct statfs sfs;
-	int rootfd, r;
+	bool moved[N_API];
+	int oldroot, r;
 
 	if (statfs("/", &sfs) < 0)
 		return -errno;
 	if (sfs.f_type != RAMFS_MAGIC && sfs.f_type != TMPFS_MAGIC) {
-		log_err("refusing to switch root: / is not an initramfs (f_type 0x%lx)",
-			(unsigned long)sfs.f_type);
+		log_console("refusing to switch root: / is not an initramfs (f_type 0x%lx)",
+			    (unsigned long)sfs.f_type);
 		return -EPERM;
 	}
 	if (stat("/", &root_st) < 0 || stat(newroot, &new_st) < 0)
 		return -errno;
 	if (root_st.st_dev == new_st.st_dev) {
-		log_err("refusing to switch root: %s is not a mounted filesystem", newroot);
+		log_console("refusing to switch root: %s is not a mounted filesystem", newroot);
 		return -EINVAL;
+	}
+	oldroot = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (oldroot < 0) {
+		r = -errno;
+		log_console("switch root: opening the initramfs: %m");
+		return r;
 	}
 	/* MS_MOVE fails under shared propagation */
 	(void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	move_api_mounts(newroot);
-
-	rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return -errno;
-	r = delete_tree(rootfd, root_st.st_dev, newroot + 1);
-	if (r < 0)
-		log_warn("freeing the initramfs was incomplete: %s", strerror(-r));
-
-	if (chdir(newroot) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
-	    chdir("/") < 0)
-		return -errno;
+	move_api_mounts(newroot, moved);
+	if (chdir(newroot) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0) {
+		r = -errno;
+		log_console("switch root: moving %s over /: %m", newroot);
+		(void)chdir("/");
+		unmove_api_mounts(newroot, moved);
+		close(oldroot);
+		return r;
+	}
+	if (chroot(".") < 0 || chdir("/") < 0) {
+		r = -errno;
+		/* the new root is on / already: nothing to go back to */
+		log_console("switch root: chroot into the new root: %m");
+		close(oldroot);
+		return r;
+	}
+	if (keep_initramfs) {
+		log_info("rdinit.keep_initramfs: not freeing the initramfs");
+		close(oldroot);
+		return 0;
+	}
+	free_initramfs(oldroot, root_st.st_dev);
 	return 0;
 }
 

@@ -13,13 +13,11 @@
 
 #include "rdinit.h"
 
-#define MAX_MARKS 128
-
-static struct {
+static struct mark {
 	unsigned long long usec;
 	char what[48];
-} marks[MAX_MARKS];
-static int nmarks;
+} * marks;
+static int nmarks, cap;
 static unsigned long long start_realtime;
 
 static unsigned long long now_usec(clockid_t clock)
@@ -48,8 +46,15 @@ void timing_mark_at(unsigned long long t, const char *what)
 	if (nmarks == 0)
 		start_realtime = now_usec(CLOCK_REALTIME);
 	log_debug("at %llu.%06llu s: %s", t / 1000000, t % 1000000, what);
-	if (nmarks == MAX_MARKS)
-		return;
+	if (nmarks == cap) {
+		int ncap = cap ? cap * 2 : 64;
+		struct mark *m = realloc(marks, (size_t)ncap * sizeof(*m));
+
+		if (!m)
+			return; /* the debug line above has it */
+		marks = m;
+		cap = ncap;
+	}
 	/* modules loaded by worker threads are marked afterwards: keep the table in time order */
 	i = nmarks++;
 	while (i > 0 && marks[i - 1].usec > t) {
@@ -77,9 +82,9 @@ void timing_finish(const char *path, bool table)
 			fprintf(f, "%llu.%06llu %llu.%06llu %s\n", t / 1000000, t % 1000000,
 				d / 1000000, d % 1000000, marks[i].what);
 		if (table)
-			log_console("%8llu.%03llu s  +%4llu ms  %s", t / 1000000,
-				    t % 1000000 / 1000, i ? (t - marks[i - 1].usec) / 1000 : 0,
-				    marks[i].what);
+			log_tell(LOG_LVL_INFO, "%8llu.%03llu s  +%4llu ms  %s", t / 1000000,
+				 t % 1000000 / 1000, i ? (t - marks[i - 1].usec) / 1000 : 0,
+				 marks[i].what);
 	}
 	if (f)
 		fclose(f);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The kernel command line parser: words, quoting, precedence, and bad values. */
 #include <errno.h>
+#include <limits.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -100,13 +102,58 @@ static void test_double_dash(void **state)
 static void test_bad_values_ignored(void **state)
 {
 	struct rdinit_opts o = parse("panic=abc rdinit.timeout=-1 rootdelay= rootdelay=3x root "
-				     "rdinit.timeout=99999999999999 panic=");
+				     "rdinit.timeout=1x panic= rdinit.workers=0");
 
 	assert_int_equal(o.panic, 0);
 	assert_int_equal(o.timeout, 30);
 	assert_int_equal(o.rootdelay, 0);
+	assert_int_equal(o.workers, 0);
 	assert_null(o.root);
 	opts_free(&o);
+}
+
+/*
+ * Waits are capped where they are parsed: rootdelay=4294968 used to wrap to 0.7 s once
+ * multiplied by 1000, rdinit.timeout=2147484 to a negative wait, that is for ever.
+ */
+static void test_waits_capped(void **state)
+{
+	struct rdinit_opts o = parse("rootdelay=4294968 rdinit.timeout=2147484");
+
+	assert_int_equal(o.rootdelay, RDINIT_MAX_WAIT);
+	assert_int_equal(o.timeout, RDINIT_MAX_WAIT);
+	assert_true(wait_seconds(&o) * 1000LL <= INT_MAX);
+	opts_free(&o);
+	o = parse("rdinit.timeout=99999999999999999999999 rootdelay=2000000");
+	assert_int_equal(o.timeout, RDINIT_MAX_WAIT);
+	assert_int_equal(o.rootdelay, 2000000);
+	opts_free(&o);
+}
+
+static void test_test_switches(void **state)
+{
+	struct rdinit_opts o = parse("rdinit.workers=1 rdinit.keep_initramfs");
+
+	assert_int_equal(o.workers, 1);
+	assert_true(o.keep_initramfs);
+	opts_free(&o);
+}
+
+/* -EFBIG: nothing left for the caller to free (it used to get a freed pointer back) */
+static void test_read_trimmed_too_big(void **state)
+{
+	char path[] = "/tmp/rdinit-big-XXXXXX", *out = (char *)path;
+	static char block[64 * 1024];
+	int fd = mkstemp(path), i;
+
+	assert_true(fd >= 0);
+	memset(block, 'x', sizeof(block));
+	for (i = 0; i < 20; i++)
+		assert_int_equal(write(fd, block, sizeof(block)), (ssize_t)sizeof(block));
+	close(fd);
+	assert_int_equal(read_trimmed_file(path, &out), -EFBIG);
+	assert_null(out);
+	unlink(path);
 }
 
 static void test_flags_with_values_ignored(void **state)
@@ -205,6 +252,9 @@ int main(void)
 		cmocka_unit_test(test_unbalanced_quote),
 		cmocka_unit_test(test_double_dash),
 		cmocka_unit_test(test_bad_values_ignored),
+		cmocka_unit_test(test_waits_capped),
+		cmocka_unit_test(test_test_switches),
+		cmocka_unit_test(test_read_trimmed_too_big),
 		cmocka_unit_test(test_flags_with_values_ignored),
 		cmocka_unit_test(test_empty_root_value),
 		cmocka_unit_test(test_whitespace),

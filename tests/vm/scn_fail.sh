@@ -122,9 +122,18 @@ scenario_f_fsck_clean() {
 SCENARIOS+=(f_break_shell f_onfail_shell)
 
 # shell_image: the default image plus a static busybox as the rescue shell.
+# SHELL_EXTRA: more mkrdinit options (a second image, built each time).
 shell_image() {
 	SHELL_INITRD=$VM_OUT/initrd-shell.img
-	[ -s "$SHELL_INITRD" ] && [ "$SHELL_INITRD" -nt "$MKRDINIT" ] && return 0
+	if [ -n "${SHELL_EXTRA:-}" ]; then
+		SHELL_INITRD=$VM_OUT/initrd-shell-$NAME.img
+		# shellcheck disable=SC2086 # SHELL_EXTRA is a list of options
+		"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --shell /bin/busybox $SHELL_EXTRA \
+			--output "$SHELL_INITRD" >/dev/null
+		return
+	fi
+	[ -s "$SHELL_INITRD" ] && [ "$SHELL_INITRD" -nt "$MKRDINIT" ] &&
+		[ "$SHELL_INITRD" -nt build/rdinit ] && return 0
 	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --shell /bin/busybox \
 		--output "$SHELL_INITRD" >/dev/null
 }
@@ -183,7 +192,7 @@ scenario_f_onfail_shell() {
 	mk_ext4 "$img" ab0c1d2e-3f4a-4b5c-9d6e-7f8a9b0c1d2e RDTEST_FR f_rescue
 	vm_vblk "$img"
 	shell_boot f_onfail_shell "root=LABEL=absent rdinit.timeout=1 panic=0" \
-		'boot failed: starting /bin/sh' 'cat /run/rdinit/report; exit' \
+		'boot failed: starting /bin/sh' 'cat /run/rdinit/report; sleep 4; exit' \
 		'boot failed: starting /bin/sh' 'poweroff -f'
 	reject '^RDTEST' "no real init to run"
 	expect_exited
@@ -191,6 +200,56 @@ scenario_f_onfail_shell() {
 	expect 'rdinit: shell exited; trying again' "a new search after the shell exits"
 	[ "$(grep -c 'rdinit: root device not found' "$VM_LOG")" -ge 2 ] ||
 		fail "a second search and report after the shell"
+}
+
+SCENARIOS+=(f_rescue_fixes_label f_shell_leaves_at_once f_fs_blacklisted)
+
+# The rescue shell fixes what the report says (the label) and the boot goes on: the retry
+# probes every device again (no uevent tells that a label changed), which a cache of the
+# first probe would not.
+scenario_f_rescue_fixes_label() {
+	local img=$VM_OUT/disks/f_fix.img
+	mk_ext4 "$img" ab0c1d2e-3f4a-4b5c-9d6e-7f8a9b0c1d30 RDTEST_WRONG f_fix
+	vm_vblk "$img"
+	SHELL_EXTRA="--install /sbin/tune2fs" shell_boot f_rescue_fixes_label \
+		"root=LABEL=RDTEST_FIXED rdinit.timeout=1 panic=0" \
+		'boot failed: starting /bin/sh' 'tune2fs -L RDTEST_FIXED /dev/vda; sleep 4; exit'
+	expect_report 'root device not found: root=LABEL=RDTEST_FIXED' "the first search to fail"
+	expect 'rdinit: shell exited; trying again' "a new search after the shell exits"
+	expect_reached f_fix
+	expect '^RDTEST root=/dev/vda fstype=ext4 opts=ro ' "/ to be the relabelled /dev/vda"
+}
+
+# A shell that leaves at once (nobody at the console, a broken /bin/sh) is no reason to try
+# again in a loop: rdinit says so once and waits.
+scenario_f_shell_leaves_at_once() {
+	local img=$VM_OUT/disks/f_quick.img
+	mk_ext4 "$img" ab0c1d2e-3f4a-4b5c-9d6e-7f8a9b0c1d31 RDTEST_FQ f_quick
+	vm_vblk "$img"
+	VM_TIMEOUT=25 shell_boot f_shell_leaves_at_once "root=LABEL=absent rdinit.timeout=1 panic=0" \
+		'boot failed: starting /bin/sh' 'exit'
+	reject '^RDTEST' "no real init to run"
+	expect 'rdinit: the rescue shell left after [0-9]+ ms .*not trying again' \
+		"rdinit to say why it stops trying"
+	expect 'rdinit: boot stopped; waiting' "rdinit to wait"
+	[ "$(grep -c 'rdinit: root device not found' "$VM_LOG")" -eq 1 ] ||
+		fail "exactly one search and report (no loop)"
+	case $VM_RC in 124 | 137) ;; *) fail "QEMU still running (waiting) at the timeout" ;; esac
+}
+
+# modprobe.blacklist= names the root's filesystem module: it is not loaded, the mount fails,
+# and the report says the module needed is blacklisted.
+scenario_f_fs_blacklisted() {
+	local img=$VM_OUT/disks/f_fsbl.img
+	mk_ext4 "$img" ab0c1d2e-3f4a-4b5c-9d6e-7f8a9b0c1d32 RDTEST_FB2 f_fsbl
+	vm_vblk "$img"
+	vm_boot f_fs_blacklisted "root=LABEL=RDTEST_FB2 modprobe.blacklist=ext4 panic=-1" \
+		"${VM_DISK[@]}"
+	expect_gave_up
+	reject 'EXT4-fs \(vda\): mounted' "ext4 not to mount"
+	expect_report 'cannot mount root /dev/vda' "the mount failure reported"
+	expect_report 'module ext4 for fs-ext4 is blacklisted' \
+		"the report to say ext4 is blacklisted"
 }
 
 SCENARIOS+=(f_partuuid_as_uuid_hint f_whole_disk_hint f_duplicate_label)

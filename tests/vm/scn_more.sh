@@ -89,12 +89,27 @@ scenario_m_btrfs_xxhash() {
 }
 
 # Two CPUs: modules load on worker threads, each only after what it depends on.
+# loads_overlap LOG: two modules' loads (from "loading X" to "loaded X" in the rdinit.debug
+# timeline) overlap in time; prints the first such pair.
+loads_overlap() {
+	sed -n 's/.*rdinit: *\([0-9.]*\) s .* \(loading\|loaded\) \([^ ]*\)$/\1 \2 \3/p' "$1" |
+		awk '$2 == "loading" { start[$3] = $1 } $2 == "loaded" { end[$3] = $1 }
+		END {
+			for (a in start) for (b in start)
+				if (a < b && (a in end) && (b in end) &&
+				    start[a] < end[b] && start[b] < end[a]) {
+					print a, start[a], end[a], b, start[b], end[b]; exit 0
+				}
+			exit 1
+		}'
+}
+
 scenario_m_parallel() {
-	local t_ext4 t_dep dep
+	local t_ext4 t_dep dep pair
 	s_disk m_parallel 3c4d5e6f-0106-4a00-8000-000000000106
 	vm_vblk "$S_IMG"
-	vm_boot m_parallel "root=UUID=3c4d5e6f-0106-4a00-8000-000000000106 rdinit.debug" \
-		-smp 2 "${VM_DISK[@]}"
+	vm_boot m_parallel "root=UUID=3c4d5e6f-0106-4a00-8000-000000000106 rdinit.debug \
+${M_PARALLEL_APPEND:-}" -smp 2 "${VM_DISK[@]}"
 	expect_reached m_parallel
 	expect_root /dev/vda ro
 	expect '^\[ *[0-9.]+\] smpboot: Total of 2 processors activated' "a guest with two CPUs"
@@ -106,6 +121,12 @@ scenario_m_parallel() {
 			fail "$dep (at ${t_dep:-never}) to be loaded before ext4 (at $t_ext4)"
 		fi
 	done
+	# the point of the workers: two loads at once (fails with rdinit.workers=1)
+	if pair=$(loads_overlap "$VM_LOG"); then
+		echo "m_parallel: overlapping loads: $pair"
+	else
+		fail "two module loads to overlap in time"
+	fi
 }
 
 # Softdeps for CPU features this CPU lacks are not tried: ext4's "crypto-crc32c" softdep

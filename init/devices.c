@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Block devices: each one that appears ("add" from netlink or the /sys replay) is probed
+ * once with libblkid's low-level prober (no cache file), "change" probes it again, "remove"
+ * forgets it. The table grows: a root behind hundreds of other devices is still found. Each
+ * probe is matched against root=.
+ *
+ * The probe reads media we know nothing about, so it runs in a child process: a bug in a
+ * prober or a driver that oopses on a read kills the child, not PID 1.
+ */
+#include <blkid/blkid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/btrfs.h>
+
+#include "rdinit.h"
+
+static void copy_tag(blkid_probe pr, const char *tag, char *dst, size_t size)
+{
+	const char *v = NULL;
+
+	if (blkid_probe_lookup_value(pr, tag, &v, NULL) == 0 && v)
+		snprintf(dst, size, "%s", v);
+}
+
+/* The probe itself, as far as @depth says; in the child. */
+static void probe_blkid(const char *devdir, struct blockdev *d, enum probe_depth depth)
+{
+	char path[PATH_MAX];
+	blkid_probe pr;
+
+	snprintf(path, sizeof(path), "%s/%s", devdir, d->name);
+	pr = blkid_new_probe_from_filename(path);
+	if (!pr)
+		return;
+	d->size = (unsigned long long)blkid_probe_get_size(pr);
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID |
+						      BLKID_SUBLKS_LABEL);
+	if (depth != PARTS_NONE) {
+		blkid_probe_enable_partitions(pr, 1);
+		/* the entry details (PARTUUID, PARTLABEL) read the whole disk's table too */
+		if (depth == PARTS_ENTRY)
+			blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	}
+	if (blkid_do_safeprobe(pr) == 0) {
+		copy_tag(pr, "TYPE", d->type, sizeof(d->type));
+		copy_tag(pr, "UUID", d->uuid, sizeof(d->uuid));
+		copy_tag(pr, "LABEL", d->label, sizeof(d->label));
+		copy_tag(pr, "PART_ENTRY_UUID", d->partuuid, sizeof(d->partuuid));
+		copy_tag(pr, "PART_ENTRY_NAME", d->partlabel, sizeof(d->partlabel));
+		copy_tag(pr, "PTTYPE", d->pttype, sizeof(d->pttype));
+	}
+	blkid_free_probe(pr);
+}
+
+/* What a probe finds: the fields probe_blkid() fills, sent back whole through a pipe. */
+struct probe_result {
+	unsigned long long size;
+	char type[32], uuid[64], label[64], partuuid[64], partlabel[64], pttype[16];
+};
+
+/* Probe /dev/@d->name in a child; a child that dies leaves @d without a signature. */
+static void probe_into(const char *devdir, struct blockdev *d, enum probe_depth depth)
+{
+	struct probe_result res;
+	int fds[2], status;
+	ssize_t n = -1;
+	pid_t pid;
+
+	d->type[0] = d->uuid[0] = d->label[0] = '\0';
+	d->partuuid[0] = d->partlabel[0] = d->pttype[0] = '\0';
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		probe_blkid(devdir, d, depth);
+		res.size = d->size;
+#define COPY(f) memcpy(res.f, d->f, sizeof(res.f))
+		COPY(type), COPY(uuid), COPY(label), COPY(partuuid), COPY(partlabel), COPY(pttype);
+		_exit(write(fds[1], &res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (pid > 0)
+		while ((n = read(fds[0], &res, sizeof(res))) < 0 && errno == EINTR)
+			;
+	close(fds[0]);
+	if (pid < 0) {
+		log_warn("probing /dev/%s: fork: %m", d->name);
+		return;
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(status))
+		log_err("probing /dev/%s: the probing process died with signal %d", d->name,
+			WTERMSIG(status));
+	if (n != (ssize_t)sizeof(res))
+		return;
+	d->size = res.size;
+#define BACK(f) memcpy(d->f, res.f, sizeof(d->f))
+	BACK(type), BACK(uuid), BACK(label), BACK(partuuid), BACK(partlabel), BACK(pttype);
+}
+
+static void probe(const struct devices *t, struct blockdev *d)
+{
+	(t->probe ? t->probe : probe_into)(t->devdir ? t->devdir : "/dev", d, t->depth);
+}
+
+static struct blockdev *lookup(struct devices *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i].name, name))
+			return &t->v[i];
+	return NULL;
+}
+
+static struct blockdev *add(struct devices *t)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 32;
+		struct blockdev *v = realloc(t->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	return &t->v[t->n++];
+}
+
+/* ".../block/vda/vda2" -> "vda" */
+static void set_disk(struct blockdev *d, const char *devpath)
+{
+	const char *end, *start;
+
+	if (!devpath || d->partn <= 0)
+		return;
+	end = strrchr(devpath, '/');
+	if (!end)
+		return;
+	for (start = end; start > devpath && start[-1] != '/'; start--)
+		;
+	snprintf(d->disk, sizeof(d->disk), "%.*s", (int)(end - start), start);
+}
+
+bool rootdev_matches(const struct root_spec *spec, const struct blockdev *d)
+{
+	switch (spec->kind) {
+	case ROOT_UUID:
+		return d->uuid[0] && !strcasecmp(d->uuid, spec->value);
+	case ROOT_LABEL:
+		return d->label[0] && !strcmp(d->label, spec->value);
+	case ROOT_PARTUUID:
+		return d->partuuid[0] && !strcasecmp(d->partuuid, spec->value);
+	case ROOT_PARTLABEL:
+		return d->partlabel[0] && !strcmp(d->partlabel, spec->value);
+	case ROOT_DEVNAME:
+		return !strcmp(d->name, spec->value);
+	case ROOT_DEVNUM:
+		return d->major == (int)spec->major && d->minor == (int)spec->minor;
+	default:
+		return false;
+	}
+}
+
+/* PARTUUID=X/PARTNROFF=N: the partition N after X on the same disk, once both are seen */
+static const struct blockdev *partnroff_target(const struct devices *t,
+					       const struct root_spec *spec)
+{
+	struct root_spec base = *spec;
+	size_t i, j;
+
+	base.partnroff = 0;
+	for (i = 0; i < t->n; i++) {
+		if (!rootdev_matches(&base, &t->v[i]) || !t->v[i].disk[0])
+			continue;
+		for (j = 0; j < t->n; j++)
+			if (!strcmp(t->v[j].disk, t->v[i].disk) &&
+			    t->v[j].partn == t->v[i].partn + spec->partnroff)
+				return &t->v[j];
+	}
+	return NULL;
+}
+
+/*
+ * A multi-device btrfs can be mounted only once all its devices are known to the kernel:
+ * register every member seen so far and ask whether the volume is complete.
+ */
+static bool btrfs_ready(struct boot *b, const struct blockdev *d)
+{
+	struct btrfs_ioctl_vol_args args;
+	int fd, r = 1;
+	size_t i;
+
+	(void)modules_load_fs(&b->mods, "btrfs");
+	fd = open("/dev/btrfs-control", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return true; /* cannot tell: let the mount decide */
+	for (i = 0; i < b->devs.n; i++) {
+		const struct blockdev *m = &b->devs.v[i];
+
+		if (strcmp(m->type, "btrfs") || strcmp(m->uuid, d->uuid))
+			continue;
+		memset(&args, 0, sizeof(args));
+		snprintf(args.name, sizeof(args.name), "/dev/%.63s", m->name);
+		r = ioctl(fd, BTRFS_IOC_DEVICES_READY, &args);
+	}
+	close(fd);
+	if (r != 0)
+		log_info("btrfs %s: waiting for the rest of its devices", d->uuid);
+	return r == 0;
+}
+
+/* Whether @d (a match of root=, or its PARTNROFF target) is the root to mount now. */
+static bool usable_root(struct boot *b, const struct blockdev *d)
+{
+	const struct root_spec *spec = &b->spec;
+
+	/*
+	 * A whole disk with a partition table is not a filesystem to mount (the report hints at
+	 * its partitions); a device with no known signature is tried, for rootfstype=.
+	 */
+	if (!d->type[0] &&
+	    (d->pttype[0] || (spec->kind != ROOT_DEVNAME && spec->kind != ROOT_DEVNUM)))
+		return false;
+	return strcmp(d->type, "btrfs") || btrfs_ready(b, d);
+}
+
+static void match_root(struct boot *b, const struct blockdev *d)
+{
+	if (b->root || b->spec.kind == ROOT_NONE)
+		return;
+	if (b->spec.partnroff)
+		d = partnroff_target(&b->devs, &b->spec);
+	else if (!rootdev_matches(&b->spec, d))
+		d = NULL;
+	if (!d || !usable_root(b, d))
+		return;
+	b->root = d;
+	snprintf(b->rootdev.devnode, sizeof(b->rootdev.devnode), "/dev/%s", d->name);
+	snprintf(b->rootdev.fstype, sizeof(b->rootdev.fstype), "%s", d->type);
+}
+
+static void forget(struct boot *b, struct blockdev *d)
+{
+	size_t i = (size_t)(d - b->devs.v);
+
+	if (b->root == d)
+		b->root = NULL;
+	memmove(d, d + 1, (b->devs.n - i - 1) * sizeof(*d));
+	b->devs.n--;
+	/* the table moved under b->root */
+	if (b->root && b->root > d)
+		b->root--;
+}
+
+/* The handler for block devices: add and change probe, remove forgets. */
+void devices_event(struct boot *b, const struct uevent *ev)
+{
+	struct blockdev *d;
+	ptrdiff_t root_off = b->root ? b->root - b->devs.v : -1;
+
+	if (strchr(ev->devname, '/') || strlen(ev->devname) >= sizeof(d->name)) {
+		log_warn("ignoring block device '%s': not a name rdinit can open", ev->devname);
+		return;
+	}
+	d = lookup(&b->devs, ev->devname);
+	if (!strcmp(ev->action, "remove")) {
+		if (d)
+			forget(b, d);
+		return;
+	}
+	/* the /sys replay and netlink can both report one device: probe it once per "add" */
+	if (d && !strcmp(ev->action, "add"))
+		return;
+	if (strcmp(ev->action, "add") && strcmp(ev->action, "change"))
+		return;
+	if (!d) {
+		d = add(&b->devs);
+		if (!d) {
+			log_err("out of memory for block device %s", ev->devname);
+			return;
+		}
+		/* realloc may have moved the table */
+		if (root_off >= 0)
+			b->root = b->devs.v + root_off;
+	}
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", ev->devname);
+	d->major = ev->major;
+	d->minor = ev->minor;
+	d->partn = ev->partn;
+	set_disk(d, ev->devpath);
+	probe(&b->devs, d);
+	match_root(b, d);
+}
+
+void devices_clear(struct devices *t)
+{
+	free(t->v);
+	t->v = NULL;
+	t->n = t->cap = 0;
+}
+
+/* Everything there is to say about each device, for the failure report. */
+void devices_reprobe_all(struct devices *t)
+{
+	size_t i;
+
+	if (t->depth == PARTS_ENTRY)
+		return;
+	t->depth = PARTS_ENTRY;
+	for (i = 0; i < t->n; i++)
+		probe(t, &t->v[i]);
+}
+
+void devices_depth_for(struct devices *t, const struct root_spec *spec)
+{
+	switch (spec->kind) {
+	case ROOT_UUID:
+	case ROOT_LABEL:
+		t->depth = PARTS_NONE;
+		break;
+	case ROOT_DEVNAME:
+	case ROOT_DEVNUM:
+		/* a whole disk with a partition table is not the root: PTTYPE tells */
+		t->depth = PARTS_TABLE;
+		break;
+	default:
+		t->depth = PARTS_ENTRY;
+		break;
+	}
+	if (spec->partnroff)
+		t->depth = PARTS_ENTRY;
+}
+
+/* Two filesystems answering to one UUID or LABEL: say which one is used, and why. */
+void devices_warn_duplicates(const struct boot *b)
+{
+	const struct blockdev *chosen = b->root;
+	size_t i;
+
+	if (!chosen || b->spec.kind == ROOT_DEVNAME || b->spec.kind == ROOT_DEVNUM)
+		return;
+	for (i = 0; i < b->devs.n; i++) {
+		const struct blockdev *d = &b->devs.v[i];
+
+		if (d == chosen || !rootdev_matches(&b->spec, d))
+			continue;
+		/* the members of one multi-device btrfs all carry its UUID and LABEL */
+		if (!strcmp(chosen->type, "btrfs") && !strcmp(d->type, "btrfs") &&
+		    !strcmp(d->uuid, chosen->uuid))
+			continue;
+		log_console("root=%s also matches /dev/%s; using /dev/%s, the one found first",
+			    b->spec.value, d->name, chosen->name);
+	}
+}

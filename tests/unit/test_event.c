@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The event path (event.c) with fake feeders and handlers: a lost uevent (ENOBUFS) replays
+ * /sys; queued modaliases load storage first, and the full /sys walk waits until no
+ * storage alias is left; the loop ends the moment the root is seen.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/netlink.h>
+
+#include <cmocka.h>
+
+#include "rdinit.h"
+
+static struct blockdev the_root;
+static char trace[1024]; /* what happened, in order */
+static int replays, loads, loads_until_root;
+
+static void note(const char *what)
+{
+	strncat(trace, what, sizeof(trace) - strlen(trace) - 2);
+	strcat(trace, " ");
+}
+
+/* ---- the rest of rdinit, faked -------------------------------------------------- */
+
+void devices_event(struct boot *b, const struct uevent *ev)
+{
+	note(ev->devname);
+	if (!strcmp(ev->devname, "vda"))
+		b->root = &the_root;
+}
+
+int coldplug_block_devices(struct boot *b)
+{
+	replays++;
+	note("replay");
+	return 0;
+}
+
+int coldplug_storage_buses(struct boot *b)
+{
+	return 0;
+}
+
+int coldplug_walk(struct boot *b)
+{
+	note("walk");
+	return 0;
+}
+
+int modules_load_alias(struct modules *m, const char *alias, bool is_modalias)
+{
+	struct boot *b = (struct boot *)((char *)m - offsetof(struct boot, mods));
+
+	note(alias);
+	if (++loads == loads_until_root)
+		b->root = &the_root;
+	return 1;
+}
+
+void modules_retry(struct modules *m)
+{
+}
+
+void devices_clear(struct devices *d)
+{
+}
+
+/* ---- a fake netlink socket -------------------------------------------------------- */
+
+static int recv_calls;
+
+/* 1st: the queue overflowed; 2nd: "add" of vda from the kernel; then nothing more */
+static ssize_t fake_recv(int fd, struct msghdr *msg, int flags)
+{
+	static const char nl[] = "add@/devices/virtual/block/vda\0ACTION=add\0"
+				 "DEVPATH=/devices/virtual/block/vda\0SUBSYSTEM=block\0"
+				 "DEVNAME=vda\0MAJOR=254\0MINOR=0\0";
+	struct sockaddr_nl *sa = msg->msg_name;
+	struct cmsghdr *c;
+	struct ucred cred = { 1, 0, 0 };
+
+	switch (recv_calls++) {
+	case 0:
+		errno = ENOBUFS;
+		return -1;
+	case 1:
+		memset(sa, 0, sizeof(*sa));
+		sa->nl_family = AF_NETLINK;
+		c = CMSG_FIRSTHDR(msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_CREDENTIALS;
+		c->cmsg_len = CMSG_LEN(sizeof(cred));
+		memcpy(CMSG_DATA(c), &cred, sizeof(cred));
+		msg->msg_controllen = CMSG_SPACE(sizeof(cred));
+		memcpy(msg->msg_iov[0].iov_base, nl, sizeof(nl));
+		return sizeof(nl);
+	default:
+		errno = EAGAIN;
+		return -1;
+	}
+}
+
+static void reset(struct boot *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->ev.nl_fd = -1;
+	trace[0] = '\0';
+	replays = loads = recv_calls = 0;
+	loads_until_root = -1;
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+static void test_overflow_replays(void **state)
+{
+	struct boot b;
+	int p[2];
+
+	reset(&b);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "x", 1), 1); /* the socket is "readable" */
+	b.ev.nl_fd = p[0];
+	b.ev.recv = fake_recv;
+	assert_int_equal(events_wait_root(&b, 5000), 1);
+	assert_int_equal(b.ev.overflows, 1);
+	/* once at the start, once for the overflow, then vda from netlink */
+	assert_int_equal(replays, 2);
+	assert_string_equal(trace, "replay walk replay vda ");
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Storage first; the full walk once no storage alias is queued; stop at the root. */
+static void test_ranks(void **state)
+{
+	static const char *const aliases[] = { "acpi:PNP0A03:", "usb:v0627p0001d0000",
+					       "virtio:d00000002v00001AF4", "pci:v1234bc01sc06" };
+	struct boot b;
+	size_t i;
+
+	reset(&b);
+	for (i = 0; i < 4; i++) {
+		struct uevent ev = { .action = "add", .subsystem = "x", .modalias = aliases[i] };
+
+		event_dispatch(&b, &ev);
+	}
+	loads_until_root = 3;
+	assert_int_equal(events_wait_root(&b, 5000), 1);
+	assert_string_equal(trace, "replay virtio:d00000002v00001AF4 pci:v1234bc01sc06 walk "
+				   "usb:v0627p0001d0000 ");
+	events_close(&b);
+}
+
+/* Nothing comes: the wait ends at its deadline. */
+static void test_timeout(void **state)
+{
+	struct boot b;
+
+	reset(&b);
+	assert_int_equal(events_wait_root(&b, 50), 0);
+	assert_null(b.root);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_overflow_replays),
+		cmocka_unit_test(test_ranks),
+		cmocka_unit_test(test_timeout),
+	};
+
+	log_set_fd(2, false);
+	return cmocka_run_group_tests_name("event", tests, NULL, NULL);
+}
