@@ -6,11 +6,12 @@
 
 SCENARIOS+=(r_many_partitions r_many_disks s_initramfs_freed)
 
-# How many block devices come before the root: past 64, the size rdinit's table of seen
-# devices once had (it stopped probing there, silently).
+# How many block devices come before the root: past 64, where init/root.c's table of seen
+# devices (MAX_SEEN) was full and probing stopped, silently.
 SCALE_N=70
 
-# Each scenario boots once, well within this (measured: see the scenarios).
+# rdinit.timeout for these boots. With every device probed, the root was mounted 1.5 s
+# (partitions) and 5 s (disks, 4 s of it waiting for the hot-add) after /init started.
 SCALE_TIMEOUT=45
 
 # --- 70 partitions on one disk ----------------------------------------------------------
