@@ -20,6 +20,9 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SYSLOG_ACTION_READ_ALL 3
@@ -300,6 +303,145 @@ static void report_process_state(void)
 	printf("RDTEST personality=0x%x\n", (unsigned)personality(0xffffffff));
 }
 
+/*
+ * What rdinit left for the real system in /run/rdinit/ (report, timings, module-failures):
+ * every line of every regular file, as "RDTEST runfile=NAME:LINE", files in name order.
+ */
+static void report_runfiles(void)
+{
+	DIR *d = opendir("/run/rdinit");
+	char *names[64], *line = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) && n < sizeof(names) / sizeof(names[0])) {
+		struct stat st;
+
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		names[n] = strdup(de->d_name);
+		if (names[n])
+			n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char path[300];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/run/rdinit/%s", names[i]);
+		f = fopen(path, "re");
+		while (f && getline(&line, &cap, f) >= 0) {
+			line[strcspn(line, "\n")] = '\0';
+			printf("RDTEST runfile=%s:%s\n", names[i], line);
+		}
+		if (f)
+			fclose(f);
+		free(names[i]);
+	}
+	free(line);
+}
+
+/*
+ * Children rdinit left us (a process still freeing the initramfs, say): wait up to 10 s
+ * for them, so that the memory figures that follow are taken after they are done.
+ */
+static void reap_children(void)
+{
+	struct timespec tick = { 0, 50 * 1000 * 1000 };
+	int reaped = 0, waits = 0;
+	pid_t p;
+
+	while ((p = waitpid(-1, NULL, WNOHANG)) >= 0 && waits < 200) {
+		if (p > 0)
+			reaped++;
+		else if (nanosleep(&tick, NULL) == 0)
+			waits++;
+	}
+	printf("RDTEST children_reaped=%d%s\n", reaped, p < 0 ? "" : " (some left)");
+}
+
+/* The value in kB of the /proc/meminfo field @key, or -1. */
+static long meminfo_kb(const char *buf, const char *key)
+{
+	size_t len = strlen(key);
+	const char *p = buf;
+
+	while (p) {
+		if (!strncmp(p, key, len) && p[len] == ':')
+			return strtol(p + len + 1, NULL, 10);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
+/*
+ * Free pages parked on the per-CPU lists (/proc/zoneinfo's "count:" lines, in pages), in
+ * kB: MemFree leaves them out, and freeing a few MB at once (the initramfs) fills them.
+ */
+static long pcp_free_kb(void)
+{
+	char line[256];
+	long pages = 0;
+	FILE *f = fopen("/proc/zoneinfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t");
+
+		if (!strncmp(p, "count:", 6))
+			pages += strtol(p + 6, NULL, 10);
+	}
+	fclose(f);
+	return pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/*
+ * Memory in use, to tell whether the initramfs was freed: its files are ramfs pages
+ * (rootfs is ramfs when root= is given), on the unevictable list and outside the page
+ * cache MemAvailable counts, so they show in mem_used_kb (MemTotal - MemAvailable) and
+ * in Unevictable. Clean caches are dropped first, to make two boots comparable.
+ */
+static void report_memory(void)
+{
+	static const char *const keys[] = {
+		"MemTotal", "MemFree", "MemAvailable", "Cached", "Unevictable", "Shmem",
+	};
+	char buf[8192];
+	long pcp;
+	size_t n;
+	int fd;
+
+	/* only in the VM: a test run on the host must not drop the host's caches */
+	fd = getpid() == 1 ? open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		sync();
+		if (write(fd, "3", 1) != 1)
+			printf("RDTEST drop_caches=%s\n", strerror(errno));
+		close(fd);
+	}
+	FILE *f = fopen("/proc/meminfo", "re");
+	if (!f) {
+		printf("RDTEST meminfo=%s\n", strerror(errno));
+		return;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	pcp = pcp_free_kb();
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		printf("RDTEST meminfo_%s_kb=%ld\n", keys[i], meminfo_kb(buf, keys[i]));
+	printf("RDTEST mem_pcp_kb=%ld\n", pcp);
+	printf("RDTEST mem_used_kb=%ld\n",
+	       meminfo_kb(buf, "MemTotal") - meminfo_kb(buf, "MemAvailable") - pcp);
+}
+
 int main(int argc, char **argv)
 {
 	char cwd[4096];
@@ -320,6 +462,9 @@ int main(int argc, char **argv)
 	report_marker();
 	report_modparams();
 	report_process_state();
+	report_runfiles();
+	reap_children();
+	report_memory();
 	printf("RDTEST done\n");
 	fflush(stdout);
 
