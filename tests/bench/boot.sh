@@ -11,6 +11,8 @@
 # Systems:
 #   rdinit         build/mkrdinit's default image (generic profile), one for both roots
 #   rdinit-none    build/mkrdinit --profile none --add-modules virtio_blk,FS
+#   rdinit-base    the default image with /init built from git ref $BENCH_BASE (only when
+#                  BENCH_BASE is set): the same invocation measures a change against before
 #   busybox        floor: tests/bench/busybox-init.sh, exactly the root's modules (plain .ko)
 #   oracle         floor: tests/bench/oracle.c, a static C /init with the answer compiled in
 #   tiny-initramfs Debian's mktirfs (tiny-initramfs-core), -m no --include-modules=virtio_blk,FS
@@ -150,6 +152,7 @@ make_plain_tree() {
 
 # ---- images ----
 SYSTEMS=(rdinit rdinit-none busybox oracle tiny-initramfs initramfs-tools dracut)
+[ -n "${BENCH_BASE:-}" ] && SYSTEMS=(rdinit rdinit-base "${SYSTEMS[@]:1}")
 # BENCH_SYSTEMS="rdinit oracle ..." boots only these (a quicker look, not the table)
 [ -n "${BENCH_SYSTEMS:-}" ] && read -ra SYSTEMS <<<"$BENCH_SYSTEMS"
 declare -A IMG GEN ERR SIZE_C SIZE_U NOTE
@@ -174,6 +177,21 @@ build_rdinit() {
 build_rdinit-none() {
 	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --profile none \
 		--add-modules "virtio_blk,$1" --output "$2" >"$2.log" 2>&1
+}
+# /init from git ref $BENCH_BASE, built in a worktree of its own with our musl sysroot
+build_rdinit-base() {
+	local src=$B/base-src
+	[ -n "${BENCH_BASE:-}" ] || { echo "BENCH_BASE is not set" >"$2.log"; return 1; }
+	git worktree remove --force "$src" 2>/dev/null
+	rm -rf "$src"
+	git worktree add --detach "$src" "$BENCH_BASE" >"$2.log" 2>&1 || return 1
+	mkdir -p "$src/build" && cp -al build/sysroot "$src/build/sysroot" &&
+		touch "$src"/build/sysroot/.*.stamp &&
+		make -C "$src" build/rdinit >>"$2.log" 2>&1 &&
+		cp "$src/build/rdinit" "$B/rdinit-base" || return 1
+	git worktree remove --force "$src"
+	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --init "$B/rdinit-base" --output "$2" \
+		>>"$2.log" 2>&1
 }
 build_busybox() {
 	printf 'MODULES="%s"\nDEV=/dev/vda\nFSTYPE=%s\n' "$(module_paths "$1")" "$1" >"$2.conf"
@@ -247,7 +265,7 @@ if [ "$MAIN" = 1 ]; then
 	make_plain_tree
 	for s in "${SYSTEMS[@]}"; do
 		case $s in
-		rdinit | dracut) build "$s" ext4 shared ;;
+		rdinit | rdinit-base | dracut) build "$s" ext4 shared ;;
 		*) for fs in "${FSES[@]}"; do build "$s" "$fs"; done ;;
 		esac
 	done
@@ -258,6 +276,7 @@ if [ "$MAIN" = 1 ]; then
 	NOTE[tiny-initramfs]="modules decompressed"
 	NOTE[rdinit]="generic profile"
 	NOTE[rdinit-none]="--profile none: virtio_blk, FS"
+	NOTE[rdinit-base]="/init from ${BENCH_BASE:-}"
 else
 	build rdinit ext4 shared
 fi
