@@ -331,12 +331,18 @@ static int dry_run(int argc, char **argv)
 		fprintf(stderr, "rdinit: no module index under %s/lib/modules\n", root);
 	if (parse_root(&b) < 0)
 		b.spec.kind = ROOT_NONE;
+	/* libkmod reads the blacklist from the running kernel's /proc/cmdline: this one's too */
+	if (cmdline)
+		modules_blacklist_cmdline(&b.mods, cmdline);
 	events_replay_all(&b);
-	if (b.root)
+	if (b.root) {
 		printf("rdinit: root=%s would be %s (%s)\n", b.opts.root, b.rootdev.devnode,
 		       b.rootdev.fstype[0] ? b.rootdev.fstype : "no known filesystem");
-	else if (b.opts.root)
+		if (b.rootdev.fstype[0])
+			(void)modules_load_fs(&b.mods, b.rootdev.fstype);
+	} else if (b.opts.root) {
 		report_root_missing(&b, 0);
+	}
 	free(text);
 	modules_exit(&b.mods);
 	devices_clear(&b.devs);

@@ -80,6 +80,21 @@ static void blacklist_read(struct modules *m)
 	kmod_config_iter_free_iter(it);
 }
 
+/* modprobe.blacklist=a,b words of @cmdline, as libkmod reads them from /proc/cmdline */
+void modules_blacklist_cmdline(struct modules *m, const char *cmdline)
+{
+	char *buf = strdup(cmdline), *p, *key, *val;
+
+	for (p = buf; p && *p;) {
+		p = cmdline_next(p, &key, &val);
+		if (!val || strcmp(key, "modprobe.blacklist"))
+			continue;
+		for (key = strtok(val, ","); key; key = strtok(NULL, ","))
+			(void)strset_add(&m->blacklist, key);
+	}
+	free(buf);
+}
+
 static bool blacklisted(const struct modules *m, const char *name)
 {
 	size_t i;

@@ -143,7 +143,7 @@ struct devices {
 	struct blockdev *v;
 	size_t n, cap;
 	enum probe_depth depth;
-	const char *devdir; /* "/dev", or under --sysroot */
+	const char *devdir; /* NULL: "/dev"; else a dry run's, under --sysroot */
 	/* NULL: libblkid in a child process; tests put a fake here */
 	void (*probe)(const char *devdir, struct blockdev *d, enum probe_depth depth);
 };
@@ -178,6 +178,7 @@ struct modules {
 int modules_init(struct modules *m, const char *root, const char *kver);
 void modules_exit(struct modules *m);
 void modules_retry(struct modules *m);
+void modules_blacklist_cmdline(struct modules *m, const char *cmdline);
 int modules_load_alias(struct modules *m, const char *alias, bool is_modalias);
 int modules_load_fs(struct modules *m, const char *fstype);
 enum module_trouble { MODULE_NONE, MODULE_BLACKLISTED, MODULE_FAILED };

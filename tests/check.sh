@@ -17,6 +17,7 @@ run() {
 }
 run format sh tests/format.sh
 run unit make -s unit
+run dryrun bash tests/dryrun/run.sh
 run mkrdinit bash tests/mkrdinit/run.sh
 run fuzz bash tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
 run vm bash tests/vm/run.sh -j2
