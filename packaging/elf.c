@@ -3,6 +3,14 @@
  * Shared-library closure of ELF programs, read from the files (no ldd: that
  * runs the program's loader, and the program may be for another machine).
  * 64-bit little-endian ELF only, which is what rdinit images run.
+ *
+ * A reader of our own rather than elfutils' libelf: it needs the program
+ * headers, PT_INTERP and four dynamic tags, about 150 lines, and libelf would
+ * be one more build dependency for that.  The price is that it must be as
+ * careful as a library: every header is copied out before use (no alignment
+ * assumed), every offset checked against the file's size, and repeated
+ * entries handled the way the kernel and glibc do.  tests/unit/test_elf.c and
+ * tests/fuzz/fuzz_elf.c hold it to that.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -20,14 +28,6 @@
 
 #include "elfdeps.h"
 
-struct elf_info {
-	char *interp;
-	char **needed;
-	size_t n_needed;
-	char *rpath, *runpath; /* colon lists, $ORIGIN already substituted */
-	uint16_t machine;
-};
-
 struct map {
 	const unsigned char *p;
 	size_t size;
@@ -39,7 +39,7 @@ static void unmapp(struct map *m)
 		(void)munmap((void *)m->p, m->size);
 }
 
-static void elf_info_free(struct elf_info *e)
+void elf_info_free(struct elf_info *e)
 {
 	for (size_t i = 0; i < e->n_needed; i++)
 		free(e->needed[i]);
@@ -47,6 +47,7 @@ static void elf_info_free(struct elf_info *e)
 	free(e->interp);
 	free(e->rpath);
 	free(e->runpath);
+	*e = (struct elf_info){ 0 };
 }
 
 void elf_set_free(struct elf_set *set)
@@ -105,16 +106,28 @@ static int map_file(struct map *m, const char *path)
 	return 0;
 }
 
-/* File offset of virtual address @addr, through the PT_LOAD segments. */
-static int vaddr_to_off(const struct map *m, const Elf64_Phdr *ph, size_t n, uint64_t addr,
-			uint64_t *off)
+/*
+ * Headers are copied out of the file, never read in place: nothing obliges
+ * e_phoff or a PT_DYNAMIC's p_offset to be aligned, and a misaligned
+ * Elf64_Phdr access is undefined behaviour.
+ */
+static void get_phdr(const struct map *m, const Elf64_Ehdr *eh, size_t i, Elf64_Phdr *ph)
 {
-	for (size_t i = 0; i < n; i++)
-		if (ph[i].p_type == PT_LOAD && addr >= ph[i].p_vaddr &&
-		    addr - ph[i].p_vaddr < ph[i].p_filesz) {
-			*off = addr - ph[i].p_vaddr + ph[i].p_offset;
+	memcpy(ph, m->p + eh->e_phoff + i * sizeof(*ph), sizeof(*ph));
+}
+
+/* File offset of virtual address @addr, through the PT_LOAD segments. */
+static int vaddr_to_off(const struct map *m, const Elf64_Ehdr *eh, uint64_t addr, uint64_t *off)
+{
+	Elf64_Phdr ph;
+
+	for (size_t i = 0; i < eh->e_phnum; i++) {
+		get_phdr(m, eh, i, &ph);
+		if (ph.p_type == PT_LOAD && addr >= ph.p_vaddr && addr - ph.p_vaddr < ph.p_filesz) {
+			*off = addr - ph.p_vaddr + ph.p_offset;
 			return *off < m->size ? 0 : -ENOEXEC;
 		}
+	}
 	return -ENOEXEC;
 }
 
@@ -171,39 +184,96 @@ static int add_needed(struct elf_info *e, const char *name)
 	return 0;
 }
 
-static int read_dynamic(struct elf_info *e, const struct map *m, const Elf64_Phdr *ph, size_t n,
+/* glibc's loader keeps the last DT_RPATH and DT_RUNPATH it meets; so do we. */
+static int set_search_path(char **slot, const char *list, const char *path)
+{
+	char *v = expand_origin(list, path);
+
+	if (!v)
+		return -ENOMEM;
+	free(*slot);
+	*slot = v;
+	return 0;
+}
+
+static int read_dyn_entry(struct elf_info *e, const struct map *m, const Elf64_Dyn *d,
+			  uint64_t strtab, const char *path)
+{
+	uint64_t off = strtab + d->d_un.d_val;
+	const char *s;
+
+	if (d->d_tag != DT_NEEDED && d->d_tag != DT_RPATH && d->d_tag != DT_RUNPATH)
+		return 0;
+	s = off >= strtab ? str_at(m, off) : NULL;
+	if (!s)
+		return -ENOEXEC;
+	if (d->d_tag == DT_NEEDED)
+		return add_needed(e, s);
+	return set_search_path(d->d_tag == DT_RPATH ? &e->rpath : &e->runpath, s, path);
+}
+
+static int read_dynamic(struct elf_info *e, const struct map *m, const Elf64_Ehdr *eh,
 			const Elf64_Phdr *dyn, const char *path)
 {
-	const Elf64_Dyn *d = (const void *)(m->p + dyn->p_offset);
-	size_t nd = dyn->p_filesz / sizeof(*d);
-	uint64_t strtab = 0, off;
+	size_t nd = dyn->p_filesz / sizeof(Elf64_Dyn);
+	uint64_t strtab = 0;
+	Elf64_Dyn d;
 	int r;
 
 	if (dyn->p_offset > m->size || dyn->p_filesz > m->size - dyn->p_offset)
 		return -ENOEXEC;
-	for (size_t i = 0; i < nd && d[i].d_tag != DT_NULL; i++)
-		if (d[i].d_tag == DT_STRTAB)
-			(void)vaddr_to_off(m, ph, n, d[i].d_un.d_ptr, &strtab);
+	for (size_t i = 0; i < nd; i++) {
+		memcpy(&d, m->p + dyn->p_offset + i * sizeof(d), sizeof(d));
+		if (d.d_tag == DT_NULL)
+			break;
+		if (d.d_tag == DT_STRTAB)
+			(void)vaddr_to_off(m, eh, d.d_un.d_ptr, &strtab);
+	}
 	if (!strtab)
 		return 0;
-	for (size_t i = 0; i < nd && d[i].d_tag != DT_NULL; i++) {
-		const char *s;
-
-		if (d[i].d_tag != DT_NEEDED && d[i].d_tag != DT_RPATH && d[i].d_tag != DT_RUNPATH)
-			continue;
-		off = strtab + d[i].d_un.d_val;
-		s = off >= strtab ? str_at(m, off) : NULL;
-		if (!s)
-			return -ENOEXEC;
-		if (d[i].d_tag == DT_NEEDED)
-			r = add_needed(e, s);
-		else if (!(d[i].d_tag == DT_RPATH ? (e->rpath = expand_origin(s, path))
-						  : (e->runpath = expand_origin(s, path))))
-			r = -ENOMEM;
-		else
-			r = 0;
+	for (size_t i = 0; i < nd; i++) {
+		memcpy(&d, m->p + dyn->p_offset + i * sizeof(d), sizeof(d));
+		if (d.d_tag == DT_NULL)
+			break;
+		r = read_dyn_entry(e, m, &d, strtab, path);
 		if (r < 0)
 			return r;
+	}
+	return 0;
+}
+
+int elf_parse(struct elf_info *e, const void *buf, size_t size, const char *path)
+{
+	const struct map m = { .p = buf, .size = size };
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int r;
+
+	*e = (struct elf_info){ 0 };
+	if (size < sizeof(eh))
+		return -ENOEXEC;
+	memcpy(&eh, buf, sizeof(eh));
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_phentsize != sizeof(ph) ||
+	    eh.e_phoff > size || (size_t)eh.e_phnum * sizeof(ph) > size - eh.e_phoff)
+		return -ENOEXEC;
+	e->machine = eh.e_machine;
+	for (size_t i = 0; i < eh.e_phnum; i++) {
+		get_phdr(&m, &eh, i, &ph);
+		/* the kernel maps the first PT_INTERP and ignores any other */
+		if (ph.p_type == PT_INTERP && !e->interp) {
+			const char *s = str_at(&m, ph.p_offset);
+
+			if (!s)
+				return -ENOEXEC;
+			e->interp = strdup(s);
+			if (!e->interp)
+				return -ENOMEM;
+		} else if (ph.p_type == PT_DYNAMIC) {
+			r = read_dynamic(e, &m, &eh, &ph, path);
+			if (r < 0)
+				return r;
+		}
 	}
 	return 0;
 }
@@ -211,33 +281,13 @@ static int read_dynamic(struct elf_info *e, const struct map *m, const Elf64_Phd
 static int read_elf(struct elf_info *e, const char *path)
 {
 	_cleanup_(unmapp) struct map m = { 0 };
-	const Elf64_Ehdr *eh;
-	const Elf64_Phdr *ph;
 	int r;
 
+	*e = (struct elf_info){ 0 };
 	r = map_file(&m, path);
 	if (r < 0)
 		return r;
-	eh = (const void *)m.p;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_phentsize != sizeof(*ph) ||
-	    eh->e_phoff > m.size || (size_t)eh->e_phnum * sizeof(*ph) > m.size - eh->e_phoff)
-		return -ENOEXEC;
-	e->machine = eh->e_machine;
-	ph = (const void *)(m.p + eh->e_phoff);
-	for (size_t i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type == PT_INTERP) {
-			const char *s = str_at(&m, ph[i].p_offset);
-
-			if (!s || !(e->interp = strdup(s)))
-				return s ? -ENOMEM : -ENOEXEC;
-		} else if (ph[i].p_type == PT_DYNAMIC) {
-			r = read_dynamic(e, &m, ph, eh->e_phnum, &ph[i], path);
-			if (r < 0)
-				return r;
-		}
-	}
-	return 0;
+	return elf_parse(e, m.p, m.size, path);
 }
 
 /* Is @path a 64-bit ELF object for @machine?  (Multilib dirs hold others.) */

@@ -8,6 +8,7 @@
 #define MKRDINIT_ELF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mkrdinit.h"
 
@@ -15,6 +16,23 @@ struct elf_set {
 	char **paths; /* absolute paths on the host, as the loader looks them up */
 	size_t n, cap;
 };
+
+/* What one ELF file asks of the dynamic loader. */
+struct elf_info {
+	char *interp; /* the first PT_INTERP, as the kernel uses */
+	char **needed;
+	size_t n_needed;
+	char *rpath, *runpath; /* the last of each, as glibc uses; $ORIGIN substituted */
+	uint16_t machine;
+};
+
+/*
+ * Read the ELF image @buf of @size bytes (any alignment), found at @path
+ * (for $ORIGIN).  -ENOEXEC for anything but a well-formed 64-bit
+ * little-endian ELF file; *@e holds allocations even then: free it.
+ */
+int elf_parse(struct elf_info *e, const void *buf, size_t size, const char *path);
+void elf_info_free(struct elf_info *e);
 
 /*
  * Add @prog (an absolute path) and everything it needs to @set, each path
