@@ -52,9 +52,12 @@ void elf_info_free(struct elf_info *e)
 
 void elf_set_free(struct elf_set *set)
 {
-	for (size_t i = 0; i < set->n; i++)
+	for (size_t i = 0; i < set->n; i++) {
 		free(set->paths[i]);
+		free(set->names[i]);
+	}
 	free(set->paths);
+	free(set->names);
 	*set = (struct elf_set){ 0 };
 }
 
@@ -66,22 +69,72 @@ static bool set_has(const struct elf_set *set, const char *path)
 	return false;
 }
 
-static int set_add(struct elf_set *set, const char *path)
+/*
+ * @name relative to "/", lexically normalized ("./a//b/../c" is "a/c"): a
+ * relative DT_NEEDED is opened from the loader's working directory, which
+ * in the initramfs is "/", and ".." at "/" stays there.  NULL for "/".
+ */
+static char *image_name(const char *name)
+{
+	char *out = malloc(strlen(name) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	errno = 0;
+	while (*name) {
+		size_t len = strcspn(name, "/");
+
+		if (len == 2 && !strncmp(name, "..", 2)) {
+			while (o > out && *--o != '/')
+				;
+		} else if (len && !(len == 1 && *name == '.')) {
+			if (o > out)
+				*o++ = '/';
+			memcpy(o, name, len);
+			o += len;
+		}
+		name += len + (name[len] == '/');
+	}
+	*o = '\0';
+	if (o == out) {
+		free(out);
+		errno = EINVAL;
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * Add the host file @path, to be stored as @name (see image_name()).
+ * Returns 1 when added, 0 when it was there already.
+ */
+static int set_add(struct elf_set *set, const char *path, const char *name)
 {
 	if (set_has(set, path))
 		return 0;
 	if (set->n == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 16;
-		char **v = reallocarray(set->paths, cap, sizeof(*v));
+		char **v = reallocarray(set->paths, cap, sizeof(*v)), **w;
 
 		if (!v)
 			return -ENOMEM;
 		set->paths = v;
+		w = reallocarray(set->names, cap, sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		set->names = w;
 		set->cap = cap;
 	}
 	set->paths[set->n] = strdup(path);
-	if (!set->paths[set->n])
-		return -ENOMEM;
+	set->names[set->n] = image_name(name);
+	if (!set->paths[set->n] || !set->names[set->n]) {
+		/* image_name() fails for "/" (or no memory); strdup() only for memory */
+		int r = set->paths[set->n] && errno != ENOMEM ? -EINVAL : -ENOMEM;
+
+		free(set->paths[set->n]);
+		free(set->names[set->n]);
+		return r;
+	}
 	set->n++;
 	return 1;
 }
@@ -372,20 +425,52 @@ static char *search(const char *list, const char *root, const char *name, uint16
 	return NULL;
 }
 
-/* glibc's order: DT_RPATH (unless DT_RUNPATH), DT_RUNPATH, the system dirs. */
-static char *find_lib(const struct elf_info *e, const char *root, const char *sys, const char *name)
+/*
+ * glibc's order: DT_RPATH (unless DT_RUNPATH), DT_RUNPATH, the system dirs.
+ * A name with a slash is opened as it is, from the loader's working
+ * directory when relative: that directory is the initramfs' "/" at run
+ * time, and on the host we take the needing object's own directory, where
+ * "gcc prog.c ./libx.so" left the library.  *@host is the file to read,
+ * *@name where the image stores it.
+ */
+static int find_lib(const struct elf_info *e, const char *root, const char *sys, const char *obj,
+		    const char *needed, char **host, const char **name)
 {
-	char *p = NULL;
+	const char *slash = strrchr(obj, '/');
 
-	if (strchr(name, '/'))
-		return strdup(name);
+	*host = NULL;
+	*name = needed;
+	if (needed[0] == '/')
+		return asprintf(host, "%s%s", root, needed) < 0 ? -ENOMEM : 0;
+	if (strchr(needed, '/'))
+		return asprintf(host, "%.*s/%s", (int)(slash - obj), obj, needed) < 0 ? -ENOMEM : 0;
 	if (e->rpath && !e->runpath)
-		p = search(e->rpath, "", name, e->machine);
-	if (!p && e->runpath)
-		p = search(e->runpath, "", name, e->machine);
-	if (!p)
-		p = search(sys, root, name, e->machine);
-	return p;
+		*host = search(e->rpath, "", needed, e->machine);
+	if (!*host && e->runpath)
+		*host = search(e->runpath, "", needed, e->machine);
+	if (!*host)
+		*host = search(sys, root, needed, e->machine);
+	if (!*host)
+		return -ENOENT;
+	/* a path found under @root is stored at its place in the target */
+	*name = !strncmp(*host, root, strlen(root)) ? *host + strlen(root) : *host;
+	return 0;
+}
+
+static int collect_one(struct elf_set *set, const char *root, const char *sys, const char *path,
+		       struct mk_err *err);
+
+/* Add the needed object (@host, stored as @name) and, the first time, its own needs. */
+static int collect_dep(struct elf_set *set, const char *root, const char *sys, const char *host,
+		       const char *name, struct mk_err *err)
+{
+	int r = set_add(set, host, name);
+
+	if (r == -EINVAL)
+		return mk_errf(err, r, "--install: %s: not a file name", name);
+	if (r > 0)
+		r = collect_one(set, root, sys, host, err);
+	return r;
 }
 
 static int collect_one(struct elf_set *set, const char *root, const char *sys, const char *path,
@@ -401,20 +486,23 @@ static int collect_one(struct elf_set *set, const char *root, const char *sys, c
 			       r == -ENOEXEC ? "not a 64-bit little-endian ELF file"
 					     : strerror(-r));
 	}
-	r = e.interp ? set_add(set, e.interp) : 0;
-	if (r > 0)
-		r = collect_one(set, root, sys, e.interp, err);
-	for (size_t i = 0; r >= 0 && i < e.n_needed; i++) {
-		_cleanup_free_ char *lib = find_lib(&e, root, sys, e.needed[i]);
+	if (e.interp) {
+		_cleanup_free_ char *host = NULL;
 
-		if (!lib) {
-			r = mk_errf(err, -ENOENT, "--install %s: needed library %s not found", path,
+		r = asprintf(&host, "%s%s", root, e.interp) < 0 ? -ENOMEM : 0;
+		if (r == 0)
+			r = collect_dep(set, root, sys, host, e.interp, err);
+	}
+	for (size_t i = 0; r >= 0 && i < e.n_needed; i++) {
+		_cleanup_free_ char *host = NULL;
+		const char *name;
+
+		r = find_lib(&e, root, sys, path, e.needed[i], &host, &name);
+		if (r == -ENOENT)
+			r = mk_errf(err, r, "--install %s: needed library %s not found", path,
 				    e.needed[i]);
-			break;
-		}
-		r = set_add(set, lib + strlen(root));
-		if (r > 0)
-			r = collect_one(set, root, sys, lib, err);
+		if (r == 0)
+			r = collect_dep(set, root, sys, host, name, err);
 	}
 	elf_info_free(&e);
 	return r < 0 ? r : 0;
@@ -432,8 +520,8 @@ int elf_collect(struct elf_set *set, const char *root, const char *prog, struct 
 	sys = system_dirs(root);
 	if (!sys)
 		return -ENOMEM;
-	r = set_add(set, prog);
+	r = set_add(set, prog, prog);
 	if (r <= 0)
-		return r;
+		return r == -EINVAL ? mk_errf(err, r, "--install %s: not a file", prog) : r;
 	return collect_one(set, root, sys, prog, err);
 }

@@ -651,7 +651,7 @@ static int add_installs(struct ar_list *l, const struct image_opts *o, struct mk
 			return r;
 	}
 	for (size_t i = 0; i < set.n; i++) {
-		r = ar_add_file(l, set.paths[i] + 1, set.paths[i], 0);
+		r = ar_add_file(l, set.names[i], set.paths[i], 0);
 		if (r < 0)
 			return mk_errf(err, r, "--install: cannot add %s: %s", set.paths[i],
 				       strerror(-r));

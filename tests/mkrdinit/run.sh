@@ -370,6 +370,26 @@ t_compress_level() {
 	[ "$(head -c 6 "$T/c.none")" = 070701 ] || fail "--compress none is not a plain newc"
 }
 
+# A library linked by a relative path (DT_NEEDED "./libx.so", "sub/liby.so") sits where the
+# loader, started from /, finds it; it is read from the directory of the program.
+t_install_relative() {
+	local d=$T/rel
+	rm -rf "$d" && mkdir -p "$d/sub"
+	printf 'int x(void) { return 1; }\n' >"$d/x.c"
+	printf 'int y(void) { return 2; }\n' >"$d/y.c"
+	printf 'int x(void); int y(void);\nint main(void) { return x() + y(); }\n' >"$d/main.c"
+	(cd "$d" && gcc -shared -fPIC -o libx.so x.c && gcc -shared -fPIC -o sub/liby.so y.c &&
+		gcc -o prog main.c ./libx.so sub/liby.so) || { fail "cannot build the test program"; return; }
+	readelf -d "$d/prog" | grep -q 'Shared library: \[\./libx\.so\]' ||
+		{ fail "the linker did not record ./libx.so"; return; }
+	must_build "$T/ir.img" --profile none --install "$d/prog"
+	has "$T/ir.img" "^${d#/}/prog$" "the program"
+	has "$T/ir.img" '^libx\.so$' "./libx.so at /libx.so"
+	has "$T/ir.img" '^sub/liby\.so$' "sub/liby.so at /sub/liby.so"
+	cmp -s <(gzip -dc "$T/ir.img" | cpio -i --quiet --to-stdout libx.so) "$d/libx.so" ||
+		fail "libx.so in the image is not $d/libx.so"
+}
+
 t_help() {
 	"$MK" --help >"$T/help" || fail "--help failed"
 	for o in --kver --basedir --profile --add-modules --omit-modules --config --install \
@@ -386,7 +406,8 @@ t_help() {
 }
 
 TESTS=(reproducible summary errors profile_none profile_generic profile_host omit
-	module_compression module_zstd install include microcode compress_level help)
+	module_compression module_zstd install include microcode compress_level install_relative
+	help)
 [ $# -gt 0 ] && TESTS=("$@")
 for t in "${TESTS[@]}"; do
 	NAME=$t FAILS=0 SKIPS=0
