@@ -109,6 +109,15 @@ int ar_add_file(struct ar_list *l, const char *path, const char *src, mode_t per
 	return add_entry(l, path, src, S_IFREG | (perm & 07777), 0, 0);
 }
 
+int ar_add_file_keep_perm(struct ar_list *l, const char *path, const char *src)
+{
+	int r = add_entry(l, path, src, S_IFREG, 0, 0);
+
+	if (r == 0)
+		l->v[l->n - 1].keep_perm = true;
+	return r;
+}
+
 int ar_add_symlink(struct ar_list *l, const char *path, const char *target)
 {
 	return add_entry(l, path, target, S_IFLNK | 0777, 0, 0);
@@ -412,7 +421,9 @@ static int open_source(const struct ar_entry *e, mode_t *mode, int64_t *size, st
 		(void)close(fd);
 		return mk_errf(err, -EINVAL, "%s: not a regular file", e->src);
 	}
-	if (!(*mode & 07777))
+	if (e->keep_perm)
+		*mode = S_IFREG | (st.st_mode & 07777);
+	else if (!(*mode & 07777))
 		*mode |= (st.st_mode & 0111) ? 0755 : 0644;
 	*size = st.st_size;
 	return fd;

@@ -29,6 +29,7 @@
 struct tmpout {
 	int fd;
 	char *path;
+	mode_t mode; /* of the image, once renamed */
 };
 
 static void tmpout_discard(struct tmpout *t)
@@ -627,7 +628,7 @@ static int add_includes(struct ar_list *l, const struct image_opts *o)
 
 		r = split_include(o->include[i], &src, &dst);
 		if (r == 0)
-			r = ar_add_file(l, dst, src, 0);
+			r = ar_add_file_keep_perm(l, dst, src);
 		if (r < 0)
 			return r;
 	}
@@ -690,6 +691,33 @@ static int collect(struct ar_list *l, const struct image_opts *o, const char *st
 	if (asprintf(&lib, "%s/lib", stage) < 0)
 		return -ENOMEM;
 	return ar_add_tree(l, lib, "lib", err);
+}
+
+/* A file others may not read, going into an image they may: say so, once per file. */
+static void warn_private(const struct image_opts *o, const char *src, mode_t image)
+{
+	struct stat st;
+
+	if (!o->warn || !(image & S_IROTH) || stat(src, &st) < 0 || (st.st_mode & S_IROTH))
+		return;
+	fprintf(o->warn,
+		"mkrdinit: warning: %s (mode %04o) is not world-readable, but goes into %s, "
+		"which is world-readable (mode %04o); set a umask of 077 or chmod the image\n",
+		src, (unsigned int)(st.st_mode & 07777), o->output, (unsigned int)image);
+}
+
+static void warn_private_list(const struct image_opts *o, const struct ar_list *l,
+			      const char *stage, mode_t image)
+{
+	size_t n = strlen(stage);
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ar_entry *e = &l->v[i];
+
+		/* the staging tree is ours; what is in it was made readable */
+		if (S_ISREG(e->mode) && !(!strncmp(e->src, stage, n) && e->src[n] == '/'))
+			warn_private(o, e->src, image);
+	}
 }
 
 /* AMD's container files start with "DMA\0"; anything else is taken as Intel's. */
@@ -777,6 +805,24 @@ static int write_segments(struct ar_list *l, const struct image_opts *o, int fd,
 	return 0;
 }
 
+/*
+ * Not mkstemp's 0600, which the boot loader's installer may not read, nor a
+ * fixed 0644, which gives away a key file put in with --include: the mode
+ * of the image being replaced, else what the umask leaves of 0666, as for
+ * any file a program creates.
+ */
+static mode_t output_mode(const char *output)
+{
+	struct stat st;
+	mode_t mask;
+
+	if (lstat(output, &st) == 0 && S_ISREG(st.st_mode))
+		return st.st_mode & 07777;
+	mask = umask(0);
+	(void)umask(mask);
+	return 0666 & ~mask;
+}
+
 static int open_output(struct tmpout *t, const char *output, struct mk_err *err)
 {
 	if (asprintf(&t->path, "%s.tmpXXXXXX", output) < 0) {
@@ -790,8 +836,8 @@ static int open_output(struct tmpout *t, const char *output, struct mk_err *err)
 		free(steal_ptr(t->path));
 		return r;
 	}
-	/* mkstemp's 0600 would make the image unreadable to the boot loader installer. */
-	if (fchmod(t->fd, 0644) < 0)
+	t->mode = output_mode(output);
+	if (fchmod(t->fd, t->mode) < 0)
 		return mk_errf(err, -errno, "cannot chmod %s: %s", t->path, strerror(errno));
 	return 0;
 }
@@ -837,6 +883,9 @@ int image_write(const struct image_opts *o, struct closure *c, struct image_stat
 	r = collect(&l, o, stage, err);
 	if (r < 0)
 		return r;
+	warn_private_list(o, &l, stage, out.mode);
+	for (size_t i = 0; i < o->n_microcode; i++)
+		warn_private(o, o->microcode[i], out.mode);
 	r = write_microcode(o, out.fd, err);
 	if (r < 0)
 		return r;

@@ -28,9 +28,10 @@ enum ar_compress {
 };
 
 struct ar_entry {
-	char *path;  /* name in the image, without a leading slash */
-	char *src;   /* data source of a file, target of a symlink */
-	mode_t mode; /* file type and permissions; see ar_add_file() */
+	char *path;	/* name in the image, without a leading slash */
+	char *src;	/* data source of a file, target of a symlink */
+	mode_t mode;	/* file type and permissions; see ar_add_file() */
+	bool keep_perm; /* a file with its source's permissions */
 	unsigned int rmajor, rminor;
 };
 
@@ -55,6 +56,8 @@ int ar_add_dir(struct ar_list *l, const char *path);
  * set, else 0644.  Anything else is used as given.
  */
 int ar_add_file(struct ar_list *l, const char *path, const char *src, mode_t perm);
+/* A file with the permissions its source has when the image is written. */
+int ar_add_file_keep_perm(struct ar_list *l, const char *path, const char *src);
 int ar_add_symlink(struct ar_list *l, const char *path, const char *target);
 /* @mode carries the type (S_IFCHR or S_IFBLK) and the permissions. */
 int ar_add_node(struct ar_list *l, const char *path, mode_t mode, unsigned int major,

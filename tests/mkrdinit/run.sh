@@ -370,6 +370,60 @@ t_compress_level() {
 	[ "$(head -c 6 "$T/c.none")" = 070701 ] || fail "--compress none is not a plain newc"
 }
 
+# mode IMG PATH: the octal mode --list gives PATH in IMG
+mode_in() {
+	"$MK" --list "$1" | awk -v p="$2" '$3 == p { print $1 }'
+}
+
+# mk_umask MASK ARGS...: mk ARGS under umask MASK
+mk_umask() {
+	local old
+	old=$(umask)
+	umask "$1"
+	shift
+	mk "$@"
+	umask "$old"
+}
+
+# The image's mode follows the umask (or the file it replaces); --include keeps modes, and a
+# private file in a world-readable image is a warning.
+t_modes() {
+	local m
+	rm -f "$T/m.img"
+	mk_umask 077 --output "$T/m.img" --profile none
+	m=$(stat -c %a "$T/m.img")
+	[ "$m" = 600 ] || fail "a new image under umask 077 has mode $m, not 600"
+	rm -f "$T/m.img"
+	mk_umask 022 --output "$T/m.img" --profile none
+	m=$(stat -c %a "$T/m.img")
+	[ "$m" = 644 ] || fail "a new image under umask 022 has mode $m, not 644"
+	chmod 600 "$T/m.img"
+	mk_umask 022 --output "$T/m.img" --profile none
+	m=$(stat -c %a "$T/m.img")
+	[ "$m" = 600 ] || fail "rebuilding a 0600 image under umask 022 gave mode $m"
+	printf 'secret\n' >"$T/key" && chmod 600 "$T/key"
+	printf '#!/bin/sh\n' >"$T/tool" && chmod 750 "$T/tool"
+	printf 'x\n' >"$T/pub" && chmod 644 "$T/pub"
+	rm -f "$T/m.img"
+	mk_umask 022 --output "$T/m.img" --profile none --include "$T/key:/etc/luks.key" \
+		--include "$T/tool:/bin/tool" --include "$T/pub:/etc/pub"
+	[ "$RC" -eq 0 ] || fail "build with includes: $(cat "$T/err")"
+	[ "$(mode_in "$T/m.img" etc/luks.key)" = 100600 ] ||
+		fail "a 0600 --include is $(mode_in "$T/m.img" etc/luks.key) in the image"
+	[ "$(mode_in "$T/m.img" bin/tool)" = 100750 ] ||
+		fail "a 0750 --include is $(mode_in "$T/m.img" bin/tool) in the image"
+	[ "$(mode_in "$T/m.img" etc/pub)" = 100644 ] ||
+		fail "a 0644 --include is $(mode_in "$T/m.img" etc/pub) in the image"
+	grep -q "warning: $T/key .*not world-readable.* world-readable" "$T/err" ||
+		fail "no warning for a private file in a world-readable image: $(cat "$T/err")"
+	grep -q "warning: $T/pub" "$T/err" && fail "a warning for a public file: $(cat "$T/err")"
+	rm -f "$T/m.img"
+	mk_umask 077 --output "$T/m.img" --profile none --include "$T/key:/etc/luks.key"
+	[ "$RC" -eq 0 ] || fail "build with a key under umask 077: $(cat "$T/err")"
+	grep -q warning "$T/err" && fail "a warning for a private image: $(cat "$T/err")"
+	[ "$(stat -c %a "$T/m.img")" = 600 ] || fail "the image with the key is not 0600"
+}
+
 # A library linked by a relative path (DT_NEEDED "./libx.so", "sub/liby.so") sits where the
 # loader, started from /, finds it; it is read from the directory of the program.
 t_install_relative() {
@@ -406,8 +460,8 @@ t_help() {
 }
 
 TESTS=(reproducible summary errors profile_none profile_generic profile_host omit
-	module_compression module_zstd install include microcode compress_level install_relative
-	help)
+	module_compression module_zstd install include microcode compress_level modes
+	install_relative help)
 [ $# -gt 0 ] && TESTS=("$@")
 for t in "${TESTS[@]}"; do
 	NAME=$t FAILS=0 SKIPS=0
