@@ -315,23 +315,6 @@ int image_closure(const struct image_opts *o, struct closure **out, struct mk_er
 	return 0;
 }
 
-/* mkdir -p for the directories of @rel below the existing directory @root. */
-static int make_parents(const char *root, const char *rel)
-{
-	_cleanup_free_ char *path = NULL;
-	size_t skip = strlen(root) + 1;
-
-	if (asprintf(&path, "%s/%s", root, rel) < 0)
-		return -ENOMEM;
-	for (char *s = strchr(path + skip, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return 0;
-}
-
 static int copy_fd(int in, int out)
 {
 	char buf[1 << 16];
@@ -350,58 +333,83 @@ static int copy_fd(int in, int out)
 	return 0;
 }
 
-/* Create @dst (@rel under @dstdir, with its parent directories) for writing, anew. */
-static int create_staged(const char *dstdir, const char *rel, const char *dst, struct mk_err *err)
+/*
+ * Create @rel in the staging tree (with its parent directories) for
+ * writing, anew.  Resolved below the tree: a name from the module index can
+ * never make us write elsewhere.
+ */
+static int create_staged(const struct mk_dir *stage, const char *rel, struct mk_err *err)
 {
-	int r = make_parents(dstdir, rel), fd;
+	int r = mk_mkdirs(stage, rel), fd;
 
 	if (r < 0)
-		return mk_errf(err, r, "cannot create directories for %s: %s", dst, strerror(-r));
-	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		return mk_errf(err, r, "cannot create directories for %s/%s: %s", stage->path, rel,
+			       strerror(-r));
+	fd = mk_openat(stage, rel, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	if (fd < 0)
-		return mk_errf(err, -errno, "cannot create %s: %s", dst, strerror(errno));
+		return mk_errf(err, fd, "cannot create %s/%s: %s", stage->path, rel, strerror(-fd));
 	return fd;
 }
 
-/* Copy @srcdir/@rel to @dstdir/@rel; @optional tolerates a missing source. */
-static int copy_rel(const char *srcdir, const char *dstdir, const char *rel, bool optional,
-		    struct mk_err *err)
+/* Copy @rel from below @src to the same path in the staging tree; @optional tolerates absence. */
+static int copy_rel(const struct mk_dir *src, const struct mk_dir *stage, const char *rel,
+		    bool optional, struct mk_err *err)
 {
-	_cleanup_free_ char *src = NULL, *dst = NULL;
 	_cleanup_close_ int in = -1, out = -1;
 	int r;
 
-	if (asprintf(&src, "%s/%s", srcdir, rel) < 0 || asprintf(&dst, "%s/%s", dstdir, rel) < 0)
-		return -ENOMEM;
-	in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (in < 0 && optional && errno == ENOENT)
+	in = mk_openat(src, rel, O_RDONLY, 0);
+	if (in == -ENOENT && optional)
 		return 0;
 	if (in < 0)
-		return mk_errf(err, -errno, "cannot open %s: %s", src, strerror(errno));
-	out = create_staged(dstdir, rel, dst, err);
+		return mk_open_error(src, rel, in, err);
+	out = create_staged(stage, rel, err);
 	if (out < 0)
 		return out;
 	r = copy_fd(in, out);
 	if (r == 0 && close(steal_fd(&out)) < 0)
 		r = -errno;
 	if (r < 0)
-		return mk_errf(err, r, "cannot copy %s to %s: %s", src, dst, strerror(-r));
+		return mk_errf(err, r, "cannot copy %s/%s to %s: %s", src->path, rel, stage->path,
+			       strerror(-r));
 	return 0;
 }
 
-static int make_staging(char **out, struct mk_err *err)
+struct staging {
+	char *path;
+	struct mk_dir dir;
+};
+
+/* Best effort: a leftover temp dir must not turn a good image into a failure. */
+static void staging_remove(struct staging *s)
+{
+	if (s->dir.fd >= 0)
+		(void)close(s->dir.fd);
+	staging_removep(&s->path);
+}
+
+static int make_staging(struct staging *s, struct mk_err *err)
 {
 	const char *tmp = getenv("TMPDIR");
-	_cleanup_free_ char *dir = NULL;
 
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
-	if (asprintf(&dir, "%s/mkrdinit.XXXXXX", tmp) < 0)
+	if (asprintf(&s->path, "%s/mkrdinit.XXXXXX", tmp) < 0) {
+		s->path = NULL;
 		return -ENOMEM;
-	if (!mkdtemp(dir))
-		return mk_errf(err, -errno, "cannot create a staging dir in %s: %s", tmp,
-			       strerror(errno));
-	*out = steal_ptr(dir);
+	}
+	if (!mkdtemp(s->path)) {
+		int r = mk_errf(err, -errno, "cannot create a staging dir in %s: %s", tmp,
+				strerror(errno));
+
+		free(steal_ptr(s->path));
+		return r;
+	}
+	s->dir.path = s->path;
+	s->dir.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	s->dir.fd = open(s->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->dir.fd < 0)
+		return mk_errf(err, -errno, "cannot open %s: %s", s->path, strerror(errno));
 	return 0;
 }
 
@@ -409,35 +417,28 @@ static int make_staging(char **out, struct mk_err *err)
  * Store @rel of the module dir as a plain .ko (--decompress-modules): the
  * image's compressor then sees the modules' bytes.
  */
-static int stage_plain(const char *srcdir, const char *dstdir, const char *rel, size_t suffix,
-		       struct mk_err *err)
+static int stage_plain(const struct mk_dir *src, const struct mk_dir *stage, const char *rel,
+		       size_t suffix, struct mk_err *err)
 {
-	_cleanup_free_ char *src = NULL, *dst = NULL;
-	_cleanup_close_ int out = -1;
+	_cleanup_free_ char *dst = NULL;
+	_cleanup_close_ int in = -1, out = -1;
 	int r;
 
-	if (asprintf(&src, "%s/%s", srcdir, rel) < 0 ||
-	    asprintf(&dst, "%s/%.*s", dstdir, (int)(strlen(rel) - suffix), rel) < 0)
+	if (asprintf(&dst, "%.*s", (int)(strlen(rel) - suffix), rel) < 0)
 		return -ENOMEM;
-	out = create_staged(dstdir, rel, dst, err);
+	in = mk_open_read(src, rel, err);
+	if (in < 0)
+		return in;
+	out = create_staged(stage, dst, err);
 	if (out < 0)
 		return out;
-	r = ar_decompress(src, out, NULL, err);
+	r = ar_decompress_fd(in, rel, out, NULL, err);
 	if (r < 0)
 		return r;
 	if (close(steal_fd(&out)) < 0)
-		return mk_errf(err, -errno, "cannot write %s: %s", dst, strerror(errno));
+		return mk_errf(err, -errno, "cannot write %s/%s: %s", stage->path, dst,
+			       strerror(errno));
 	return 0;
-}
-
-/* The .ko.zst to write for @rel: its ".xz" or ".gz" (@suffix bytes) replaced, or added to ".ko". */
-static char *zst_name(const char *dstdir, const char *rel, size_t suffix)
-{
-	char *out;
-
-	if (asprintf(&out, "%s/%.*s.zst", dstdir, (int)(strlen(rel) - suffix), rel) < 0)
-		return NULL;
-	return out;
 }
 
 static void jobs_free(struct modcomp_job *jobs, size_t n)
@@ -450,75 +451,83 @@ static void jobs_free(struct modcomp_job *jobs, size_t n)
 }
 
 /*
+ * A recompression job for @rel: its ".xz" or ".gz" (@suffix bytes)
+ * replaced by ".zst", or ".zst" added to ".ko".
+ */
+static int add_job(struct modcomp_job *j, const struct mk_dir *stage, const char *rel,
+		   size_t suffix, struct mk_err *err)
+{
+	int r = mk_mkdirs(stage, rel);
+
+	if (r < 0)
+		return mk_errf(err, r, "cannot create directories for %s/%s: %s", stage->path, rel,
+			       strerror(-r));
+	j->src = strdup(rel);
+	if (asprintf(&j->dst, "%.*s.zst", (int)(strlen(rel) - suffix), rel) < 0)
+		j->dst = NULL;
+	return j->src && j->dst ? 0 : -ENOMEM;
+}
+
+/*
  * Stage the closure's modules as o->modcomp says: by default every one as
  * .ko.zst (recompressed in parallel at the end), else as shipped or plain.
+ * Each keeps its path below lib/modules/KVER.
  */
-static int stage_modules(const char *stage, const struct image_opts *o, struct closure *c,
+static int stage_modules(const struct mk_dir *stage, const struct image_opts *o, struct closure *c,
 			 size_t *recompressed, struct mk_err *err)
 {
 	/* depmod's other inputs; modules.builtin keeps builtins resolvable. */
 	static const char *const meta[] = { "modules.order", "modules.builtin",
 					    "modules.builtin.modinfo" };
+	const struct mk_dir *src = closure_root(c);
+	const char *modrel = closure_modrel(c);
 	const struct closure_mod *mods;
-	_cleanup_free_ char *rel = NULL, *dst = NULL;
+	_cleanup_free_ char *dir = NULL;
 	size_t n = closure_modules(c, &mods), suffix, njobs = 0;
 	struct modcomp_job *jobs = NULL;
-	int r = 0;
+	int r;
 
-	/* The trailing slash makes make_parents() create the module dir itself. */
-	if (asprintf(&rel, "lib/modules/%s/", o->kver) < 0 ||
-	    asprintf(&dst, "%s/lib/modules/%s", stage, o->kver) < 0)
+	/* The trailing slash makes mk_mkdirs() create the module dir itself. */
+	if (asprintf(&dir, "%s/", modrel) < 0)
 		return -ENOMEM;
-	r = make_parents(stage, rel);
+	r = mk_mkdirs(stage, dir);
 	if (r < 0)
-		return mk_errf(err, r, "cannot create %s: %s", dst, strerror(-r));
-	if (o->modcomp == MODCOMP_ZSTD) {
-		jobs = calloc(n ? n : 1, sizeof(*jobs));
-		if (!jobs)
-			return -ENOMEM;
-	}
+		return mk_errf(err, r, "cannot create %s/%s: %s", stage->path, dir, strerror(-r));
+	jobs = calloc(n ? n : 1, sizeof(*jobs));
+	if (!jobs)
+		return -ENOMEM;
 	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *rel = NULL;
 		const char *path = mods[i].path;
 		bool compressed = ar_module_compressed(path, &suffix);
 		size_t len = strlen(path);
 
 		if (!compressed)
 			suffix = 0;
-		if (o->modcomp == MODCOMP_DECOMPRESS && compressed) {
-			r = stage_plain(closure_moddir(c), dst, path, suffix, err);
+		if (asprintf(&rel, "%s/%s", modrel, path) < 0) {
+			rel = NULL;
+			r = -ENOMEM;
+		} else if (o->modcomp == MODCOMP_DECOMPRESS && compressed) {
+			r = stage_plain(src, stage, rel, suffix, err);
 		} else if (o->modcomp == MODCOMP_ZSTD &&
 			   !(len > 7 && !strcmp(path + len - 7, ".ko.zst"))) {
-			struct modcomp_job *j = &jobs[njobs];
-
-			r = make_parents(dst, path);
-			if (r < 0) {
-				r = mk_errf(err, r, "cannot create directories for %s/%s: %s", dst,
-					    path, strerror(-r));
-				break;
-			}
-			if (asprintf(&j->src, "%s/%s", closure_moddir(c), path) < 0) {
-				j->src = NULL;
-				r = -ENOMEM;
-				break;
-			}
-			njobs++; /* jobs_free() frees what it holds */
-			j->dst = zst_name(dst, path, suffix);
-			if (!j->dst) {
-				r = -ENOMEM;
-				break;
-			}
+			r = add_job(&jobs[njobs++], stage, rel, suffix, err);
 		} else {
-			r = copy_rel(closure_moddir(c), dst, path, false, err);
+			r = copy_rel(src, stage, rel, false, err);
 		}
 	}
 	if (r == 0 && njobs)
-		r = modcomp_zstd(jobs, njobs, o->modlevel, 0, err);
+		r = modcomp_zstd(jobs, njobs, src, stage, o->modlevel, 0, err);
 	jobs_free(jobs, njobs);
 	if (r < 0)
 		return r;
 	*recompressed = njobs;
 	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
-		r = copy_rel(closure_moddir(c), dst, meta[i], true, err);
+		_cleanup_free_ char *rel = NULL;
+
+		if (asprintf(&rel, "%s/%s", modrel, meta[i]) < 0)
+			return -ENOMEM;
+		r = copy_rel(src, stage, rel, true, err);
 		if (r < 0)
 			return r;
 	}
@@ -542,22 +551,18 @@ static void drop_text_indexes(const char *stage, const char *kver)
 	}
 }
 
-static int stage_firmware(const char *stage, struct closure *c, struct mk_err *err)
+static int stage_firmware(const struct mk_dir *stage, struct closure *c, struct mk_err *err)
 {
-	_cleanup_free_ char *dst = NULL;
 	char *const *fw;
 	size_t n = closure_firmware(c, &fw);
 	int r;
 
-	if (n == 0)
-		return 0;
-	if (asprintf(&dst, "%s/lib/firmware", stage) < 0)
-		return -ENOMEM;
-	r = make_parents(stage, "lib/firmware/");
-	if (r < 0)
-		return mk_errf(err, r, "cannot create %s: %s", dst, strerror(-r));
 	for (size_t i = 0; i < n; i++) {
-		r = copy_rel(closure_fwdir(c), dst, fw[i], false, err);
+		_cleanup_free_ char *rel = NULL;
+
+		if (asprintf(&rel, "lib/firmware/%s", fw[i]) < 0)
+			return -ENOMEM;
+		r = copy_rel(closure_root(c), stage, rel, false, err);
 		if (r < 0)
 			return r;
 	}
@@ -858,7 +863,7 @@ int image_write(const struct image_opts *o, struct closure *c, struct image_stat
 		struct mk_err *err)
 {
 	_cleanup_(tmpout_discard) struct tmpout out = { .fd = -1 };
-	_cleanup_(staging_removep) char *stage = NULL;
+	_cleanup_(staging_remove) struct staging stage = { .dir.fd = -1 };
 	_cleanup_(ar_listp) struct ar_list l = { 0 };
 	const struct closure_mod *mods;
 	char *const *fw;
@@ -870,20 +875,20 @@ int image_write(const struct image_opts *o, struct closure *c, struct image_stat
 	r = make_staging(&stage, err);
 	if (r < 0)
 		return r;
-	r = stage_modules(stage, o, c, &st->recompressed, err);
+	r = stage_modules(&stage.dir, o, c, &st->recompressed, err);
 	if (r < 0)
 		return r;
-	r = run_depmod(stage, o->kver, err);
+	r = run_depmod(stage.path, o->kver, err);
 	if (r < 0)
 		return r;
-	drop_text_indexes(stage, o->kver);
-	r = stage_firmware(stage, c, err);
+	drop_text_indexes(stage.path, o->kver);
+	r = stage_firmware(&stage.dir, c, err);
 	if (r < 0)
 		return r;
-	r = collect(&l, o, stage, err);
+	r = collect(&l, o, stage.path, err);
 	if (r < 0)
 		return r;
-	warn_private_list(o, &l, stage, out.mode);
+	warn_private_list(o, &l, stage.path, out.mode);
 	for (size_t i = 0; i < o->n_microcode; i++)
 		warn_private(o, o->microcode[i], out.mode);
 	r = write_microcode(o, out.fd, err);

@@ -97,12 +97,15 @@ bool ar_module_compressed(const char *path, size_t *suffix);
  * raw format; *@bytes (if not NULL) grows by the bytes written.
  */
 int ar_decompress(const char *src, int dst, uint64_t *bytes, struct mk_err *err);
+/* The same from the open file @fd; @src names it in messages. */
+int ar_decompress_fd(int fd, const char *src, int dst, uint64_t *bytes, struct mk_err *err);
 
 /*
  * The contents of the module @src, decompressed if it is xz, zstd or gzip
  * data, into a malloc'd *@buf.
  */
 int ar_read_module(const char *src, void **buf, size_t *len, struct mk_err *err);
+int ar_read_module_fd(int fd, const char *src, void **buf, size_t *len, struct mk_err *err);
 
 /* Print "mode size path" for every entry of @image (any compression). */
 int ar_dump(const char *image, FILE *out, struct mk_err *err);

@@ -370,6 +370,79 @@ t_compress_level() {
 	[ "$(head -c 6 "$T/c.none")" = 070701 ] || fail "--compress none is not a plain newc"
 }
 
+# A copy of the kernel tree (hard links, the indexes copied) at $T/conf/base, with a private
+# TMPDIR beside it: whatever mkrdinit creates outside its temp dirs shows up in $T/conf.
+conf_base() {
+	local b=$T/conf/base
+	rm -rf "$T/conf" && mkdir -p "$b/lib/modules" "$T/conf/tmp" "$T/conf/out" || return 1
+	cp -al "$KDIR/$MODDIR" "$b/lib/modules/" || return 1
+	for f in "$KDIR/$MODDIR"/modules.*; do
+		rm -f "$b/$MODDIR/${f##*/}" && cp "$f" "$b/$MODDIR/" || return 1
+	done
+}
+
+# conf_refuse WHAT MSG-REGEX ARGS...: mkrdinit on $T/conf/base fails with the message, and
+# leaves nothing behind: no output, no temp file, nothing new anywhere under $T/conf.
+conf_refuse() {
+	local what=$1 msg=$2
+	shift 2
+	(cd "$T/conf" && find . | sort) >"$T/conf.before"
+	TMPDIR=$T/conf/tmp "$MK" --kver "$KVER" --basedir "$T/conf/base" \
+		--output "$T/conf/out/x.img" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	[ "$RC" -eq 1 ] || fail "$what: exit status $RC, not 1"
+	grep -Eq -- "$msg" "$T/err" || fail "$what: message /$msg/ not in: $(cat "$T/err")"
+	(cd "$T/conf" && find . | sort) >"$T/conf.after"
+	cmp -s "$T/conf.before" "$T/conf.after" ||
+		fail "$what: files created: $(comm -13 "$T/conf.before" "$T/conf.after" | tr '\n' ' ')"
+}
+
+# Paths from the module index and symlinks in the tree stay inside --basedir.
+t_confine() {
+	local jbd2 rel
+	conf_base || { fail "cannot copy $KDIR"; return; }
+	jbd2=$(cd "$T/conf/base/$MODDIR" && find kernel -name 'jbd2.ko*')
+	# an index naming ../ paths (as long as the path they replace, so the binary index stays
+	# well-formed), leading to a module planted outside the tree
+	rel=${jbd2%/*}/
+	sub=$(printf '../../../../%*s/' $((${#rel} - 13)) '' | tr ' ' x)
+	[ ${#sub} -eq ${#rel} ] || { fail "test setup: $sub vs $rel"; return; }
+	mkdir -p "$T/conf/${sub:12}" && cp "$KDIR/$MODDIR/$jbd2" "$T/conf/${sub:12}"
+	perl -pi -e "s{\Q$rel\E}{$sub}g" "$T/conf/base/$MODDIR/modules.dep.bin"
+	conf_refuse "../ in modules.dep.bin" "module jbd2: .*outside" --profile none --add-modules jbd2
+	rm -rf "$T/conf/${sub:12}"
+	# a module that is a symlink out of the tree
+	conf_base
+	mkdir -p "$T/conf/outside" && cp "$KDIR/$MODDIR/$jbd2" "$T/conf/outside/"
+	ln -sf "$T/conf/outside/${jbd2##*/}" "$T/conf/base/$MODDIR/$jbd2"
+	conf_refuse "module symlink" "module jbd2: .*${jbd2##*/} leads outside --basedir" \
+		--profile none --add-modules jbd2 --keep-module-compression
+	conf_refuse "module symlink, recompressed" "leads outside --basedir" \
+		--profile none --add-modules jbd2
+	# firmware symlinks out of the tree: absolute, and relative through ..
+	mkdir -p "$T/conf/base/lib/firmware/e100"
+	ln -s /etc/hostname "$T/conf/base/lib/firmware/e100/d101m_ucode.bin"
+	conf_refuse "absolute firmware symlink" \
+		"firmware e100/d101m_ucode.bin .*leads outside --basedir" --profile none --add-modules e100
+	ln -sf ../../../../../../../../../../etc/hostname "$T/conf/base/lib/firmware/e100/d101m_ucode.bin"
+	conf_refuse "relative firmware symlink" \
+		"firmware e100/d101m_ucode.bin .*leads outside --basedir" --profile none --add-modules e100
+	# libkmod reads modprobe.d itself: a way out there is refused before it runs
+	ln -s /etc "$T/conf/base/etc"
+	conf_refuse "modprobe.d through a symlink" "etc/modprobe.d leads outside --basedir" \
+		--profile none --add-modules ext4
+	rm "$T/conf/base/etc"
+	# a symlink that stays inside is fine
+	printf 'ucode' >"$T/conf/base/lib/firmware/e100/real.bin"
+	ln -sf real.bin "$T/conf/base/lib/firmware/e100/d101m_ucode.bin"
+	rm -f "$T/conf/base/$MODDIR/$jbd2" && cp "$T/conf/outside/${jbd2##*/}" "$T/conf/base/$MODDIR/$jbd2"
+	TMPDIR=$T/conf/tmp mk --basedir "$T/conf/base" --output "$T/conf/out/ok.img" --profile none \
+		--add-modules e100,jbd2
+	[ "$RC" -eq 0 ] || fail "a symlink inside the tree: $(cat "$T/err")"
+	has "$T/conf/out/ok.img" '^lib/firmware/e100/d101m_ucode.bin$' "the firmware behind a symlink"
+	[ -z "$(ls -A "$T/conf/tmp")" ] || fail "left in TMPDIR: $(ls -A "$T/conf/tmp")"
+}
+
 # mode IMG PATH: the octal mode --list gives PATH in IMG
 mode_in() {
 	"$MK" --list "$1" | awk -v p="$2" '$3 == p { print $1 }'
@@ -460,7 +533,7 @@ t_help() {
 }
 
 TESTS=(reproducible summary errors profile_none profile_generic profile_host omit
-	module_compression module_zstd install include microcode compress_level modes
+	module_compression module_zstd install include microcode compress_level confine modes
 	install_relative help)
 [ $# -gt 0 ] && TESTS=("$@")
 for t in "${TESTS[@]}"; do
