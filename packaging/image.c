@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -54,6 +55,130 @@ static void staging_removep(char **dir)
 	if (*dir)
 		(void)nftw(*dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(*dir);
+}
+
+/*
+ * Cleanup after SIGINT, SIGTERM (or SIGKILL): a guard process.
+ *
+ * Why not a signal handler: the signal may come while modcomp's threads
+ * write into the staging tree and depmod runs on it.  A handler may only
+ * make async-signal-safe calls (no opendir(), no malloc(), so no rm -r) and
+ * would race the threads still writing.  Why not blocking the signals: the
+ * long steps (compression, depmod) would have to poll for them, and an
+ * interrupted build should stop at once.
+ *
+ * So a child is forked first, while we are single-threaded.  We send it the
+ * temp image's and the staging tree's paths over a pipe as we create them,
+ * and "done" once we have cleaned up ourselves.  When the pipe reaches EOF
+ * without "done" we are gone, however we died, and so are our threads; depmod
+ * dies with us (PR_SET_PDEATHSIG).  The child then removes both.  We keep the
+ * default action of the signals, so our exit status still says which one.
+ */
+struct guard {
+	int fd; /* the pipe's write end */
+	pid_t pid;
+};
+
+static void guard_send(const struct guard *g, char what, const char *path)
+{
+	if (g->fd >= 0) {
+		(void)mk_write_all(g->fd, &what, 1);
+		(void)mk_write_all(g->fd, path, strlen(path) + 1);
+	}
+}
+
+/*
+ * In the child: the records in @buf ("Tpath", "Spath", "D", each ending in
+ * a NUL; a last one cut short is ignored).  Remove the temp image and the
+ * staging tree they name, unless one says "done".
+ */
+static void guard_clean(const char *buf, size_t len)
+{
+	size_t end = len;
+
+	while (end && buf[end - 1] != '\0')
+		end--;
+	for (size_t i = 0; i < end; i += strlen(buf + i) + 1)
+		if (!strcmp(buf + i, "D"))
+			return;
+	for (size_t i = 0; i < end; i += strlen(buf + i) + 1) {
+		const char *path = buf + i + 1;
+
+		if (buf[i] == 'T')
+			(void)unlink(path);
+		/* depmod may take a moment to die; its last writes must go too */
+		for (int try = 0; buf[i] == 'S' && try < 50 && access(path, F_OK) == 0; try++) {
+			(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+			if (access(path, F_OK) == 0)
+				(void)usleep(20000);
+		}
+	}
+}
+
+static __attribute__((noreturn)) void guard_child(int in)
+{
+	char buf[2 * (PATH_MAX + 2) + 2];
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	size_t len = 0;
+	ssize_t n;
+
+	/* Ctrl-C reaches the whole process group: the guard must outlive it */
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGTERM, SIG_IGN);
+	(void)signal(SIGHUP, SIG_IGN);
+	(void)signal(SIGQUIT, SIG_IGN);
+	/* hold none of the parent's files: a caller reading its stdout waits for EOF */
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		(void)dup2(null, fd);
+	while (len < sizeof(buf)) {
+		n = read(in, buf + len, sizeof(buf) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	guard_clean(buf, len);
+	_exit(0);
+}
+
+static int guard_start(struct guard *g, struct mk_err *err)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return mk_errf(err, -errno, "cannot create a pipe: %s", strerror(errno));
+	g->pid = fork();
+	if (g->pid < 0) {
+		int r = -errno;
+
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return mk_errf(err, r, "cannot fork: %s", strerror(-r));
+	}
+	if (g->pid == 0) {
+		/* keep only the read end, as fd 3 */
+		if (p[0] != 3 && dup2(p[0], 3) < 0)
+			_exit(1);
+		(void)close_range(4, ~0U, 0);
+		if (p[1] != 3)
+			(void)close(p[1]);
+		guard_child(3);
+	}
+	(void)close(p[0]);
+	g->fd = p[1];
+	return 0;
+}
+
+/* We cleaned up ourselves: the guard has nothing to do. */
+static void guard_stop(struct guard *g)
+{
+	if (g->fd < 0)
+		return;
+	(void)mk_write_all(g->fd, "D", 2);
+	(void)close(g->fd);
+	while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 static void ar_listp(struct ar_list *l)
@@ -594,11 +719,12 @@ static int find_depmod(char **out)
 static int run_depmod(const char *stage, const char *kver, struct mk_err *err)
 {
 	_cleanup_free_ char *depmod = NULL;
+	pid_t pid, parent;
 	int status;
-	pid_t pid;
 
 	if (find_depmod(&depmod) < 0)
 		return mk_errf(err, -ENOENT, "depmod not found in PATH, /sbin or /usr/sbin");
+	parent = getpid();
 	pid = fork();
 	if (pid < 0)
 		return mk_errf(err, -errno, "cannot run depmod: %s", strerror(errno));
@@ -607,6 +733,9 @@ static int run_depmod(const char *stage, const char *kver, struct mk_err *err)
 
 		/* Its warnings belong on stderr; our stdout carries only the summary. */
 		if (null < 0 || dup2(null, 0) < 0 || dup2(2, 1) < 0)
+			_exit(127);
+		/* killed with us: the guard removes the tree it writes into */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 			_exit(127);
 		(void)signal(SIGPIPE, SIG_DFL);
 		execv(depmod, (char *const[]){ "depmod", "-b", (char *)stage, (char *)kver, NULL });
@@ -862,6 +991,8 @@ static int commit_output(struct tmpout *t, const char *output, struct mk_err *er
 int image_write(const struct image_opts *o, struct closure *c, struct image_stats *st,
 		struct mk_err *err)
 {
+	/* first declared, so last cleaned up: after the two below */
+	_cleanup_(guard_stop) struct guard guard = { .fd = -1 };
 	_cleanup_(tmpout_discard) struct tmpout out = { .fd = -1 };
 	_cleanup_(staging_remove) struct staging stage = { .dir.fd = -1 };
 	_cleanup_(ar_listp) struct ar_list l = { 0 };
@@ -869,12 +1000,17 @@ int image_write(const struct image_opts *o, struct closure *c, struct image_stat
 	char *const *fw;
 	int r;
 
+	r = guard_start(&guard, err);
+	if (r < 0)
+		return r;
 	r = open_output(&out, o->output, err);
 	if (r < 0)
 		return r;
+	guard_send(&guard, 'T', out.path);
 	r = make_staging(&stage, err);
 	if (r < 0)
 		return r;
+	guard_send(&guard, 'S', stage.path);
 	r = stage_modules(&stage.dir, o, c, &st->recompressed, err);
 	if (r < 0)
 		return r;

@@ -497,6 +497,40 @@ t_modes() {
 	[ "$(stat -c %a "$T/m.img")" = 600 ] || fail "the image with the key is not 0600"
 }
 
+# sig_kill SIG: start a long build with a private TMPDIR, kill it with SIG once its staging
+# dir exists; its exit status must say so and nothing may be left behind.
+sig_kill() {
+	local sig=$1 num pid rc i
+	num=$(kill -l "$sig")
+	rm -rf "$T/sig" && mkdir -p "$T/sig/tmp" "$T/sig/out"
+	# a background job ignores SIGINT unless told otherwise
+	TMPDIR=$T/sig/tmp env --default-signal=INT,TERM "$MK" --kver "$KVER" --basedir "$KDIR" \
+		--output "$T/sig/out/s.img" --module-level 19 >"$T/out" 2>"$T/err" &
+	pid=$!
+	for i in $(seq 200); do
+		ls -d "$T/sig/tmp"/mkrdinit.* >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+	ls -d "$T/sig/tmp"/mkrdinit.* >/dev/null 2>&1 || fail "$sig: no staging dir appeared"
+	sleep 0.5
+	kill -"$sig" "$pid"
+	wait "$pid"
+	rc=$?
+	[ "$rc" -eq $((128 + num)) ] || fail "$sig: exit status $rc, not $((128 + num))"
+	# the cleanup may finish a moment after the process is gone
+	for i in $(seq 100); do
+		[ -z "$(ls -A "$T/sig/tmp" "$T/sig/out")" ] && break
+		sleep 0.05
+	done
+	[ -z "$(ls -A "$T/sig/tmp")" ] || fail "$sig: left in TMPDIR: $(ls -A "$T/sig/tmp")"
+	[ -z "$(ls -A "$T/sig/out")" ] || fail "$sig: left beside --output: $(ls -A "$T/sig/out")"
+}
+
+t_signals() {
+	sig_kill TERM
+	sig_kill INT
+}
+
 # A library linked by a relative path (DT_NEEDED "./libx.so", "sub/liby.so") sits where the
 # loader, started from /, finds it; it is read from the directory of the program.
 t_install_relative() {
@@ -533,7 +567,7 @@ t_help() {
 }
 
 TESTS=(reproducible summary errors profile_none profile_generic profile_host omit
-	module_compression module_zstd install include microcode compress_level confine modes
+	module_compression module_zstd install include microcode compress_level confine modes signals
 	install_relative help)
 [ $# -gt 0 ] && TESTS=("$@")
 for t in "${TESTS[@]}"; do
