@@ -375,7 +375,9 @@ t_compress_level() {
 conf_base() {
 	local b=$T/conf/base
 	rm -rf "$T/conf" && mkdir -p "$b/lib/modules" "$T/conf/tmp" "$T/conf/out" || return 1
-	cp -al "$KDIR/$MODDIR" "$b/lib/modules/" || return 1
+	# hard links when $T and the kernel share a file system, else a (slower) copy
+	cp -al "$KDIR/$MODDIR" "$b/lib/modules/" 2>/dev/null || cp -a "$KDIR/$MODDIR" "$b/lib/modules/" ||
+		return 1
 	for f in "$KDIR/$MODDIR"/modules.*; do
 		rm -f "$b/$MODDIR/${f##*/}" && cp "$f" "$b/$MODDIR/" || return 1
 	done
