@@ -57,7 +57,7 @@ UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 
 UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
 	$(UT)/test_switchroot $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_modfile \
-	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event
+	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event $(UT)/test_elf
 
 $(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/log.c $(INIT_HDRS)
 $(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/log.c $(INIT_HDRS)
@@ -66,6 +66,7 @@ $(UT)/test_uevent: tests/unit/test_uevent.c init/uevent.c init/log.c $(INIT_HDRS
 $(UT)/test_switchroot: tests/unit/test_switchroot.c init/switchroot.c init/log.c $(INIT_HDRS)
 $(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c $(MK_HDRS)
 $(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c $(MK_HDRS)
+$(UT)/test_elf: tests/unit/test_elf.c packaging/elf.c $(MK_HDRS)
 $(UT)/test_modfile: tests/unit/test_modfile.c init/modfile.c init/log.c $(INIT_HDRS)
 $(UT)/test_modfile: UT_LIBS += -llzma -lzstd -lz
 $(UT)/test_devices: tests/unit/test_devices.c init/devices.c init/report.c init/rootspec.c \

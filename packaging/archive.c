@@ -109,6 +109,15 @@ int ar_add_file(struct ar_list *l, const char *path, const char *src, mode_t per
 	return add_entry(l, path, src, S_IFREG | (perm & 07777), 0, 0);
 }
 
+int ar_add_file_keep_perm(struct ar_list *l, const char *path, const char *src)
+{
+	int r = add_entry(l, path, src, S_IFREG, 0, 0);
+
+	if (r == 0)
+		l->v[l->n - 1].keep_perm = true;
+	return r;
+}
+
 int ar_add_symlink(struct ar_list *l, const char *path, const char *target)
 {
 	return add_entry(l, path, target, S_IFLNK | 0777, 0, 0);
@@ -412,7 +421,9 @@ static int open_source(const struct ar_entry *e, mode_t *mode, int64_t *size, st
 		(void)close(fd);
 		return mk_errf(err, -EINVAL, "%s: not a regular file", e->src);
 	}
-	if (!(*mode & 07777))
+	if (e->keep_perm)
+		*mode = S_IFREG | (st.st_mode & 07777);
+	else if (!(*mode & 07777))
 		*mode |= (st.st_mode & 0111) ? 0755 : 0644;
 	*size = st.st_size;
 	return fd;
@@ -621,40 +632,40 @@ static int pump(struct archive *a, const char *src, int dst, uint64_t *bytes, st
 	return n < 0 ? ar_fail(a, err, src) : 0;
 }
 
-/*
- * Open @src (into *@fd) as the one entry of @a's raw format, through an xz,
- * zstd or gzip decompressor when it is such data.
- */
-static int open_raw(struct archive *a, const char *src, int *fd, struct mk_err *err)
+/* Set @a up to read @fd (named @src) as the one entry of its raw format, decompressed. */
+static int open_raw(struct archive *a, int fd, const char *src, struct mk_err *err)
 {
 	struct archive_entry *ae;
 
 	if (!a)
 		return -ENOMEM;
-	*fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (*fd < 0)
-		return mk_errf(err, -errno, "cannot open %s: %s", src, strerror(errno));
 	if (archive_read_support_filter_xz(a) != ARCHIVE_OK ||
 	    archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
 	    archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
 	    archive_read_support_format_raw(a) != ARCHIVE_OK)
 		return ar_fail(a, err, "cannot set up decompression");
-	if (archive_read_open_fd(a, *fd, 1 << 16) != ARCHIVE_OK ||
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &ae) != ARCHIVE_OK)
 		return ar_fail(a, err, src);
 	return 0;
 }
 
-int ar_read_module(const char *src, void **buf, size_t *len, struct mk_err *err)
+static int open_path(const char *src, struct mk_err *err)
+{
+	int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? mk_errf(err, -errno, "cannot open %s: %s", src, strerror(errno)) : fd;
+}
+
+int ar_read_module_fd(int fd, const char *src, void **buf, size_t *len, struct mk_err *err)
 {
 	_cleanup_(archive_readp) struct archive *a = archive_read_new();
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ unsigned char *data = NULL;
 	size_t n = 0, cap = 0;
 	ssize_t got;
 	int r;
 
-	r = open_raw(a, src, &fd, err);
+	r = open_raw(a, fd, src, err);
 	if (r < 0)
 		return r;
 	do {
@@ -678,18 +689,31 @@ int ar_read_module(const char *src, void **buf, size_t *len, struct mk_err *err)
 	return 0;
 }
 
-int ar_decompress(const char *src, int dst, uint64_t *bytes, struct mk_err *err)
+int ar_read_module(const char *src, void **buf, size_t *len, struct mk_err *err)
+{
+	_cleanup_close_ int fd = open_path(src, err);
+
+	return fd < 0 ? fd : ar_read_module_fd(fd, src, buf, len, err);
+}
+
+int ar_decompress_fd(int fd, const char *src, int dst, uint64_t *bytes, struct mk_err *err)
 {
 	_cleanup_(archive_readp) struct archive *a = archive_read_new();
-	_cleanup_close_ int fd = -1;
 	uint64_t dummy = 0;
 	int r;
 
-	r = open_raw(a, src, &fd, err);
+	r = open_raw(a, fd, src, err);
 	if (r < 0)
 		return r;
 	/* The raw format takes anything; only filter 0 being a decompressor counts. */
 	if (archive_filter_count(a) < 2)
 		return mk_errf(err, -EINVAL, "%s: not xz, zstd or gzip data", src);
 	return pump(a, src, dst, bytes ? bytes : &dummy, err);
+}
+
+int ar_decompress(const char *src, int dst, uint64_t *bytes, struct mk_err *err)
+{
+	_cleanup_close_ int fd = open_path(src, err);
+
+	return fd < 0 ? fd : ar_decompress_fd(fd, src, dst, bytes, err);
 }

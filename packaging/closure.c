@@ -36,6 +36,9 @@ struct strvec {
 
 struct closure {
 	struct kmod_ctx *ctx;
+	struct mk_dir root; /* --basedir: every read resolves below it */
+	char *rootpath;
+	char *modrel; /* lib/modules/KVER */
 	char *moddir;
 	char *fwdir;
 	void *seen;	       /* tsearch() tree of module names already visited */
@@ -168,12 +171,18 @@ static int load_builtin(struct closure *c)
 	ssize_t len;
 	int r;
 
-	r = path_join(&path, c->moddir, "modules.builtin");
+	_cleanup_close_ int fd = -1;
+
+	r = path_join(&path, c->modrel, "modules.builtin");
 	if (r < 0)
 		return r;
-	f = fopen(path, "re");
+	fd = mk_openat(&c->root, path, O_RDONLY, 0);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	f = fdopen(fd, "r");
 	if (!f)
-		return errno == ENOENT ? 0 : -errno;
+		return -errno;
+	fd = -1; /* the FILE owns it */
 	while ((len = getline(&line, &cap, f)) > 0) {
 		char *base, *ko;
 
@@ -205,6 +214,76 @@ static void silent_log(void *data, int priority, const char *file, int line, con
 	(void)data, (void)priority, (void)file, (void)line, (void)fn, (void)format, (void)args;
 }
 
+/* The error for @rel (below --basedir) when it cannot be used as @what. */
+static int escape_error(const struct closure *c, const char *what, const char *rel, int r,
+			struct mk_err *err)
+{
+	if (r == -EXDEV)
+		return mk_errf(err, r,
+			       "%s%s%s leads outside --basedir %s (through a symlink or '..'); "
+			       "refusing it",
+			       what, *what ? ": " : "", rel, c->rootpath);
+	return mk_errf(err, r, "%s%s%s/%s: %s", what, *what ? ": " : "", c->rootpath, rel,
+		       strerror(-r));
+}
+
+/* 0 if @rel is absent or resolves inside --basedir; else the error, recorded. */
+static int check_inside(const struct closure *c, const char *rel, struct mk_err *err)
+{
+	int fd = mk_openat(&c->root, rel, O_PATH, 0);
+
+	if (fd >= 0)
+		(void)close(fd);
+	if (fd == -EXDEV)
+		return escape_error(c, "", rel, fd, err);
+	return 0;
+}
+
+/*
+ * libkmod opens the indexes and modprobe.d files by path, beyond our
+ * openat2(): check that none of them is a way out of --basedir first.
+ */
+static int check_kmod_inputs(const struct closure *c, const char *const *dirs, size_t n,
+			     struct mk_err *err)
+{
+	static const char *const idx[] = { "modules.dep.bin",		"modules.alias.bin",
+					   "modules.symbols.bin",	"modules.builtin.bin",
+					   "modules.builtin.alias.bin", "modules.softdep",
+					   "modules.devname",		"modules.builtin.modinfo" };
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]) && r == 0; i++) {
+		_cleanup_free_ char *rel = NULL;
+
+		r = path_join(&rel, c->modrel, idx[i]);
+		if (r == 0)
+			r = check_inside(c, rel, err);
+	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_closedir_ DIR *d = NULL;
+		struct dirent *de;
+		int fd;
+
+		r = check_inside(c, dirs[i], err);
+		fd = r == 0 ? mk_openat(&c->root, dirs[i], O_RDONLY | O_DIRECTORY, 0) : -1;
+		if (fd < 0 || !(d = fdopendir(fd))) {
+			if (fd >= 0)
+				(void)close(fd);
+			continue;
+		}
+		while (r == 0 && (de = readdir(d))) {
+			_cleanup_free_ char *rel = NULL;
+
+			if (de->d_name[0] == '.')
+				continue;
+			r = path_join(&rel, dirs[i], de->d_name);
+			if (r == 0)
+				r = check_inside(c, rel, err);
+		}
+	}
+	return r;
+}
+
 /* Point kmod at the target's modprobe.d, in kmod's own precedence order. */
 static int open_kmod(struct closure *c, const char *root, struct mk_err *err)
 {
@@ -213,8 +292,9 @@ static int open_kmod(struct closure *c, const char *root, struct mk_err *err)
 					    "lib/modprobe.d" };
 	char *cfg[sizeof(dirs) / sizeof(dirs[0]) + 1] = { NULL };
 	size_t n = sizeof(dirs) / sizeof(dirs[0]);
-	int r = 0;
+	int r;
 
+	r = check_kmod_inputs(c, dirs, n, err);
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = path_join(&cfg[i], root, dirs[i]);
 	if (r == 0) {
@@ -235,54 +315,80 @@ static int open_kmod(struct closure *c, const char *root, struct mk_err *err)
 	return 0;
 }
 
-static int check_moddir(const char *moddir, const char *basedir, const char *kver,
+static int check_moddir(const struct closure *c, const char *basedir, const char *kver,
 			struct mk_err *err)
 {
 	_cleanup_free_ char *dep = NULL;
+	_cleanup_close_ int fd = -1;
 	struct stat st;
 
-	if (stat(moddir, &st) < 0)
-		return mk_errf(err, -errno, "no modules for kernel %s: %s: %s", kver, moddir,
-			       strerror(errno));
+	fd = mk_openat(&c->root, c->modrel, O_PATH, 0);
+	if (fd == -EXDEV)
+		return escape_error(c, "", c->modrel, fd, err);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return mk_errf(err, fd < 0 ? fd : -errno, "no modules for kernel %s: %s: %s", kver,
+			       c->moddir, strerror(fd < 0 ? -fd : errno));
 	if (!S_ISDIR(st.st_mode))
-		return mk_errf(err, -ENOTDIR, "%s is not a directory", moddir);
-	if (path_join(&dep, moddir, "modules.dep.bin") < 0)
+		return mk_errf(err, -ENOTDIR, "%s is not a directory", c->moddir);
+	if (path_join(&dep, c->modrel, "modules.dep.bin") < 0)
 		return -ENOMEM;
-	if (access(dep, R_OK) < 0) {
-		if (errno == ENOENT)
-			return mk_errf(err, -ENOENT, "%s is missing; run 'depmod -b %s %s' first",
-				       dep, basedir, kver);
-		return mk_errf(err, -errno, "cannot read %s: %s", dep, strerror(errno));
-	}
+	(void)close(steal_fd(&fd));
+	fd = mk_openat(&c->root, dep, O_RDONLY, 0);
+	if (fd == -ENOENT)
+		return mk_errf(err, -ENOENT, "%s/%s is missing; run 'depmod -b %s %s' first",
+			       c->rootpath, dep, basedir, kver);
+	if (fd < 0)
+		return escape_error(c, "cannot read", dep, fd, err);
+	return 0;
+}
+
+static int open_root(struct closure *c, const char *basedir, struct mk_err *err)
+{
+	/* kmod makes its dir absolute; doing it first keeps module paths under ours. */
+	c->rootpath = realpath(basedir, NULL);
+	if (!c->rootpath || access(c->rootpath, R_OK | X_OK) < 0)
+		return mk_errf(err, -errno, "cannot read basedir %s: %s", basedir, strerror(errno));
+	c->root.fd = open(c->rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->root.fd < 0)
+		return mk_errf(err, -errno, "cannot read basedir %s: %s", basedir, strerror(errno));
+	c->root.path = c->rootpath;
+	/*
+	 * Below a tree, a symlink leading out of it (absolute, or through "..")
+	 * is refused.  "/" has no outside, and its absolute symlinks are real.
+	 */
+	c->root.resolve = RESOLVE_NO_MAGICLINKS |
+			  (strcmp(c->rootpath, "/") ? RESOLVE_BENEATH : RESOLVE_IN_ROOT);
 	return 0;
 }
 
 int closure_new(struct closure **out, const char *basedir, const char *kver, struct mk_err *err)
 {
 	_cleanup_(closure_freep) struct closure *c = NULL;
-	_cleanup_free_ char *root = NULL, *rel = NULL;
 	int r;
 
 	if (!*kver || strchr(kver, '/') || !strcmp(kver, ".") || !strcmp(kver, ".."))
 		return mk_errf(err, -EINVAL, "invalid kernel version '%s'", kver);
-	/* kmod makes its dir absolute; doing it first keeps module paths under ours. */
-	root = realpath(basedir, NULL);
-	if (!root || access(root, R_OK | X_OK) < 0)
-		return mk_errf(err, -errno, "cannot read basedir %s: %s", basedir, strerror(errno));
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	if (asprintf(&rel, "lib/modules/%s", kver) < 0 || path_join(&c->moddir, root, rel) < 0 ||
-	    path_join(&c->fwdir, root, "lib/firmware") < 0)
+	c->root.fd = -1;
+	r = open_root(c, basedir, err);
+	if (r < 0)
+		return r;
+	if (asprintf(&c->modrel, "lib/modules/%s", kver) < 0) {
+		c->modrel = NULL;
 		return -ENOMEM;
-	r = check_moddir(c->moddir, basedir, kver, err);
+	}
+	if (path_join(&c->moddir, c->rootpath, c->modrel) < 0 ||
+	    path_join(&c->fwdir, c->rootpath, "lib/firmware") < 0)
+		return -ENOMEM;
+	r = check_moddir(c, basedir, kver, err);
 	if (r < 0)
 		return r;
 	r = load_builtin(c);
 	if (r < 0)
-		return mk_errf(err, r, "cannot read %s/modules.builtin: %s", c->moddir,
-			       strerror(-r));
-	r = open_kmod(c, root, err);
+		return escape_error(c, "cannot read", "modules.builtin", r, err);
+	r = open_kmod(c, c->rootpath, err);
 	if (r < 0)
 		return r;
 	*out = steal_ptr(c);
@@ -304,6 +410,10 @@ void closure_free(struct closure *c)
 	strvec_free(&c->missing_fw);
 	free(c->moddir);
 	free(c->fwdir);
+	free(c->modrel);
+	free(c->rootpath);
+	if (c->root.fd >= 0)
+		(void)close(c->root.fd);
 	free(c);
 }
 
@@ -354,23 +464,52 @@ static int find_firmware(struct closure *c, const char *fw, const char *modname,
 
 	for (size_t i = 0; valid_relpath(fw) && i < 3; i++) {
 		_cleanup_free_ char *rel = NULL, *path = NULL;
+		_cleanup_close_ int fd = -1;
 		struct stat st;
 
 		if (asprintf(&rel, "%s%s", fw, suffixes[i]) < 0 ||
-		    path_join(&path, c->fwdir, rel) < 0)
+		    path_join(&path, "lib/firmware", rel) < 0)
 			return -ENOMEM;
-		if (stat(path, &st) == 0) {
+		fd = mk_openat(&c->root, path, O_PATH, 0);
+		if (fd >= 0 && fstat(fd, &st) < 0)
+			fd = -errno;
+		if (fd >= 0) {
 			if (S_ISREG(st.st_mode))
 				return strvec_add(&c->firmware, rel);
 			continue;
 		}
-		if (errno != ENOENT && errno != ENOTDIR)
-			return mk_errf(err, -errno, "cannot access firmware %s: %s", path,
-				       strerror(errno));
+		if (fd == -EXDEV)
+			return mk_errf(err, fd,
+				       "firmware %s (for module %s): %s leads outside --basedir "
+				       "%s (through a symlink or '..'); refusing it",
+				       rel, modname, path, c->rootpath);
+		if (fd != -ENOENT && fd != -ENOTDIR)
+			return mk_errf(err, fd, "cannot access firmware %s/%s: %s", c->rootpath,
+				       path, strerror(-fd));
 	}
 	if (asprintf(&note, "%s (%s)", fw, modname) < 0)
 		return -ENOMEM;
 	return strvec_add(&c->missing_fw, note);
+}
+
+/* The module file must be reached from --basedir without leaving it. */
+static int check_module_file(const struct closure *c, const char *name, const char *rel,
+			     struct mk_err *err)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd;
+
+	if (path_join(&path, c->modrel, rel) < 0)
+		return -ENOMEM;
+	fd = mk_openat(&c->root, path, O_PATH, 0);
+	if (fd >= 0)
+		(void)close(fd);
+	if (fd == -EXDEV)
+		return mk_errf(err, fd,
+			       "module %s: %s leads outside --basedir %s (through a symlink or "
+			       "'..'); refusing it",
+			       name, path, c->rootpath);
+	return 0;
 }
 
 static int record_module(struct closure *c, struct kmod_module *mod, const char *reason,
@@ -381,9 +520,17 @@ static int record_module(struct closure *c, struct kmod_module *mod, const char 
 	size_t n = strlen(c->moddir);
 	struct modvec *vec = path ? &c->files : &c->nofile;
 	struct closure_mod *m;
+	int r;
 
-	if (path && (strncmp(path, c->moddir, n) || path[n] != '/'))
-		return mk_errf(err, -EXDEV, "module %s lies outside %s: %s", name, c->moddir, path);
+	if (path && (strncmp(path, c->moddir, n) || path[n] != '/' || !valid_relpath(path + n + 1)))
+		return mk_errf(err, -EXDEV,
+			       "module %s: the index names %s, outside %s; refusing it", name, path,
+			       c->moddir);
+	if (path) {
+		r = check_module_file(c, name, path + n + 1, err);
+		if (r < 0)
+			return r;
+	}
 	if (grow((void **)&vec->v, &vec->cap, vec->n, sizeof(*vec->v)) < 0)
 		return -ENOMEM;
 	m = &vec->v[vec->n];
@@ -633,6 +780,16 @@ size_t closure_missing_firmware(struct closure *c, char *const **names)
 	strvec_sort(&c->missing_fw);
 	*names = c->missing_fw.v;
 	return c->missing_fw.n;
+}
+
+const struct mk_dir *closure_root(const struct closure *c)
+{
+	return &c->root;
+}
+
+const char *closure_modrel(const struct closure *c)
+{
+	return c->modrel;
 }
 
 const char *closure_moddir(const struct closure *c)

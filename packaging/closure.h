@@ -65,7 +65,15 @@ size_t closure_firmware(struct closure *c, char *const **paths);
 /* Firmware named by a module but absent, as "NAME (MODULE)", sorted. */
 size_t closure_missing_firmware(struct closure *c, char *const **names);
 
-/* Absolute module and firmware dirs, for copying the files out. */
+/*
+ * --basedir, for reading the files out: paths resolved below it cannot
+ * leave it.  Module paths are below closure_modrel() ("lib/modules/KVER"),
+ * firmware below "lib/firmware".
+ */
+const struct mk_dir *closure_root(const struct closure *c);
+const char *closure_modrel(const struct closure *c);
+
+/* Absolute module and firmware dirs, for messages. */
 const char *closure_moddir(const struct closure *c);
 const char *closure_fwdir(const struct closure *c);
 

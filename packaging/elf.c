@@ -3,6 +3,14 @@
  * Shared-library closure of ELF programs, read from the files (no ldd: that
  * runs the program's loader, and the program may be for another machine).
  * 64-bit little-endian ELF only, which is what rdinit images run.
+ *
+ * A reader of our own rather than elfutils' libelf: it needs the program
+ * headers, PT_INTERP and four dynamic tags, about 150 lines, and libelf would
+ * be one more build dependency for that.  The price is that it must be as
+ * careful as a library: every header is copied out before use (no alignment
+ * assumed), every offset checked against the file's size, and repeated
+ * entries handled the way the kernel and glibc do.  tests/unit/test_elf.c and
+ * tests/fuzz/fuzz_elf.c hold it to that.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -20,14 +28,6 @@
 
 #include "elfdeps.h"
 
-struct elf_info {
-	char *interp;
-	char **needed;
-	size_t n_needed;
-	char *rpath, *runpath; /* colon lists, $ORIGIN already substituted */
-	uint16_t machine;
-};
-
 struct map {
 	const unsigned char *p;
 	size_t size;
@@ -39,7 +39,7 @@ static void unmapp(struct map *m)
 		(void)munmap((void *)m->p, m->size);
 }
 
-static void elf_info_free(struct elf_info *e)
+void elf_info_free(struct elf_info *e)
 {
 	for (size_t i = 0; i < e->n_needed; i++)
 		free(e->needed[i]);
@@ -47,13 +47,17 @@ static void elf_info_free(struct elf_info *e)
 	free(e->interp);
 	free(e->rpath);
 	free(e->runpath);
+	*e = (struct elf_info){ 0 };
 }
 
 void elf_set_free(struct elf_set *set)
 {
-	for (size_t i = 0; i < set->n; i++)
+	for (size_t i = 0; i < set->n; i++) {
 		free(set->paths[i]);
+		free(set->names[i]);
+	}
 	free(set->paths);
+	free(set->names);
 	*set = (struct elf_set){ 0 };
 }
 
@@ -65,22 +69,72 @@ static bool set_has(const struct elf_set *set, const char *path)
 	return false;
 }
 
-static int set_add(struct elf_set *set, const char *path)
+/*
+ * @name relative to "/", lexically normalized ("./a//b/../c" is "a/c"): a
+ * relative DT_NEEDED is opened from the loader's working directory, which
+ * in the initramfs is "/", and ".." at "/" stays there.  NULL for "/".
+ */
+static char *image_name(const char *name)
+{
+	char *out = malloc(strlen(name) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	errno = 0;
+	while (*name) {
+		size_t len = strcspn(name, "/");
+
+		if (len == 2 && !strncmp(name, "..", 2)) {
+			while (o > out && *--o != '/')
+				;
+		} else if (len && !(len == 1 && *name == '.')) {
+			if (o > out)
+				*o++ = '/';
+			memcpy(o, name, len);
+			o += len;
+		}
+		name += len + (name[len] == '/');
+	}
+	*o = '\0';
+	if (o == out) {
+		free(out);
+		errno = EINVAL;
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * Add the host file @path, to be stored as @name (see image_name()).
+ * Returns 1 when added, 0 when it was there already.
+ */
+static int set_add(struct elf_set *set, const char *path, const char *name)
 {
 	if (set_has(set, path))
 		return 0;
 	if (set->n == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 16;
-		char **v = reallocarray(set->paths, cap, sizeof(*v));
+		char **v = reallocarray(set->paths, cap, sizeof(*v)), **w;
 
 		if (!v)
 			return -ENOMEM;
 		set->paths = v;
+		w = reallocarray(set->names, cap, sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		set->names = w;
 		set->cap = cap;
 	}
 	set->paths[set->n] = strdup(path);
-	if (!set->paths[set->n])
-		return -ENOMEM;
+	set->names[set->n] = image_name(name);
+	if (!set->paths[set->n] || !set->names[set->n]) {
+		/* image_name() fails for "/" (or no memory); strdup() only for memory */
+		int r = set->paths[set->n] && errno != ENOMEM ? -EINVAL : -ENOMEM;
+
+		free(set->paths[set->n]);
+		free(set->names[set->n]);
+		return r;
+	}
 	set->n++;
 	return 1;
 }
@@ -105,16 +159,28 @@ static int map_file(struct map *m, const char *path)
 	return 0;
 }
 
-/* File offset of virtual address @addr, through the PT_LOAD segments. */
-static int vaddr_to_off(const struct map *m, const Elf64_Phdr *ph, size_t n, uint64_t addr,
-			uint64_t *off)
+/*
+ * Headers are copied out of the file, never read in place: nothing obliges
+ * e_phoff or a PT_DYNAMIC's p_offset to be aligned, and a misaligned
+ * Elf64_Phdr access is undefined behaviour.
+ */
+static void get_phdr(const struct map *m, const Elf64_Ehdr *eh, size_t i, Elf64_Phdr *ph)
 {
-	for (size_t i = 0; i < n; i++)
-		if (ph[i].p_type == PT_LOAD && addr >= ph[i].p_vaddr &&
-		    addr - ph[i].p_vaddr < ph[i].p_filesz) {
-			*off = addr - ph[i].p_vaddr + ph[i].p_offset;
+	memcpy(ph, m->p + eh->e_phoff + i * sizeof(*ph), sizeof(*ph));
+}
+
+/* File offset of virtual address @addr, through the PT_LOAD segments. */
+static int vaddr_to_off(const struct map *m, const Elf64_Ehdr *eh, uint64_t addr, uint64_t *off)
+{
+	Elf64_Phdr ph;
+
+	for (size_t i = 0; i < eh->e_phnum; i++) {
+		get_phdr(m, eh, i, &ph);
+		if (ph.p_type == PT_LOAD && addr >= ph.p_vaddr && addr - ph.p_vaddr < ph.p_filesz) {
+			*off = addr - ph.p_vaddr + ph.p_offset;
 			return *off < m->size ? 0 : -ENOEXEC;
 		}
+	}
 	return -ENOEXEC;
 }
 
@@ -171,39 +237,96 @@ static int add_needed(struct elf_info *e, const char *name)
 	return 0;
 }
 
-static int read_dynamic(struct elf_info *e, const struct map *m, const Elf64_Phdr *ph, size_t n,
+/* glibc's loader keeps the last DT_RPATH and DT_RUNPATH it meets; so do we. */
+static int set_search_path(char **slot, const char *list, const char *path)
+{
+	char *v = expand_origin(list, path);
+
+	if (!v)
+		return -ENOMEM;
+	free(*slot);
+	*slot = v;
+	return 0;
+}
+
+static int read_dyn_entry(struct elf_info *e, const struct map *m, const Elf64_Dyn *d,
+			  uint64_t strtab, const char *path)
+{
+	uint64_t off = strtab + d->d_un.d_val;
+	const char *s;
+
+	if (d->d_tag != DT_NEEDED && d->d_tag != DT_RPATH && d->d_tag != DT_RUNPATH)
+		return 0;
+	s = off >= strtab ? str_at(m, off) : NULL;
+	if (!s)
+		return -ENOEXEC;
+	if (d->d_tag == DT_NEEDED)
+		return add_needed(e, s);
+	return set_search_path(d->d_tag == DT_RPATH ? &e->rpath : &e->runpath, s, path);
+}
+
+static int read_dynamic(struct elf_info *e, const struct map *m, const Elf64_Ehdr *eh,
 			const Elf64_Phdr *dyn, const char *path)
 {
-	const Elf64_Dyn *d = (const void *)(m->p + dyn->p_offset);
-	size_t nd = dyn->p_filesz / sizeof(*d);
-	uint64_t strtab = 0, off;
+	size_t nd = dyn->p_filesz / sizeof(Elf64_Dyn);
+	uint64_t strtab = 0;
+	Elf64_Dyn d;
 	int r;
 
 	if (dyn->p_offset > m->size || dyn->p_filesz > m->size - dyn->p_offset)
 		return -ENOEXEC;
-	for (size_t i = 0; i < nd && d[i].d_tag != DT_NULL; i++)
-		if (d[i].d_tag == DT_STRTAB)
-			(void)vaddr_to_off(m, ph, n, d[i].d_un.d_ptr, &strtab);
+	for (size_t i = 0; i < nd; i++) {
+		memcpy(&d, m->p + dyn->p_offset + i * sizeof(d), sizeof(d));
+		if (d.d_tag == DT_NULL)
+			break;
+		if (d.d_tag == DT_STRTAB)
+			(void)vaddr_to_off(m, eh, d.d_un.d_ptr, &strtab);
+	}
 	if (!strtab)
 		return 0;
-	for (size_t i = 0; i < nd && d[i].d_tag != DT_NULL; i++) {
-		const char *s;
-
-		if (d[i].d_tag != DT_NEEDED && d[i].d_tag != DT_RPATH && d[i].d_tag != DT_RUNPATH)
-			continue;
-		off = strtab + d[i].d_un.d_val;
-		s = off >= strtab ? str_at(m, off) : NULL;
-		if (!s)
-			return -ENOEXEC;
-		if (d[i].d_tag == DT_NEEDED)
-			r = add_needed(e, s);
-		else if (!(d[i].d_tag == DT_RPATH ? (e->rpath = expand_origin(s, path))
-						  : (e->runpath = expand_origin(s, path))))
-			r = -ENOMEM;
-		else
-			r = 0;
+	for (size_t i = 0; i < nd; i++) {
+		memcpy(&d, m->p + dyn->p_offset + i * sizeof(d), sizeof(d));
+		if (d.d_tag == DT_NULL)
+			break;
+		r = read_dyn_entry(e, m, &d, strtab, path);
 		if (r < 0)
 			return r;
+	}
+	return 0;
+}
+
+int elf_parse(struct elf_info *e, const void *buf, size_t size, const char *path)
+{
+	const struct map m = { .p = buf, .size = size };
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int r;
+
+	*e = (struct elf_info){ 0 };
+	if (size < sizeof(eh))
+		return -ENOEXEC;
+	memcpy(&eh, buf, sizeof(eh));
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_phentsize != sizeof(ph) ||
+	    eh.e_phoff > size || (size_t)eh.e_phnum * sizeof(ph) > size - eh.e_phoff)
+		return -ENOEXEC;
+	e->machine = eh.e_machine;
+	for (size_t i = 0; i < eh.e_phnum; i++) {
+		get_phdr(&m, &eh, i, &ph);
+		/* the kernel maps the first PT_INTERP and ignores any other */
+		if (ph.p_type == PT_INTERP && !e->interp) {
+			const char *s = str_at(&m, ph.p_offset);
+
+			if (!s)
+				return -ENOEXEC;
+			e->interp = strdup(s);
+			if (!e->interp)
+				return -ENOMEM;
+		} else if (ph.p_type == PT_DYNAMIC) {
+			r = read_dynamic(e, &m, &eh, &ph, path);
+			if (r < 0)
+				return r;
+		}
 	}
 	return 0;
 }
@@ -211,33 +334,13 @@ static int read_dynamic(struct elf_info *e, const struct map *m, const Elf64_Phd
 static int read_elf(struct elf_info *e, const char *path)
 {
 	_cleanup_(unmapp) struct map m = { 0 };
-	const Elf64_Ehdr *eh;
-	const Elf64_Phdr *ph;
 	int r;
 
+	*e = (struct elf_info){ 0 };
 	r = map_file(&m, path);
 	if (r < 0)
 		return r;
-	eh = (const void *)m.p;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_phentsize != sizeof(*ph) ||
-	    eh->e_phoff > m.size || (size_t)eh->e_phnum * sizeof(*ph) > m.size - eh->e_phoff)
-		return -ENOEXEC;
-	e->machine = eh->e_machine;
-	ph = (const void *)(m.p + eh->e_phoff);
-	for (size_t i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type == PT_INTERP) {
-			const char *s = str_at(&m, ph[i].p_offset);
-
-			if (!s || !(e->interp = strdup(s)))
-				return s ? -ENOMEM : -ENOEXEC;
-		} else if (ph[i].p_type == PT_DYNAMIC) {
-			r = read_dynamic(e, &m, ph, eh->e_phnum, &ph[i], path);
-			if (r < 0)
-				return r;
-		}
-	}
-	return 0;
+	return elf_parse(e, m.p, m.size, path);
 }
 
 /* Is @path a 64-bit ELF object for @machine?  (Multilib dirs hold others.) */
@@ -322,20 +425,52 @@ static char *search(const char *list, const char *root, const char *name, uint16
 	return NULL;
 }
 
-/* glibc's order: DT_RPATH (unless DT_RUNPATH), DT_RUNPATH, the system dirs. */
-static char *find_lib(const struct elf_info *e, const char *root, const char *sys, const char *name)
+/*
+ * glibc's order: DT_RPATH (unless DT_RUNPATH), DT_RUNPATH, the system dirs.
+ * A name with a slash is opened as it is, from the loader's working
+ * directory when relative: that directory is the initramfs' "/" at run
+ * time, and on the host we take the needing object's own directory, where
+ * "gcc prog.c ./libx.so" left the library.  *@host is the file to read,
+ * *@name where the image stores it.
+ */
+static int find_lib(const struct elf_info *e, const char *root, const char *sys, const char *obj,
+		    const char *needed, char **host, const char **name)
 {
-	char *p = NULL;
+	const char *slash = strrchr(obj, '/');
 
-	if (strchr(name, '/'))
-		return strdup(name);
+	*host = NULL;
+	*name = needed;
+	if (needed[0] == '/')
+		return asprintf(host, "%s%s", root, needed) < 0 ? -ENOMEM : 0;
+	if (strchr(needed, '/'))
+		return asprintf(host, "%.*s/%s", (int)(slash - obj), obj, needed) < 0 ? -ENOMEM : 0;
 	if (e->rpath && !e->runpath)
-		p = search(e->rpath, "", name, e->machine);
-	if (!p && e->runpath)
-		p = search(e->runpath, "", name, e->machine);
-	if (!p)
-		p = search(sys, root, name, e->machine);
-	return p;
+		*host = search(e->rpath, "", needed, e->machine);
+	if (!*host && e->runpath)
+		*host = search(e->runpath, "", needed, e->machine);
+	if (!*host)
+		*host = search(sys, root, needed, e->machine);
+	if (!*host)
+		return -ENOENT;
+	/* a path found under @root is stored at its place in the target */
+	*name = !strncmp(*host, root, strlen(root)) ? *host + strlen(root) : *host;
+	return 0;
+}
+
+static int collect_one(struct elf_set *set, const char *root, const char *sys, const char *path,
+		       struct mk_err *err);
+
+/* Add the needed object (@host, stored as @name) and, the first time, its own needs. */
+static int collect_dep(struct elf_set *set, const char *root, const char *sys, const char *host,
+		       const char *name, struct mk_err *err)
+{
+	int r = set_add(set, host, name);
+
+	if (r == -EINVAL)
+		return mk_errf(err, r, "--install: %s: not a file name", name);
+	if (r > 0)
+		r = collect_one(set, root, sys, host, err);
+	return r;
 }
 
 static int collect_one(struct elf_set *set, const char *root, const char *sys, const char *path,
@@ -351,20 +486,23 @@ static int collect_one(struct elf_set *set, const char *root, const char *sys, c
 			       r == -ENOEXEC ? "not a 64-bit little-endian ELF file"
 					     : strerror(-r));
 	}
-	r = e.interp ? set_add(set, e.interp) : 0;
-	if (r > 0)
-		r = collect_one(set, root, sys, e.interp, err);
-	for (size_t i = 0; r >= 0 && i < e.n_needed; i++) {
-		_cleanup_free_ char *lib = find_lib(&e, root, sys, e.needed[i]);
+	if (e.interp) {
+		_cleanup_free_ char *host = NULL;
 
-		if (!lib) {
-			r = mk_errf(err, -ENOENT, "--install %s: needed library %s not found", path,
+		r = asprintf(&host, "%s%s", root, e.interp) < 0 ? -ENOMEM : 0;
+		if (r == 0)
+			r = collect_dep(set, root, sys, host, e.interp, err);
+	}
+	for (size_t i = 0; r >= 0 && i < e.n_needed; i++) {
+		_cleanup_free_ char *host = NULL;
+		const char *name;
+
+		r = find_lib(&e, root, sys, path, e.needed[i], &host, &name);
+		if (r == -ENOENT)
+			r = mk_errf(err, r, "--install %s: needed library %s not found", path,
 				    e.needed[i]);
-			break;
-		}
-		r = set_add(set, lib + strlen(root));
-		if (r > 0)
-			r = collect_one(set, root, sys, lib, err);
+		if (r == 0)
+			r = collect_dep(set, root, sys, host, name, err);
 	}
 	elf_info_free(&e);
 	return r < 0 ? r : 0;
@@ -382,8 +520,8 @@ int elf_collect(struct elf_set *set, const char *root, const char *prog, struct 
 	sys = system_dirs(root);
 	if (!sys)
 		return -ENOMEM;
-	r = set_add(set, prog);
+	r = set_add(set, prog, prog);
 	if (r <= 0)
-		return r;
+		return r == -EINVAL ? mk_errf(err, r, "--install %s: not a file", prog) : r;
 	return collect_one(set, root, sys, prog, err);
 }

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -29,6 +30,7 @@
 struct tmpout {
 	int fd;
 	char *path;
+	mode_t mode; /* of the image, once renamed */
 };
 
 static void tmpout_discard(struct tmpout *t)
@@ -53,6 +55,130 @@ static void staging_removep(char **dir)
 	if (*dir)
 		(void)nftw(*dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(*dir);
+}
+
+/*
+ * Cleanup after SIGINT, SIGTERM (or SIGKILL): a guard process.
+ *
+ * Why not a signal handler: the signal may come while modcomp's threads
+ * write into the staging tree and depmod runs on it.  A handler may only
+ * make async-signal-safe calls (no opendir(), no malloc(), so no rm -r) and
+ * would race the threads still writing.  Why not blocking the signals: the
+ * long steps (compression, depmod) would have to poll for them, and an
+ * interrupted build should stop at once.
+ *
+ * So a child is forked first, while we are single-threaded.  We send it the
+ * temp image's and the staging tree's paths over a pipe as we create them,
+ * and "done" once we have cleaned up ourselves.  When the pipe reaches EOF
+ * without "done" we are gone, however we died, and so are our threads; depmod
+ * dies with us (PR_SET_PDEATHSIG).  The child then removes both.  We keep the
+ * default action of the signals, so our exit status still says which one.
+ */
+struct guard {
+	int fd; /* the pipe's write end */
+	pid_t pid;
+};
+
+static void guard_send(const struct guard *g, char what, const char *path)
+{
+	if (g->fd >= 0) {
+		(void)mk_write_all(g->fd, &what, 1);
+		(void)mk_write_all(g->fd, path, strlen(path) + 1);
+	}
+}
+
+/*
+ * In the child: the records in @buf ("Tpath", "Spath", "D", each ending in
+ * a NUL; a last one cut short is ignored).  Remove the temp image and the
+ * staging tree they name, unless one says "done".
+ */
+static void guard_clean(const char *buf, size_t len)
+{
+	size_t end = len;
+
+	while (end && buf[end - 1] != '\0')
+		end--;
+	for (size_t i = 0; i < end; i += strlen(buf + i) + 1)
+		if (!strcmp(buf + i, "D"))
+			return;
+	for (size_t i = 0; i < end; i += strlen(buf + i) + 1) {
+		const char *path = buf + i + 1;
+
+		if (buf[i] == 'T')
+			(void)unlink(path);
+		/* depmod may take a moment to die; its last writes must go too */
+		for (int try = 0; buf[i] == 'S' && try < 50 && access(path, F_OK) == 0; try++) {
+			(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+			if (access(path, F_OK) == 0)
+				(void)usleep(20000);
+		}
+	}
+}
+
+static __attribute__((noreturn)) void guard_child(int in)
+{
+	char buf[2 * (PATH_MAX + 2) + 2];
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	size_t len = 0;
+	ssize_t n;
+
+	/* Ctrl-C reaches the whole process group: the guard must outlive it */
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGTERM, SIG_IGN);
+	(void)signal(SIGHUP, SIG_IGN);
+	(void)signal(SIGQUIT, SIG_IGN);
+	/* hold none of the parent's files: a caller reading its stdout waits for EOF */
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		(void)dup2(null, fd);
+	while (len < sizeof(buf)) {
+		n = read(in, buf + len, sizeof(buf) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	guard_clean(buf, len);
+	_exit(0);
+}
+
+static int guard_start(struct guard *g, struct mk_err *err)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return mk_errf(err, -errno, "cannot create a pipe: %s", strerror(errno));
+	g->pid = fork();
+	if (g->pid < 0) {
+		int r = -errno;
+
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return mk_errf(err, r, "cannot fork: %s", strerror(-r));
+	}
+	if (g->pid == 0) {
+		/* keep only the read end, as fd 3 */
+		if (p[0] != 3 && dup2(p[0], 3) < 0)
+			_exit(1);
+		(void)close_range(4, ~0U, 0);
+		if (p[1] != 3)
+			(void)close(p[1]);
+		guard_child(3);
+	}
+	(void)close(p[0]);
+	g->fd = p[1];
+	return 0;
+}
+
+/* We cleaned up ourselves: the guard has nothing to do. */
+static void guard_stop(struct guard *g)
+{
+	if (g->fd < 0)
+		return;
+	(void)mk_write_all(g->fd, "D", 2);
+	(void)close(g->fd);
+	while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 static void ar_listp(struct ar_list *l)
@@ -314,23 +440,6 @@ int image_closure(const struct image_opts *o, struct closure **out, struct mk_er
 	return 0;
 }
 
-/* mkdir -p for the directories of @rel below the existing directory @root. */
-static int make_parents(const char *root, const char *rel)
-{
-	_cleanup_free_ char *path = NULL;
-	size_t skip = strlen(root) + 1;
-
-	if (asprintf(&path, "%s/%s", root, rel) < 0)
-		return -ENOMEM;
-	for (char *s = strchr(path + skip, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return 0;
-}
-
 static int copy_fd(int in, int out)
 {
 	char buf[1 << 16];
@@ -349,58 +458,83 @@ static int copy_fd(int in, int out)
 	return 0;
 }
 
-/* Create @dst (@rel under @dstdir, with its parent directories) for writing, anew. */
-static int create_staged(const char *dstdir, const char *rel, const char *dst, struct mk_err *err)
+/*
+ * Create @rel in the staging tree (with its parent directories) for
+ * writing, anew.  Resolved below the tree: a name from the module index can
+ * never make us write elsewhere.
+ */
+static int create_staged(const struct mk_dir *stage, const char *rel, struct mk_err *err)
 {
-	int r = make_parents(dstdir, rel), fd;
+	int r = mk_mkdirs(stage, rel), fd;
 
 	if (r < 0)
-		return mk_errf(err, r, "cannot create directories for %s: %s", dst, strerror(-r));
-	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		return mk_errf(err, r, "cannot create directories for %s/%s: %s", stage->path, rel,
+			       strerror(-r));
+	fd = mk_openat(stage, rel, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	if (fd < 0)
-		return mk_errf(err, -errno, "cannot create %s: %s", dst, strerror(errno));
+		return mk_errf(err, fd, "cannot create %s/%s: %s", stage->path, rel, strerror(-fd));
 	return fd;
 }
 
-/* Copy @srcdir/@rel to @dstdir/@rel; @optional tolerates a missing source. */
-static int copy_rel(const char *srcdir, const char *dstdir, const char *rel, bool optional,
-		    struct mk_err *err)
+/* Copy @rel from below @src to the same path in the staging tree; @optional tolerates absence. */
+static int copy_rel(const struct mk_dir *src, const struct mk_dir *stage, const char *rel,
+		    bool optional, struct mk_err *err)
 {
-	_cleanup_free_ char *src = NULL, *dst = NULL;
 	_cleanup_close_ int in = -1, out = -1;
 	int r;
 
-	if (asprintf(&src, "%s/%s", srcdir, rel) < 0 || asprintf(&dst, "%s/%s", dstdir, rel) < 0)
-		return -ENOMEM;
-	in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (in < 0 && optional && errno == ENOENT)
+	in = mk_openat(src, rel, O_RDONLY, 0);
+	if (in == -ENOENT && optional)
 		return 0;
 	if (in < 0)
-		return mk_errf(err, -errno, "cannot open %s: %s", src, strerror(errno));
-	out = create_staged(dstdir, rel, dst, err);
+		return mk_open_error(src, rel, in, err);
+	out = create_staged(stage, rel, err);
 	if (out < 0)
 		return out;
 	r = copy_fd(in, out);
 	if (r == 0 && close(steal_fd(&out)) < 0)
 		r = -errno;
 	if (r < 0)
-		return mk_errf(err, r, "cannot copy %s to %s: %s", src, dst, strerror(-r));
+		return mk_errf(err, r, "cannot copy %s/%s to %s: %s", src->path, rel, stage->path,
+			       strerror(-r));
 	return 0;
 }
 
-static int make_staging(char **out, struct mk_err *err)
+struct staging {
+	char *path;
+	struct mk_dir dir;
+};
+
+/* Best effort: a leftover temp dir must not turn a good image into a failure. */
+static void staging_remove(struct staging *s)
+{
+	if (s->dir.fd >= 0)
+		(void)close(s->dir.fd);
+	staging_removep(&s->path);
+}
+
+static int make_staging(struct staging *s, struct mk_err *err)
 {
 	const char *tmp = getenv("TMPDIR");
-	_cleanup_free_ char *dir = NULL;
 
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
-	if (asprintf(&dir, "%s/mkrdinit.XXXXXX", tmp) < 0)
+	if (asprintf(&s->path, "%s/mkrdinit.XXXXXX", tmp) < 0) {
+		s->path = NULL;
 		return -ENOMEM;
-	if (!mkdtemp(dir))
-		return mk_errf(err, -errno, "cannot create a staging dir in %s: %s", tmp,
-			       strerror(errno));
-	*out = steal_ptr(dir);
+	}
+	if (!mkdtemp(s->path)) {
+		int r = mk_errf(err, -errno, "cannot create a staging dir in %s: %s", tmp,
+				strerror(errno));
+
+		free(steal_ptr(s->path));
+		return r;
+	}
+	s->dir.path = s->path;
+	s->dir.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	s->dir.fd = open(s->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->dir.fd < 0)
+		return mk_errf(err, -errno, "cannot open %s: %s", s->path, strerror(errno));
 	return 0;
 }
 
@@ -408,35 +542,28 @@ static int make_staging(char **out, struct mk_err *err)
  * Store @rel of the module dir as a plain .ko (--decompress-modules): the
  * image's compressor then sees the modules' bytes.
  */
-static int stage_plain(const char *srcdir, const char *dstdir, const char *rel, size_t suffix,
-		       struct mk_err *err)
+static int stage_plain(const struct mk_dir *src, const struct mk_dir *stage, const char *rel,
+		       size_t suffix, struct mk_err *err)
 {
-	_cleanup_free_ char *src = NULL, *dst = NULL;
-	_cleanup_close_ int out = -1;
+	_cleanup_free_ char *dst = NULL;
+	_cleanup_close_ int in = -1, out = -1;
 	int r;
 
-	if (asprintf(&src, "%s/%s", srcdir, rel) < 0 ||
-	    asprintf(&dst, "%s/%.*s", dstdir, (int)(strlen(rel) - suffix), rel) < 0)
+	if (asprintf(&dst, "%.*s", (int)(strlen(rel) - suffix), rel) < 0)
 		return -ENOMEM;
-	out = create_staged(dstdir, rel, dst, err);
+	in = mk_open_read(src, rel, err);
+	if (in < 0)
+		return in;
+	out = create_staged(stage, dst, err);
 	if (out < 0)
 		return out;
-	r = ar_decompress(src, out, NULL, err);
+	r = ar_decompress_fd(in, rel, out, NULL, err);
 	if (r < 0)
 		return r;
 	if (close(steal_fd(&out)) < 0)
-		return mk_errf(err, -errno, "cannot write %s: %s", dst, strerror(errno));
+		return mk_errf(err, -errno, "cannot write %s/%s: %s", stage->path, dst,
+			       strerror(errno));
 	return 0;
-}
-
-/* The .ko.zst to write for @rel: its ".xz" or ".gz" (@suffix bytes) replaced, or added to ".ko". */
-static char *zst_name(const char *dstdir, const char *rel, size_t suffix)
-{
-	char *out;
-
-	if (asprintf(&out, "%s/%.*s.zst", dstdir, (int)(strlen(rel) - suffix), rel) < 0)
-		return NULL;
-	return out;
 }
 
 static void jobs_free(struct modcomp_job *jobs, size_t n)
@@ -449,75 +576,83 @@ static void jobs_free(struct modcomp_job *jobs, size_t n)
 }
 
 /*
+ * A recompression job for @rel: its ".xz" or ".gz" (@suffix bytes)
+ * replaced by ".zst", or ".zst" added to ".ko".
+ */
+static int add_job(struct modcomp_job *j, const struct mk_dir *stage, const char *rel,
+		   size_t suffix, struct mk_err *err)
+{
+	int r = mk_mkdirs(stage, rel);
+
+	if (r < 0)
+		return mk_errf(err, r, "cannot create directories for %s/%s: %s", stage->path, rel,
+			       strerror(-r));
+	j->src = strdup(rel);
+	if (asprintf(&j->dst, "%.*s.zst", (int)(strlen(rel) - suffix), rel) < 0)
+		j->dst = NULL;
+	return j->src && j->dst ? 0 : -ENOMEM;
+}
+
+/*
  * Stage the closure's modules as o->modcomp says: by default every one as
  * .ko.zst (recompressed in parallel at the end), else as shipped or plain.
+ * Each keeps its path below lib/modules/KVER.
  */
-static int stage_modules(const char *stage, const struct image_opts *o, struct closure *c,
+static int stage_modules(const struct mk_dir *stage, const struct image_opts *o, struct closure *c,
 			 size_t *recompressed, struct mk_err *err)
 {
 	/* depmod's other inputs; modules.builtin keeps builtins resolvable. */
 	static const char *const meta[] = { "modules.order", "modules.builtin",
 					    "modules.builtin.modinfo" };
+	const struct mk_dir *src = closure_root(c);
+	const char *modrel = closure_modrel(c);
 	const struct closure_mod *mods;
-	_cleanup_free_ char *rel = NULL, *dst = NULL;
+	_cleanup_free_ char *dir = NULL;
 	size_t n = closure_modules(c, &mods), suffix, njobs = 0;
 	struct modcomp_job *jobs = NULL;
-	int r = 0;
+	int r;
 
-	/* The trailing slash makes make_parents() create the module dir itself. */
-	if (asprintf(&rel, "lib/modules/%s/", o->kver) < 0 ||
-	    asprintf(&dst, "%s/lib/modules/%s", stage, o->kver) < 0)
+	/* The trailing slash makes mk_mkdirs() create the module dir itself. */
+	if (asprintf(&dir, "%s/", modrel) < 0)
 		return -ENOMEM;
-	r = make_parents(stage, rel);
+	r = mk_mkdirs(stage, dir);
 	if (r < 0)
-		return mk_errf(err, r, "cannot create %s: %s", dst, strerror(-r));
-	if (o->modcomp == MODCOMP_ZSTD) {
-		jobs = calloc(n ? n : 1, sizeof(*jobs));
-		if (!jobs)
-			return -ENOMEM;
-	}
+		return mk_errf(err, r, "cannot create %s/%s: %s", stage->path, dir, strerror(-r));
+	jobs = calloc(n ? n : 1, sizeof(*jobs));
+	if (!jobs)
+		return -ENOMEM;
 	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *rel = NULL;
 		const char *path = mods[i].path;
 		bool compressed = ar_module_compressed(path, &suffix);
 		size_t len = strlen(path);
 
 		if (!compressed)
 			suffix = 0;
-		if (o->modcomp == MODCOMP_DECOMPRESS && compressed) {
-			r = stage_plain(closure_moddir(c), dst, path, suffix, err);
+		if (asprintf(&rel, "%s/%s", modrel, path) < 0) {
+			rel = NULL;
+			r = -ENOMEM;
+		} else if (o->modcomp == MODCOMP_DECOMPRESS && compressed) {
+			r = stage_plain(src, stage, rel, suffix, err);
 		} else if (o->modcomp == MODCOMP_ZSTD &&
 			   !(len > 7 && !strcmp(path + len - 7, ".ko.zst"))) {
-			struct modcomp_job *j = &jobs[njobs];
-
-			r = make_parents(dst, path);
-			if (r < 0) {
-				r = mk_errf(err, r, "cannot create directories for %s/%s: %s", dst,
-					    path, strerror(-r));
-				break;
-			}
-			if (asprintf(&j->src, "%s/%s", closure_moddir(c), path) < 0) {
-				j->src = NULL;
-				r = -ENOMEM;
-				break;
-			}
-			njobs++; /* jobs_free() frees what it holds */
-			j->dst = zst_name(dst, path, suffix);
-			if (!j->dst) {
-				r = -ENOMEM;
-				break;
-			}
+			r = add_job(&jobs[njobs++], stage, rel, suffix, err);
 		} else {
-			r = copy_rel(closure_moddir(c), dst, path, false, err);
+			r = copy_rel(src, stage, rel, false, err);
 		}
 	}
 	if (r == 0 && njobs)
-		r = modcomp_zstd(jobs, njobs, o->modlevel, 0, err);
+		r = modcomp_zstd(jobs, njobs, src, stage, o->modlevel, 0, err);
 	jobs_free(jobs, njobs);
 	if (r < 0)
 		return r;
 	*recompressed = njobs;
 	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
-		r = copy_rel(closure_moddir(c), dst, meta[i], true, err);
+		_cleanup_free_ char *rel = NULL;
+
+		if (asprintf(&rel, "%s/%s", modrel, meta[i]) < 0)
+			return -ENOMEM;
+		r = copy_rel(src, stage, rel, true, err);
 		if (r < 0)
 			return r;
 	}
@@ -541,22 +676,18 @@ static void drop_text_indexes(const char *stage, const char *kver)
 	}
 }
 
-static int stage_firmware(const char *stage, struct closure *c, struct mk_err *err)
+static int stage_firmware(const struct mk_dir *stage, struct closure *c, struct mk_err *err)
 {
-	_cleanup_free_ char *dst = NULL;
 	char *const *fw;
 	size_t n = closure_firmware(c, &fw);
 	int r;
 
-	if (n == 0)
-		return 0;
-	if (asprintf(&dst, "%s/lib/firmware", stage) < 0)
-		return -ENOMEM;
-	r = make_parents(stage, "lib/firmware/");
-	if (r < 0)
-		return mk_errf(err, r, "cannot create %s: %s", dst, strerror(-r));
 	for (size_t i = 0; i < n; i++) {
-		r = copy_rel(closure_fwdir(c), dst, fw[i], false, err);
+		_cleanup_free_ char *rel = NULL;
+
+		if (asprintf(&rel, "lib/firmware/%s", fw[i]) < 0)
+			return -ENOMEM;
+		r = copy_rel(closure_root(c), stage, rel, false, err);
 		if (r < 0)
 			return r;
 	}
@@ -588,11 +719,12 @@ static int find_depmod(char **out)
 static int run_depmod(const char *stage, const char *kver, struct mk_err *err)
 {
 	_cleanup_free_ char *depmod = NULL;
+	pid_t pid, parent;
 	int status;
-	pid_t pid;
 
 	if (find_depmod(&depmod) < 0)
 		return mk_errf(err, -ENOENT, "depmod not found in PATH, /sbin or /usr/sbin");
+	parent = getpid();
 	pid = fork();
 	if (pid < 0)
 		return mk_errf(err, -errno, "cannot run depmod: %s", strerror(errno));
@@ -601,6 +733,9 @@ static int run_depmod(const char *stage, const char *kver, struct mk_err *err)
 
 		/* Its warnings belong on stderr; our stdout carries only the summary. */
 		if (null < 0 || dup2(null, 0) < 0 || dup2(2, 1) < 0)
+			_exit(127);
+		/* killed with us: the guard removes the tree it writes into */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 			_exit(127);
 		(void)signal(SIGPIPE, SIG_DFL);
 		execv(depmod, (char *const[]){ "depmod", "-b", (char *)stage, (char *)kver, NULL });
@@ -627,7 +762,7 @@ static int add_includes(struct ar_list *l, const struct image_opts *o)
 
 		r = split_include(o->include[i], &src, &dst);
 		if (r == 0)
-			r = ar_add_file(l, dst, src, 0);
+			r = ar_add_file_keep_perm(l, dst, src);
 		if (r < 0)
 			return r;
 	}
@@ -651,7 +786,7 @@ static int add_installs(struct ar_list *l, const struct image_opts *o, struct mk
 			return r;
 	}
 	for (size_t i = 0; i < set.n; i++) {
-		r = ar_add_file(l, set.paths[i] + 1, set.paths[i], 0);
+		r = ar_add_file(l, set.names[i], set.paths[i], 0);
 		if (r < 0)
 			return mk_errf(err, r, "--install: cannot add %s: %s", set.paths[i],
 				       strerror(-r));
@@ -690,6 +825,33 @@ static int collect(struct ar_list *l, const struct image_opts *o, const char *st
 	if (asprintf(&lib, "%s/lib", stage) < 0)
 		return -ENOMEM;
 	return ar_add_tree(l, lib, "lib", err);
+}
+
+/* A file others may not read, going into an image they may: say so, once per file. */
+static void warn_private(const struct image_opts *o, const char *src, mode_t image)
+{
+	struct stat st;
+
+	if (!o->warn || !(image & S_IROTH) || stat(src, &st) < 0 || (st.st_mode & S_IROTH))
+		return;
+	fprintf(o->warn,
+		"mkrdinit: warning: %s (mode %04o) is not world-readable, but goes into %s, "
+		"which is world-readable (mode %04o); set a umask of 077 or chmod the image\n",
+		src, (unsigned int)(st.st_mode & 07777), o->output, (unsigned int)image);
+}
+
+static void warn_private_list(const struct image_opts *o, const struct ar_list *l,
+			      const char *stage, mode_t image)
+{
+	size_t n = strlen(stage);
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ar_entry *e = &l->v[i];
+
+		/* the staging tree is ours; what is in it was made readable */
+		if (S_ISREG(e->mode) && !(!strncmp(e->src, stage, n) && e->src[n] == '/'))
+			warn_private(o, e->src, image);
+	}
 }
 
 /* AMD's container files start with "DMA\0"; anything else is taken as Intel's. */
@@ -777,6 +939,24 @@ static int write_segments(struct ar_list *l, const struct image_opts *o, int fd,
 	return 0;
 }
 
+/*
+ * Not mkstemp's 0600, which the boot loader's installer may not read, nor a
+ * fixed 0644, which gives away a key file put in with --include: the mode
+ * of the image being replaced, else what the umask leaves of 0666, as for
+ * any file a program creates.
+ */
+static mode_t output_mode(const char *output)
+{
+	struct stat st;
+	mode_t mask;
+
+	if (lstat(output, &st) == 0 && S_ISREG(st.st_mode))
+		return st.st_mode & 07777;
+	mask = umask(0);
+	(void)umask(mask);
+	return 0666 & ~mask;
+}
+
 static int open_output(struct tmpout *t, const char *output, struct mk_err *err)
 {
 	if (asprintf(&t->path, "%s.tmpXXXXXX", output) < 0) {
@@ -790,8 +970,8 @@ static int open_output(struct tmpout *t, const char *output, struct mk_err *err)
 		free(steal_ptr(t->path));
 		return r;
 	}
-	/* mkstemp's 0600 would make the image unreadable to the boot loader installer. */
-	if (fchmod(t->fd, 0644) < 0)
+	t->mode = output_mode(output);
+	if (fchmod(t->fd, t->mode) < 0)
 		return mk_errf(err, -errno, "cannot chmod %s: %s", t->path, strerror(errno));
 	return 0;
 }
@@ -811,32 +991,42 @@ static int commit_output(struct tmpout *t, const char *output, struct mk_err *er
 int image_write(const struct image_opts *o, struct closure *c, struct image_stats *st,
 		struct mk_err *err)
 {
+	/* first declared, so last cleaned up: after the two below */
+	_cleanup_(guard_stop) struct guard guard = { .fd = -1 };
 	_cleanup_(tmpout_discard) struct tmpout out = { .fd = -1 };
-	_cleanup_(staging_removep) char *stage = NULL;
+	_cleanup_(staging_remove) struct staging stage = { .dir.fd = -1 };
 	_cleanup_(ar_listp) struct ar_list l = { 0 };
 	const struct closure_mod *mods;
 	char *const *fw;
 	int r;
 
+	r = guard_start(&guard, err);
+	if (r < 0)
+		return r;
 	r = open_output(&out, o->output, err);
 	if (r < 0)
 		return r;
+	guard_send(&guard, 'T', out.path);
 	r = make_staging(&stage, err);
 	if (r < 0)
 		return r;
-	r = stage_modules(stage, o, c, &st->recompressed, err);
+	guard_send(&guard, 'S', stage.path);
+	r = stage_modules(&stage.dir, o, c, &st->recompressed, err);
 	if (r < 0)
 		return r;
-	r = run_depmod(stage, o->kver, err);
+	r = run_depmod(stage.path, o->kver, err);
 	if (r < 0)
 		return r;
-	drop_text_indexes(stage, o->kver);
-	r = stage_firmware(stage, c, err);
+	drop_text_indexes(stage.path, o->kver);
+	r = stage_firmware(&stage.dir, c, err);
 	if (r < 0)
 		return r;
-	r = collect(&l, o, stage, err);
+	r = collect(&l, o, stage.path, err);
 	if (r < 0)
 		return r;
+	warn_private_list(o, &l, stage.path, out.mode);
+	for (size_t i = 0; i < o->n_microcode; i++)
+		warn_private(o, o->microcode[i], out.mode);
 	r = write_microcode(o, out.fd, err);
 	if (r < 0)
 		return r;

@@ -52,6 +52,7 @@ struct image_opts {
 	int modlevel;  /* zstd level for MODCOMP_ZSTD */
 	int64_t mtime; /* for every entry */
 	FILE *debug;   /* --verbose notes; NULL when quiet */
+	FILE *warn;    /* warnings, always shown; NULL to drop them */
 };
 
 struct image_stats {
@@ -70,7 +71,8 @@ int image_closure(const struct image_opts *o, struct closure **out, struct mk_er
 /*
  * Stage the closure, index it with depmod and write the image to
  * o->output through a temporary file, so a failure leaves any previous
- * image in place and never a partial one.
+ * image in place and never a partial one.  The image keeps the mode of the
+ * file it replaces, else gets 0666 less the umask.
  */
 int image_write(const struct image_opts *o, struct closure *c, struct image_stats *st,
 		struct mk_err *err);

@@ -131,7 +131,8 @@ static void usage(FILE *f)
 		"      --install PATH       copy the ELF program PATH and every shared\n"
 		"                           library it needs (DT_NEEDED, interpreter) to\n"
 		"                           the same paths; repeatable\n"
-		"      --include SRC:DST    copy the file SRC to DST; repeatable\n"
+		"      --include SRC:DST    copy the file SRC to DST, with its mode;\n"
+		"                           repeatable\n"
 		"      --shell PATH         a static shell (e.g. busybox) as /bin/sh: the rescue\n"
 		"                           shell for rdinit.onfail= and rdinit.break=\n"
 		"      --microcode FILE     prepend an uncompressed early-microcode cpio\n"
@@ -140,7 +141,9 @@ static void usage(FILE *f)
 		"                           containers); repeatable, one per vendor\n"
 		"\n"
 		"Output:\n"
-		"  -o, --output FILE        write the image to FILE, atomically (required)\n"
+		"  -o, --output FILE        write the image to FILE, atomically (required);\n"
+		"                           it keeps the mode of the FILE it replaces, else\n"
+		"                           gets 0666 less the umask\n"
 		"      --compress ALG       gzip (default), zstd, xz, lz4 or none\n"
 		"      --compress-level N   gzip 1-9, zstd 1-19, xz 0-9, lz4 1-12\n"
 		"                           (default: the compressor's own)\n"
@@ -494,6 +497,7 @@ int main(int argc, char **argv)
 	}
 	if (a.verbose)
 		a.img.debug = stderr;
+	a.img.warn = stderr;
 	r = build(&a, &err);
 out:
 	free(a.img.add);

@@ -16,6 +16,7 @@
 
 struct pool {
 	const struct modcomp_job *jobs;
+	const struct mk_dir *src, *dst;
 	size_t n, next;
 	int level;
 	int result;
@@ -23,16 +24,21 @@ struct pool {
 	pthread_mutex_t lock;
 };
 
-static int compress_one(ZSTD_CCtx *cctx, const struct modcomp_job *j, int level, struct mk_err *err)
+static int compress_one(ZSTD_CCtx *cctx, const struct pool *p, const struct modcomp_job *j,
+			struct mk_err *err)
 {
 	_cleanup_free_ void *in = NULL, *out = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t len, bound, got;
-	int r;
+	int level = p->level, r;
 
-	r = ar_read_module(j->src, &in, &len, err);
+	fd = mk_open_read(p->src, j->src, err);
+	if (fd < 0)
+		return fd;
+	r = ar_read_module_fd(fd, j->src, &in, &len, err);
 	if (r < 0)
 		return r;
+	(void)close(steal_fd(&fd));
 	bound = ZSTD_compressBound(len);
 	out = malloc(bound);
 	if (!out)
@@ -46,9 +52,10 @@ static int compress_one(ZSTD_CCtx *cctx, const struct modcomp_job *j, int level,
 	got = ZSTD_compress2(cctx, out, bound, in, len);
 	if (ZSTD_isError(got))
 		return mk_errf(err, -EIO, "%s: zstd: %s", j->src, ZSTD_getErrorName(got));
-	fd = open(j->dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	fd = mk_openat(p->dst, j->dst, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	if (fd < 0)
-		return mk_errf(err, -errno, "cannot create %s: %s", j->dst, strerror(errno));
+		return mk_errf(err, fd, "cannot create %s/%s: %s", p->dst->path, j->dst,
+			       strerror(-fd));
 	r = mk_write_all(fd, out, got);
 	if (r == 0 && close(steal_fd(&fd)) < 0)
 		r = -errno;
@@ -73,7 +80,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (i >= p->n)
 			break;
-		r = cctx ? compress_one(cctx, &p->jobs[i], p->level, &err) : -ENOMEM;
+		r = cctx ? compress_one(cctx, p, &p->jobs[i], &err) : -ENOMEM;
 		if (r < 0) {
 			pthread_mutex_lock(&p->lock);
 			if (p->result == 0) {
@@ -87,10 +94,10 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int modcomp_zstd(const struct modcomp_job *jobs, size_t n, int level, int threads,
-		 struct mk_err *err)
+int modcomp_zstd(const struct modcomp_job *jobs, size_t n, const struct mk_dir *src,
+		 const struct mk_dir *dst, int level, int threads, struct mk_err *err)
 {
-	struct pool p = { .jobs = jobs, .n = n, .level = level };
+	struct pool p = { .jobs = jobs, .src = src, .dst = dst, .n = n, .level = level };
 	pthread_t th[MAX_THREADS];
 	int started = 0;
 

@@ -14,17 +14,18 @@
 #define MODCOMP_LEVEL_MAX 19
 
 struct modcomp_job {
-	char *src; /* the module as shipped */
-	char *dst; /* the .ko.zst to create (its directory exists) */
+	char *src; /* the module as shipped, below the source dir */
+	char *dst; /* the .ko.zst to create below the staging dir (its directory exists) */
 };
 
 /*
- * Write every job's .ko.zst at zstd @level with up to @threads threads (0:
+ * Write every job's .ko.zst at zstd @level, reading below @src and writing
+ * below @dst (neither left: see struct mk_dir), with up to @threads threads (0:
  * one per online CPU).  The frames carry their content size, so rdinit
  * decompresses each in one call into a buffer of the right size.  Output
  * bytes depend only on the input and @level, not on the thread count.
  */
-int modcomp_zstd(const struct modcomp_job *jobs, size_t n, int level, int threads,
-		 struct mk_err *err);
+int modcomp_zstd(const struct modcomp_job *jobs, size_t n, const struct mk_dir *src,
+		 const struct mk_dir *dst, int level, int threads, struct mk_err *err);
 
 #endif

@@ -28,9 +28,10 @@ enum ar_compress {
 };
 
 struct ar_entry {
-	char *path;  /* name in the image, without a leading slash */
-	char *src;   /* data source of a file, target of a symlink */
-	mode_t mode; /* file type and permissions; see ar_add_file() */
+	char *path;	/* name in the image, without a leading slash */
+	char *src;	/* data source of a file, target of a symlink */
+	mode_t mode;	/* file type and permissions; see ar_add_file() */
+	bool keep_perm; /* a file with its source's permissions */
 	unsigned int rmajor, rminor;
 };
 
@@ -55,6 +56,8 @@ int ar_add_dir(struct ar_list *l, const char *path);
  * set, else 0644.  Anything else is used as given.
  */
 int ar_add_file(struct ar_list *l, const char *path, const char *src, mode_t perm);
+/* A file with the permissions its source has when the image is written. */
+int ar_add_file_keep_perm(struct ar_list *l, const char *path, const char *src);
 int ar_add_symlink(struct ar_list *l, const char *path, const char *target);
 /* @mode carries the type (S_IFCHR or S_IFBLK) and the permissions. */
 int ar_add_node(struct ar_list *l, const char *path, mode_t mode, unsigned int major,
@@ -94,12 +97,15 @@ bool ar_module_compressed(const char *path, size_t *suffix);
  * raw format; *@bytes (if not NULL) grows by the bytes written.
  */
 int ar_decompress(const char *src, int dst, uint64_t *bytes, struct mk_err *err);
+/* The same from the open file @fd; @src names it in messages. */
+int ar_decompress_fd(int fd, const char *src, int dst, uint64_t *bytes, struct mk_err *err);
 
 /*
  * The contents of the module @src, decompressed if it is xz, zstd or gzip
  * data, into a malloc'd *@buf.
  */
 int ar_read_module(const char *src, void **buf, size_t *len, struct mk_err *err);
+int ar_read_module_fd(int fd, const char *src, void **buf, size_t *len, struct mk_err *err);
 
 /* Print "mode size path" for every entry of @image (any compression). */
 int ar_dump(const char *image, FILE *out, struct mk_err *err);

@@ -21,6 +21,7 @@ run dryrun bash tests/dryrun/run.sh
 run mkrdinit bash tests/mkrdinit/run.sh
 run fuzz bash tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
 run vm bash tests/vm/run.sh -j2
-sed -nE 's/^([a-z]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/p' "$log" |
-	awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f}'
+sed -nE 's/^([a-z]+: )?([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\2 \3 \5/p' "$log" |
+	awk '{p += $1; f += $2; s += $3}
+		END {printf "%d passed, %d failed%s\n", p, f, s ? sprintf(", %d skipped", s) : ""}'
 exit $status

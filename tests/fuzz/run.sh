@@ -22,21 +22,22 @@ esac
 
 CC=${CC:-clang}
 CFLAGS="-g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-CFLAGS="$CFLAGS -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -Iinit"
+CFLAGS="$CFLAGS -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -Iinit -Ipackaging"
 OUT=build/fuzz
 
-# the init/ sources each target links
+# the init/ and packaging/ sources each target links
 declare -A srcs=(
 	[cmdline]="init/cmdline.c init/log.c"
 	[conf]="init/conf.c init/cmdline.c init/log.c"
 	[uevent]="init/uevent.c init/log.c"
 	[rootspec]="init/rootspec.c init/log.c"
 	[modfile]="init/modfile.c init/log.c"
+	[elf]="packaging/elf.c"
 )
 # and the libraries beyond libc
 declare -A libs=([modfile]="-llzma -lzstd -lz")
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cmdline conf uevent rootspec modfile)
+[ ${#targets[@]} -gt 0 ] || targets=(cmdline conf uevent rootspec modfile elf)
 
 mkdir -p "$OUT"
 passed=0 failed=0
