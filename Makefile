@@ -10,23 +10,26 @@ SYSROOT := $(B)/sysroot
 STAMP := $(SYSROOT)/.kmod.stamp $(SYSROOT)/.util-linux.stamp $(SYSROOT)/.xz.stamp \
 	$(SYSROOT)/.zstd.stamp $(SYSROOT)/.zlib.stamp
 
-INIT_SRCS := $(wildcard init/*.c)
-INIT_HDRS := $(wildcard init/*.h)
-MK_SRCS := $(wildcard packaging/*.c)
-MK_HDRS := $(wildcard packaging/*.h)
+# common/: code both programs need (module names, softdep lists, cleanup attributes)
+COMMON_SRCS := $(wildcard common/*.c)
+COMMON_HDRS := $(wildcard common/*.h)
+INIT_SRCS := $(wildcard init/*.c) $(COMMON_SRCS)
+INIT_HDRS := $(wildcard init/*.h) $(COMMON_HDRS)
+MK_SRCS := $(wildcard packaging/*.c) $(COMMON_SRCS)
+MK_HDRS := $(wildcard packaging/*.h) $(COMMON_HDRS)
 
 MUSL_CC := musl-gcc
 WARN := -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
 INIT_CFLAGS := -std=gnu11 -Os $(WARN) -ffunction-sections -fdata-sections \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-I$(SYSROOT)/include -isystem $(SYSROOT)/kernel-include
+	-Icommon -I$(SYSROOT)/include -isystem $(SYSROOT)/kernel-include
 INIT_LDFLAGS := -static -s -Wl,--gc-sections -Wl,-z,noexecstack -L$(SYSROOT)/lib
 INIT_LIBS := -lmount -lblkid -lkmod -llzma -lzstd -lz
 
 HOST_CC := gcc
 MK_DEFS := -DRDINIT_INIT_PATH='"$(CURDIR)/$(B)/rdinit"' \
 	-DRDINIT_MODULES_DIR='"$(CURDIR)/modules"'
-MK_CFLAGS := -std=gnu11 -O2 $(WARN) $(MK_DEFS) $(shell pkg-config --cflags libkmod libarchive libzstd 2>/dev/null) -pthread
+MK_CFLAGS := -std=gnu11 -O2 $(WARN) -Icommon $(MK_DEFS) $(shell pkg-config --cflags libkmod libarchive libzstd 2>/dev/null) -pthread
 MK_LIBS := $(shell pkg-config --libs libkmod libarchive libzstd 2>/dev/null) -pthread
 
 all: $(B)/rdinit $(B)/mkrdinit
@@ -51,7 +54,7 @@ $(B)/mkrdinit: $(MK_SRCS) $(MK_HDRS)
 # ---- unit tests: the same sources, linked with glibc, ASan and UBSan ----
 UT := $(B)/unit
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging $(MK_DEFS) \
+UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging -Icommon $(MK_DEFS) \
 	$(shell pkg-config --cflags cmocka libkmod libarchive 2>/dev/null)
 UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 
@@ -64,8 +67,9 @@ $(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/log.c $(
 $(UT)/test_rootspec: tests/unit/test_rootspec.c init/rootspec.c init/log.c $(INIT_HDRS)
 $(UT)/test_uevent: tests/unit/test_uevent.c init/uevent.c init/log.c $(INIT_HDRS)
 $(UT)/test_switchroot: tests/unit/test_switchroot.c init/switchroot.c init/log.c $(INIT_HDRS)
-$(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c $(MK_HDRS)
-$(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c $(MK_HDRS)
+$(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c \
+	common/modname.c $(MK_HDRS)
+$(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c common/modname.c $(MK_HDRS)
 $(UT)/test_elf: tests/unit/test_elf.c packaging/elf.c $(MK_HDRS)
 $(UT)/test_modfile: tests/unit/test_modfile.c init/modfile.c init/log.c $(INIT_HDRS)
 $(UT)/test_modfile: UT_LIBS += -llzma -lzstd -lz

@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+#include "modname.h"
 #include "rdinit.h"
 
 #ifndef MODULE_INIT_COMPRESSED_FILE
@@ -42,20 +44,6 @@ static void softdeps_read(struct modules *m, const char *dirname)
 	snprintf(path, sizeof(path), "%s/modules.softdep", dirname);
 	/* NULL when missing; past 1 MiB the start is still worth having */
 	(void)read_text_file(path, 1024 * 1024, &m->softdep_text, &len);
-}
-
-/* Module names compare with '-' and '_' alike, as in the kernel. */
-static bool same_name(const char *a, size_t alen, const char *b)
-{
-	size_t i;
-
-	for (i = 0; i < alen; i++, b++) {
-		char x = a[i] == '-' ? '_' : a[i], y = *b == '-' ? '_' : *b;
-
-		if (x != y)
-			return false;
-	}
-	return *b == '\0';
 }
 
 static void kmod_log_cb(void *data, int priority, const char *file, int line, const char *fn,
@@ -100,7 +88,7 @@ static bool blacklisted(const struct modules *m, const char *name)
 	size_t i;
 
 	for (i = 0; i < m->blacklist.n; i++)
-		if (same_name(m->blacklist.v[i], strlen(m->blacklist.v[i]), name))
+		if (rdmod_name_eq(m->blacklist.v[i], strlen(m->blacklist.v[i]), name))
 			return true;
 	return false;
 }
@@ -170,22 +158,6 @@ void modules_exit(struct modules *m)
 	free(m->kernel_compression);
 	kmod_unref(m->ctx);
 	memset(m, 0, sizeof(*m));
-}
-
-/* The compression of a module file by its suffix: "xz", "zstd", "gzip", or NULL for none. */
-static const char *compression_of(const char *path)
-{
-	const char *dot = strrchr(path, '.');
-
-	if (!dot)
-		return NULL;
-	if (!strcmp(dot, ".xz"))
-		return "xz";
-	if (!strcmp(dot, ".zst"))
-		return "zstd";
-	if (!strcmp(dot, ".gz"))
-		return "gzip";
-	return NULL;
 }
 
 /* Whether the kernel decompresses @format (compression_of()) itself. */
@@ -283,7 +255,8 @@ static bool not_for_this_cpu(const struct modules *m, const char *path)
 	void *buf;
 	size_t len;
 
-	if (!m->cpu_modalias || !path || module_read(path, compression_of(path), &buf, &len) < 0)
+	if (!m->cpu_modalias || !path ||
+	    module_read(path, rdmod_compression(path, NULL), &buf, &len) < 0)
 		return false;
 	(void)modinfo_foreach(buf, len, "alias", cpu_alias_cb, &c);
 	module_free(buf, len);
@@ -314,44 +287,42 @@ static void plan_list(struct plan *p, struct kmod_list *list, int depth, bool wi
 	}
 }
 
+struct softdep_plan {
+	struct plan *p;
+	bool pre;
+	int depth;
+	struct edges *out;
+};
+
+static int plan_softdep(const char *name, size_t n, bool pre, void *ud)
+{
+	struct softdep_plan *sp = ud;
+	struct kmod_list *list = NULL;
+	_cleanup_free_ char *alias = NULL;
+
+	if (pre != sp->pre)
+		return 0;
+	alias = strndup(name, n);
+	if (alias && kmod_module_new_from_lookup(sp->p->m->ctx, alias, &list) == 0)
+		plan_list(sp->p, list, sp->depth, true, sp->out, false);
+	kmod_module_unref_list(list);
+	return 0;
+}
+
 /* Every "softdep NAME pre: ... post: ..." line of modules.softdep, planned. */
 static void plan_declared_softdeps(struct plan *p, const char *name, bool pre, int depth,
 				   struct edges *out)
 {
+	struct softdep_plan sp = { p, pre, depth, out };
 	const char *line = p->m->softdep_text;
 
 	while (line && *line) {
-		const char *end = strchrnul(line, '\n'), *q = line + 8, *w;
-		bool active = false;
+		const char *end = strchrnul(line, '\n'), *w = line + 8;
+		size_t n = strcspn(w, " \t\n");
 
-		if (strncmp(line, "softdep ", 8))
-			goto next;
-		w = q;
-		q += strcspn(q, " \t\n");
-		if (!same_name(w, (size_t)(q - w), name))
-			goto next;
-		while (q < end) {
-			size_t len;
-
-			q += strspn(q, " \t");
-			len = strcspn(q, " \t\n");
-			if (len == 4 && !strncmp(q, "pre:", 4)) {
-				active = pre;
-			} else if (len == 5 && !strncmp(q, "post:", 5)) {
-				active = !pre;
-			} else if (len && active) {
-				struct kmod_list *list = NULL;
-				char *alias = strndup(q, len);
-
-				if (alias &&
-				    kmod_module_new_from_lookup(p->m->ctx, alias, &list) == 0)
-					plan_list(p, list, depth, true, out, false);
-				kmod_module_unref_list(list);
-				free(alias);
-			}
-			q += len;
-		}
-	next:
+		if (!strncmp(line, "softdep ", 8) && rdmod_name_eq(w, n, name))
+			(void)rdmod_softdep_foreach(w + n, (size_t)(end - w - n), plan_softdep,
+						    &sp);
 		line = *end ? end + 1 : end;
 	}
 }
@@ -500,7 +471,7 @@ static int insert_in_child(const void *buf, size_t len, int fd, int flags, const
  */
 static int insert_file(const struct modules *m, struct task *t)
 {
-	const char *format = compression_of(t->path);
+	const char *format = rdmod_compression(t->path, NULL);
 	const char *opts = t->opts ? t->opts : "";
 	int fd, r;
 
@@ -683,7 +654,7 @@ static void plan_finish(struct plan *p)
 			log_info("would load %s from %s%s", name, t->path,
 				 t->wished ? " (softdep)" : "");
 		} else if (t->result == 0 && t->path) {
-			const char *format = compression_of(t->path);
+			const char *format = rdmod_compression(t->path, NULL);
 
 			log_debug("loaded %s from %s%s", name, t->path,
 				  !format ? ""

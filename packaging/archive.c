@@ -602,19 +602,7 @@ int ar_dump(const char *image, FILE *out, struct mk_err *err)
 
 bool ar_module_compressed(const char *path, size_t *suffix)
 {
-	static const char *const ext[] = { ".ko.xz", ".ko.zst", ".ko.gz" };
-	size_t n = strlen(path);
-
-	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		size_t len = strlen(ext[i]);
-
-		if (n > len && !strcmp(path + n - len, ext[i])) {
-			if (suffix)
-				*suffix = len - 3; /* what to cut to leave ".ko" */
-			return true;
-		}
-	}
-	return false;
+	return rdmod_compression(path, suffix) != NULL;
 }
 
 static int pump(struct archive *a, const char *src, int dst, uint64_t *bytes, struct mk_err *err)
@@ -623,7 +611,7 @@ static int pump(struct archive *a, const char *src, int dst, uint64_t *bytes, st
 	ssize_t n;
 
 	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
-		int r = mk_write_all(dst, buf, (size_t)n);
+		int r = write_all(dst, buf, (size_t)n);
 
 		if (r < 0)
 			return mk_errf(err, r, "cannot write %s: %s", src, strerror(-r));

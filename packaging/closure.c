@@ -141,14 +141,6 @@ static void modvec_free(struct modvec *m)
 	free(m->v);
 }
 
-/* kmod treats '-' and '_' in module names as the same character. */
-static void normalize_name(char *s)
-{
-	for (; *s; s++)
-		if (*s == '-')
-			*s = '_';
-}
-
 static int path_join(char **out, const char *dir, const char *name)
 {
 	size_t n = strlen(dir);
@@ -194,7 +186,7 @@ static int load_builtin(struct closure *c)
 			*ko = '\0';
 		if (!*base)
 			continue;
-		normalize_name(base);
+		rdmod_name_normalize(base);
 		r = strvec_add(&c->builtin, base);
 		if (r < 0)
 			return r;
@@ -570,30 +562,31 @@ static int add_list(struct closure *c, struct kmod_list *list, const char *reaso
  * lose sha256 and xxhash64; read them all.  As in kmod, names before "pre:"
  * or "post:" mean nothing.
  */
+struct softdep_add {
+	struct closure *c;
+	const char *reason;
+	struct mk_err *err;
+};
+
+static int add_softdep(const char *name, size_t n, bool pre, void *ud)
+{
+	struct softdep_add *a = ud;
+	_cleanup_(kmod_listp) struct kmod_list *list = NULL;
+	_cleanup_free_ char *alias = strndup(name, n);
+
+	if (!alias)
+		return -ENOMEM;
+	if (kmod_module_new_from_lookup(a->c->ctx, alias, &list) < 0)
+		return 0;
+	return add_list(a->c, list, a->reason, a->err);
+}
+
 static int add_declared_softdeps(struct closure *c, const char *value, const char *reason,
 				 struct mk_err *err)
 {
-	_cleanup_free_ char *copy = strdup(value);
-	char *save = NULL;
-	bool active = false;
-	int r;
+	struct softdep_add a = { c, reason, err };
 
-	if (!copy)
-		return -ENOMEM;
-	for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-		_cleanup_(kmod_listp) struct kmod_list *list = NULL;
-
-		if (!strcmp(t, "pre:") || !strcmp(t, "post:")) {
-			active = true;
-			continue;
-		}
-		if (!active || kmod_module_new_from_lookup(c->ctx, t, &list) < 0)
-			continue;
-		r = add_list(c, list, reason, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return rdmod_softdep_foreach(value, strlen(value), add_softdep, &a);
 }
 
 static int scan_modinfo(struct closure *c, struct kmod_module *mod, const char *soft,
@@ -669,14 +662,6 @@ static int add_module(struct closure *c, struct kmod_module *mod, const char *re
 	return kmod_module_get_path(mod) ? scan_modinfo(c, mod, soft, err) : 0;
 }
 
-static bool same_modname(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
-			return false;
-	return *a == *b;
-}
-
 int closure_add(struct closure *c, const char *name, const char *why, struct mk_err *err)
 {
 	_cleanup_(kmod_listp) struct kmod_list *list = NULL;
@@ -691,7 +676,7 @@ int closure_add(struct closure *c, const char *name, const char *why, struct mk_
 		_cleanup_free_ char *reason = NULL;
 		const char *modname = kmod_module_get_name(m);
 
-		if (same_modname(name, modname))
+		if (rdmod_name_eq(name, strlen(name), modname))
 			reason = strdup(why);
 		else if (asprintf(&reason, "%s (alias %s)", why, name) < 0)
 			reason = NULL;

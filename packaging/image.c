@@ -82,8 +82,8 @@ struct guard {
 static void guard_send(const struct guard *g, char what, const char *path)
 {
 	if (g->fd >= 0) {
-		(void)mk_write_all(g->fd, &what, 1);
-		(void)mk_write_all(g->fd, path, strlen(path) + 1);
+		(void)write_all(g->fd, &what, 1);
+		(void)write_all(g->fd, path, strlen(path) + 1);
 	}
 }
 
@@ -175,7 +175,7 @@ static void guard_stop(struct guard *g)
 {
 	if (g->fd < 0)
 		return;
-	(void)mk_write_all(g->fd, "D", 2);
+	(void)write_all(g->fd, "D", 2);
 	(void)close(g->fd);
 	while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
 		;
@@ -451,7 +451,7 @@ static int copy_fd(int in, int out)
 			continue;
 		if (n < 0)
 			return -errno;
-		r = mk_write_all(out, buf, (size_t)n);
+		r = write_all(out, buf, (size_t)n);
 		if (r < 0)
 			return r;
 	}

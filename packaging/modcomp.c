@@ -56,7 +56,7 @@ static int compress_one(ZSTD_CCtx *cctx, const struct pool *p, const struct modc
 	if (fd < 0)
 		return mk_errf(err, fd, "cannot create %s/%s: %s", p->dst->path, j->dst,
 			       strerror(-fd));
-	r = mk_write_all(fd, out, got);
+	r = write_all(fd, out, got);
 	if (r == 0 && close(steal_fd(&fd)) < 0)
 		r = -errno;
 	if (r < 0)
