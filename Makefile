@@ -73,6 +73,7 @@ $(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c common/modname
 $(UT)/test_elf: tests/unit/test_elf.c packaging/elf.c $(MK_HDRS)
 $(UT)/test_modfile: tests/unit/test_modfile.c init/modfile.c init/log.c $(INIT_HDRS)
 $(UT)/test_modfile: UT_LIBS += -llzma -lzstd -lz
+$(UT)/test_modfile: UT_CFLAGS += -DRDINIT_MKRDINIT='"$(CURDIR)/$(B)/mkrdinit"'
 $(UT)/test_devices: tests/unit/test_devices.c init/devices.c init/report.c init/rootspec.c \
 	init/log.c $(INIT_HDRS)
 $(UT)/test_devices: UT_LIBS += -lblkid
@@ -84,7 +85,7 @@ $(UNIT_TESTS):
 	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(UT_LIBS) -o $@
 
 # the closure tests run on Debian's kernel, the one the VM tests boot
-unit: $(UNIT_TESTS)
+unit: $(UNIT_TESTS) all
 	@set -e; set -- $$(sh build-aux/kernel.sh $(B)/kernel); \
 	RDINIT_TEST_KVER=$$1 RDINIT_TEST_KDIR=$$2 sh tests/unit/run.sh $(UNIT_TESTS)
 

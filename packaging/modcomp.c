@@ -43,10 +43,14 @@ static int compress_one(ZSTD_CCtx *cctx, const struct pool *p, const struct modc
 	out = malloc(bound);
 	if (!out)
 		return -ENOMEM;
-	/* a checksum would only slow down every boot: the kernel checks the module itself */
+	/*
+	 * A checksum: nothing else guards the uncompressed archive the modules travel in, and
+	 * a flipped bit must not become code the kernel runs (an unsigned module is not
+	 * checked). rdinit verifies it while decompressing; XXH64 costs a few percent of that.
+	 */
 	if (ZSTD_isError(ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1)))
 		return mk_errf(err, -EINVAL, "cannot set up zstd level %d", level);
 	got = ZSTD_compress2(cctx, out, bound, in, len);
