@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "rdinit.h"
 
 #define UEVENT_BUFSIZE 8192
@@ -144,19 +145,16 @@ int coldplug_walk(struct boot *b)
 /* Every existing block device, as "add" events: the fast path when its driver is built in. */
 int coldplug_block_devices(struct boot *b)
 {
-	int fd = open_sys(b, "class/block");
+	_cleanup_close_ int fd = open_sys(b, "class/block");
+	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
-	DIR *dir;
 
 	if (fd < 0)
 		return -errno;
 	dir = fdopendir(fd);
-	if (!dir) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
+	if (!dir)
+		return -errno;
+	(void)steal_fd(&fd); /* the DIR owns it now; it is dirfd(dir) */
 	while (!b->root && (de = readdir(dir))) {
 		char link[PATH_MAX_DEVPATH];
 		const char *devpath;
@@ -166,16 +164,15 @@ int coldplug_block_devices(struct boot *b)
 		if (de->d_name[0] == '.')
 			continue;
 		/* the class entry links to the device: "../../devices/..." names the DEVPATH */
-		n = readlinkat(fd, de->d_name, link, sizeof(link) - 1);
+		n = readlinkat(dirfd(dir), de->d_name, link, sizeof(link) - 1);
 		link[n > 0 ? n : 0] = '\0';
 		devpath = strstr(link, "/devices/");
-		dev = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		dev = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dev < 0)
 			continue;
 		replay_device(b, dev, devpath ? devpath : link);
 		close(dev);
 	}
-	closedir(dir);
 	return 0;
 }
 

@@ -71,7 +71,8 @@ static void blacklist_read(struct modules *m)
 /* modprobe.blacklist=a,b words of @cmdline, as libkmod reads them from /proc/cmdline */
 void modules_blacklist_cmdline(struct modules *m, const char *cmdline)
 {
-	char *buf = strdup(cmdline), *p, *key, *val;
+	_cleanup_free_ char *buf = strdup(cmdline);
+	char *p, *key, *val;
 
 	for (p = buf; p && *p;) {
 		p = cmdline_next(p, &key, &val);
@@ -80,7 +81,6 @@ void modules_blacklist_cmdline(struct modules *m, const char *cmdline)
 		for (key = strtok(val, ","); key; key = strtok(NULL, ","))
 			(void)strset_add(&m->blacklist, key);
 	}
-	free(buf);
 }
 
 static bool blacklisted(const struct modules *m, const char *name)

@@ -573,6 +573,9 @@ TESTS=(reproducible summary errors profile_none profile_generic profile_host omi
 	install_relative help)
 [ $# -gt 0 ] && TESTS=("$@")
 for t in "${TESTS[@]}"; do
+	declare -F "t_$t" >/dev/null || { echo "mkrdinit: no test '$t'" >&2 && exit 2; }
+done
+for t in "${TESTS[@]}"; do
 	NAME=$t FAILS=0 SKIPS=0
 	"t_$t"
 	if [ "$FAILS" -gt 0 ]; then
