@@ -79,7 +79,8 @@ $(UT)/test_devices: tests/unit/test_devices.c init/devices.c init/report.c init/
 $(UT)/test_devices: UT_LIBS += -lblkid
 $(UT)/test_coldplug: tests/unit/test_coldplug.c init/coldplug.c init/uevent.c init/log.c \
 	$(INIT_HDRS)
-$(UT)/test_event: tests/unit/test_event.c init/event.c init/uevent.c init/log.c $(INIT_HDRS)
+$(UT)/test_event: tests/unit/test_event.c init/event.c init/uevent.c init/log.c init/timing.c \
+	$(INIT_HDRS)
 $(UNIT_TESTS):
 	@mkdir -p $(UT)
 	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(UT_LIBS) -o $@

@@ -246,6 +246,7 @@ int events_wait_root(struct boot *b, int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
 
+	timing_mark("coldplug started");
 	replay(b);
 	while (!b->root) {
 		struct pollfd pfd = { .fd = b->ev.nl_fd, .events = POLLIN };

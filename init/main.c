@@ -379,7 +379,7 @@ int main(int argc, char **argv)
 	stage_break(&b.opts, STAGE_CMDLINE);
 	stage_break(&b.opts, STAGE_MODULES);
 	start_events(&b);
-	timing_mark("coldplug started");
+	timing_mark("libkmod and netlink ready");
 	find_and_mount_root(&b, init, sizeof(init));
 	events_close(&b);
 	modules_exit(&b.mods);
