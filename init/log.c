@@ -39,8 +39,8 @@ int log_max_level(void)
  * counted per open file. A failure report is longer than that, and switching
  * printk_devkmsg to "on" would lift the limit for every process, the rescue shell's
  * included. Instead rdinit limits itself (LOG_BURST records per LOG_INTERVAL, then one line
- * saying how many were suppressed) and opens /dev/kmsg again before the kernel's budget of
- * the open file runs out.
+ * saying how many were suppressed; not with rdinit.debug, which asks for everything) and
+ * opens /dev/kmsg again before the kernel's budget of the open file runs out.
  */
 #define KMSG_BURST 10
 #define LOG_BURST 200
@@ -80,7 +80,8 @@ static bool log_budget(void)
 				dropped, LOG_BURST, LOG_INTERVAL_USEC / 1000000);
 		}
 	}
-	if (rl.in_window >= LOG_BURST) {
+	/* rdinit.debug asked for everything */
+	if (rl.in_window >= LOG_BURST && log_level < LOG_LVL_DEBUG) {
 		rl.suppressed++;
 		return false;
 	}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * log.c: one line per record, and rdinit's own rate limit (a failure loop must not flood the
+ * kernel log), which rdinit.debug lifts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rdinit.h"
+
+static char path[] = "/tmp/rdinit-test-log-XXXXXX";
+static int fd = -1;
+
+static int lines(void)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, c;
+
+	while (f && (c = fgetc(f)) != EOF)
+		n += c == '\n';
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void test_records(void **state)
+{
+	log_set_fd(fd, false);
+	log_set_max_level(LOG_LVL_INFO);
+	log_info("one\n\n"); /* libkmod brings its own newlines */
+	log_debug("not at info level");
+	assert_int_equal(lines(), 1);
+}
+
+/* A burst: the first 200 records in 5 s go out, the rest are counted, not written. */
+static void test_rate_limit(void **state)
+{
+	int i, before = lines();
+
+	for (i = 0; i < 300; i++)
+		log_warn("record %d", i);
+	assert_int_equal(lines() - before, 199); /* test_records used one */
+}
+
+/* rdinit.debug asked for everything. */
+static void test_debug_unlimited(void **state)
+{
+	int i, before = lines();
+
+	log_set_max_level(LOG_LVL_DEBUG);
+	for (i = 0; i < 100; i++)
+		log_debug("record %d", i);
+	assert_int_equal(lines() - before, 100);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_debug_unlimited),
+	};
+	int r;
+
+	fd = mkstemp(path);
+	if (fd < 0)
+		return 1;
+	r = cmocka_run_group_tests_name("log", tests, NULL, NULL);
+	unlink(path);
+	return r;
+}
