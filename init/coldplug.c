@@ -142,8 +142,11 @@ int coldplug_walk(struct boot *b)
 	return walk(b, fd, devpath, strlen(devpath), 0);
 }
 
-/* Every existing block device, as "add" events: the fast path when its driver is built in. */
-int coldplug_block_devices(struct boot *b)
+/*
+ * Every existing block device, as "add" events: the fast path when its driver is built in.
+ * @all: go on past the root (the search for a second match), else stop there.
+ */
+int coldplug_block_devices(struct boot *b, bool all)
 {
 	_cleanup_close_ int fd = open_sys(b, "class/block");
 	_cleanup_closedir_ DIR *dir = NULL;
@@ -155,7 +158,7 @@ int coldplug_block_devices(struct boot *b)
 	if (!dir)
 		return -errno;
 	(void)steal_fd(&fd); /* the DIR owns it now; it is dirfd(dir) */
-	while (!b->root && (de = readdir(dir))) {
+	while ((all || !b->root) && (de = readdir(dir))) {
 		char link[PATH_MAX_DEVPATH];
 		const char *devpath;
 		ssize_t n;

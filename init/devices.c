@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,9 @@ static void probe_blkid(const char *devdir, struct blockdev *d, enum probe_depth
 	blkid_free_probe(pr);
 }
 
+/* How long a probe may take: a healthy disk answers in milliseconds, even under TCG */
+#define PROBE_TIMEOUT_MS 10000
+
 /* What a probe finds: the fields probe_blkid() fills, sent back whole through a pipe. */
 struct probe_result {
 	unsigned long long size;
@@ -72,8 +76,9 @@ struct probe_result {
 /* Probe /dev/@d->name in a child; a child that dies leaves @d without a signature. */
 static void probe_into(const char *devdir, struct blockdev *d, enum probe_depth depth)
 {
+	struct pollfd pfd = { .events = POLLIN };
 	struct probe_result res;
-	int fds[2], status;
+	int fds[2], status = 0, r;
 	ssize_t n = -1;
 	pid_t pid;
 
@@ -86,29 +91,47 @@ static void probe_into(const char *devdir, struct blockdev *d, enum probe_depth 
 		close(fds[0]);
 		probe_blkid(devdir, d, depth);
 		res.size = d->size;
-#define COPY(f) memcpy(res.f, d->f, sizeof(res.f))
-		COPY(type), COPY(uuid), COPY(label), COPY(partuuid), COPY(partlabel), COPY(pttype);
+		memcpy(res.type, d->type, sizeof(res.type));
+		memcpy(res.uuid, d->uuid, sizeof(res.uuid));
+		memcpy(res.label, d->label, sizeof(res.label));
+		memcpy(res.partuuid, d->partuuid, sizeof(res.partuuid));
+		memcpy(res.partlabel, d->partlabel, sizeof(res.partlabel));
+		memcpy(res.pttype, d->pttype, sizeof(res.pttype));
 		_exit(write(fds[1], &res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
 	}
 	close(fds[1]);
-	if (pid > 0)
-		while ((n = read(fds[0], &res, sizeof(res))) < 0 && errno == EINTR)
-			;
-	close(fds[0]);
 	if (pid < 0) {
 		log_warn("probing /dev/%s: fork: %m", d->name);
+		close(fds[0]);
 		return;
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	/* a device whose reads never return must not stop the boot: give up on it, say so */
+	pfd.fd = fds[0];
+	while ((r = poll(&pfd, 1, PROBE_TIMEOUT_MS)) < 0 && errno == EINTR)
 		;
-	if (WIFSIGNALED(status))
+	if (r == 0) {
+		log_err("probing /dev/%s: no answer in %d s; going on without it", d->name,
+			PROBE_TIMEOUT_MS / 1000);
+		close(fds[0]);
+		return; /* the child is reaped whenever it ends */
+	}
+	while ((n = read(fds[0], &res, sizeof(res))) < 0 && errno == EINTR)
+		;
+	close(fds[0]);
+	while ((r = (int)waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (r == pid && WIFSIGNALED(status))
 		log_err("probing /dev/%s: the probing process died with signal %d", d->name,
 			WTERMSIG(status));
 	if (n != (ssize_t)sizeof(res))
 		return;
 	d->size = res.size;
-#define BACK(f) memcpy(d->f, res.f, sizeof(d->f))
-	BACK(type), BACK(uuid), BACK(label), BACK(partuuid), BACK(partlabel), BACK(pttype);
+	memcpy(d->type, res.type, sizeof(d->type));
+	memcpy(d->uuid, res.uuid, sizeof(d->uuid));
+	memcpy(d->label, res.label, sizeof(d->label));
+	memcpy(d->partuuid, res.partuuid, sizeof(d->partuuid));
+	memcpy(d->partlabel, res.partlabel, sizeof(d->partlabel));
+	memcpy(d->pttype, res.pttype, sizeof(d->pttype));
 }
 
 static void probe(const struct devices *t, struct blockdev *d)

@@ -54,27 +54,32 @@ static void queue_add(struct alias_queue *q, const char *modalias)
 		q->cap = cap;
 	}
 	copy = strdup(modalias);
-	if (copy)
-		q->v[q->n++] = copy;
+	if (!copy) {
+		log_err("out of memory: not loading a module for %s", modalias);
+		return;
+	}
+	q->v[q->n++] = copy;
 }
 
 /* The queued modalias of the best rank, first come first served; NULL when empty. */
 static char *queue_take(struct alias_queue *q, int *rank)
 {
 	size_t i, best = 0;
+	int best_rank;
 	char *a;
 
 	if (!q->n)
 		return NULL;
-	*rank = alias_rank(q->v[0]);
-	for (i = 1; i<q->n && * rank> 0; i++) {
+	best_rank = alias_rank(q->v[0]);
+	for (i = 1; i < q->n && best_rank > 0; i++) {
 		int r = alias_rank(q->v[i]);
 
-		if (r < *rank) {
-			*rank = r;
+		if (r < best_rank) {
+			best_rank = r;
 			best = i;
 		}
 	}
+	*rank = best_rank;
 	a = q->v[best];
 	memmove(&q->v[best], &q->v[best + 1], (q->n - best - 1) * sizeof(*q->v));
 	q->n--;
@@ -168,7 +173,7 @@ static bool from_kernel(struct msghdr *msg, struct sockaddr_nl *sa)
 static void replay(struct boot *b)
 {
 	b->ev.walked = false;
-	(void)coldplug_block_devices(b);
+	(void)coldplug_block_devices(b, false);
 	if (!b->root)
 		(void)coldplug_storage_buses(b);
 }
@@ -235,6 +240,7 @@ static bool work(struct boot *b)
 		return false;
 	(void)modules_load_alias(&b->mods, alias, true);
 	free(alias);
+	b->ev.loaded = true;
 	return true;
 }
 
@@ -253,12 +259,13 @@ int events_wait_root(struct boot *b, int timeout_ms)
 		long long left = timeout_ms < 0 ? -1 : deadline - now_ms();
 		int r;
 
+		/* the deadline holds even while there is work left (slow loads, overflows) */
+		if (timeout_ms >= 0 && left <= 0)
+			return 0;
 		if (work(b)) {
 			drain(b);
 			continue;
 		}
-		if (timeout_ms >= 0 && left <= 0)
-			return 0;
 		if (b->ev.nl_fd < 0) {
 			/* no socket: look again now and then */
 			pfd.fd = -1;
@@ -266,10 +273,16 @@ int events_wait_root(struct boot *b, int timeout_ms)
 				left = 500;
 		}
 		r = poll(&pfd, 1, left > 1000000 || left < 0 ? 1000000 : (int)left);
-		if (r > 0)
+		if (r > 0) {
 			drain(b);
-		else if (b->ev.nl_fd < 0)
+		} else if (b->ev.nl_fd < 0) {
+			/* walk /sys again only when a module loaded since may have added devices */
+			bool walk_again = b->ev.loaded;
+
 			replay(b);
+			b->ev.walked = !walk_again;
+			b->ev.loaded = false;
+		}
 	}
 	return 1;
 }
@@ -280,7 +293,7 @@ void events_replay_all(struct boot *b)
 	char *alias;
 	int rank;
 
-	(void)coldplug_block_devices(b);
+	(void)coldplug_block_devices(b, true);
 	(void)coldplug_walk(b);
 	while ((alias = queue_take(&b->ev.queue, &rank))) {
 		(void)modules_load_alias(&b->mods, alias, true);

@@ -36,11 +36,14 @@ int log_max_level(void)
 
 /*
  * /dev/kmsg drops a writer's records past 10 in 5 s (printk_devkmsg=ratelimit, the default),
- * counted per open file. A failure report is longer than that, and switching
- * printk_devkmsg to "on" would lift the limit for every process, the rescue shell's
- * included. Instead rdinit limits itself (LOG_BURST records per LOG_INTERVAL, then one line
- * saying how many were suppressed; not with rdinit.debug, which asks for everything) and
- * opens /dev/kmsg again before the kernel's budget of the open file runs out.
+ * counted per open file from that file's first record. A failure report is longer than
+ * that, and switching printk_devkmsg to "on" would lift the limit for every process, the
+ * rescue shell's included. Instead rdinit limits its own records to the kernel log
+ * (LOG_BURST in LOG_INTERVAL; then they are counted, and the count is said by
+ * log_flush_suppressed() or with the next record after the interval; not with
+ * rdinit.debug, which asks for everything), and opens /dev/kmsg anew after every
+ * KMSG_BURST records, so the kernel's budget of an open file never runs out. What the user
+ * must see (log_tell()) is never held back.
  */
 #define KMSG_BURST 10
 #define LOG_BURST 200
@@ -48,7 +51,8 @@ int log_max_level(void)
 
 static struct {
 	unsigned long long window_start;
-	unsigned int in_window, kmsg_in_window, suppressed;
+	unsigned int in_window, suppressed;
+	unsigned int kmsg_written; /* to the /dev/kmsg file open now */
 } rl;
 
 static unsigned long long mono_usec(void)
@@ -59,26 +63,53 @@ static unsigned long long mono_usec(void)
 	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
 }
 
+static const char *kmsg_path = "/dev/kmsg";
+
 static int kmsg_open(void)
 {
-	return open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	return open(kmsg_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
 }
 
-/* Whether one more record may go out now; opens /dev/kmsg anew when its budget is spent. */
+/* Before a record goes to /dev/kmsg: a fresh open file when this one's budget is spent. */
+static void kmsg_account(void)
+{
+	if (!log_prefix)
+		return;
+	if (rl.kmsg_written >= KMSG_BURST) {
+		int fd = kmsg_open();
+
+		if (fd >= 0) {
+			(void)dup3(fd, log_fd, O_CLOEXEC);
+			close(fd);
+		}
+		rl.kmsg_written = 0;
+	}
+	rl.kmsg_written++;
+}
+
+/* Say how many records were held back, if any. */
+void log_flush_suppressed(void)
+{
+	unsigned int dropped = rl.suppressed;
+
+	if (!dropped)
+		return;
+	rl.suppressed = 0;
+	log_tell(LOG_LVL_WARNING, "%u messages suppressed (more than %d in %llu s)", dropped,
+		 LOG_BURST, LOG_INTERVAL_USEC / 1000000);
+}
+
+/* Whether one more record may go to the kernel log now. */
 static bool log_budget(void)
 {
 	unsigned long long now = mono_usec();
 
+	if (!log_prefix)
+		return true; /* a dry run's stdout, a test: no kernel log to flood */
 	if (now - rl.window_start >= LOG_INTERVAL_USEC) {
-		unsigned int dropped = rl.suppressed;
-
 		rl.window_start = now;
-		rl.in_window = rl.kmsg_in_window = rl.suppressed = 0;
-		if (dropped) {
-			rl.in_window++;
-			log_msg(LOG_LVL_WARNING, "%u messages suppressed (more than %d in %llu s)",
-				dropped, LOG_BURST, LOG_INTERVAL_USEC / 1000000);
-		}
+		rl.in_window = 0;
+		log_flush_suppressed();
 	}
 	/* rdinit.debug asked for everything */
 	if (rl.in_window >= LOG_BURST && log_level < LOG_LVL_DEBUG) {
@@ -86,15 +117,6 @@ static bool log_budget(void)
 		return false;
 	}
 	rl.in_window++;
-	if (log_prefix && ++rl.kmsg_in_window > KMSG_BURST) {
-		int fd = kmsg_open();
-
-		if (fd >= 0) {
-			(void)dup3(fd, log_fd, O_CLOEXEC);
-			close(fd);
-		}
-		rl.kmsg_in_window = 1;
-	}
 	return true;
 }
 
@@ -105,14 +127,26 @@ void log_close(void)
 	log_set_fd(2, false);
 }
 
+/* Log to the kernel log at @path ("/dev/kmsg"; a test gives a file). */
+int log_open_kmsg(const char *path)
+{
+	int fd;
+
+	kmsg_path = path;
+	fd = kmsg_open();
+	if (fd < 0)
+		return -errno;
+	log_set_fd(fd, true);
+	rl.kmsg_written = 0;
+	return 0;
+}
+
 void log_open(void)
 {
-	int fd = kmsg_open();
+	int fd;
 
-	if (fd >= 0) {
-		log_set_fd(fd, true);
+	if (log_open_kmsg("/dev/kmsg") == 0)
 		return;
-	}
 	fd = open("/dev/console", O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	log_set_fd(fd >= 0 ? fd : 2, false);
 }
@@ -149,6 +183,7 @@ void log_vmsg(int level, const char *fmt, va_list ap)
 	if (level > log_level || !log_budget())
 		return;
 	n = format_record(buf, sizeof(buf), level, fmt, ap);
+	kmsg_account();
 	(void)!write(log_fd, buf, n);
 	errno = saved;
 }
@@ -190,11 +225,10 @@ void log_tell(int level, const char *fmt, ...)
 	bool prefix = log_prefix;
 	int saved = errno;
 
-	if (!log_budget())
-		return;
 	va_start(ap, fmt);
 	n = format_record(buf, sizeof(buf), level, fmt, ap);
 	va_end(ap);
+	kmsg_account();
 	(void)!write(log_fd, buf, n);
 	if (!prefix || log_fd == 2 || kernel_echoes(level))
 		return;

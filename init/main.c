@@ -4,6 +4,7 @@
  * in its own file. This file alone decides what happens on failure, and never exits.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,10 +48,14 @@ static long long now_ms(void)
 static long long run_shell(const char *why)
 {
 	long long t0 = now_ms();
-	int status = 0;
+	int fds[2], err = 0;
+	ssize_t n;
 	pid_t pid, p;
 
 	log_console("%s: starting %s; leave it to go on", why, RESCUE_SHELL);
+	/* a failed exec says so through the pipe; a user's last command may well exit 127 */
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
 	pid = fork();
 	if (pid == 0) {
 		char *argv[] = { (char *)RESCUE_SHELL, NULL };
@@ -58,21 +63,30 @@ static long long run_shell(const char *why)
 		(void)setsid();
 		(void)ioctl(0, TIOCSCTTY, 1);
 		execve(RESCUE_SHELL, argv, environ);
+		err = errno;
+		(void)!write(fds[1], &err, sizeof(err));
 		_exit(127);
 	}
+	close(fds[1]);
+	while (pid > 0 && (n = read(fds[0], &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	close(fds[0]);
 	if (pid < 0)
 		return -1;
 	/* reap every other child that exits meanwhile */
 	do
-		p = waitpid(-1, &status, 0);
+		p = waitpid(-1, NULL, 0);
 	while (p != pid && !(p < 0 && errno == ECHILD));
-	if (p == pid && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+	if (err) {
+		log_console("cannot run %s: %s", RESCUE_SHELL, strerror(err));
 		return -1;
+	}
 	return now_ms() - t0;
 }
 
 static void __attribute__((noreturn)) wait_forever(void)
 {
+	log_flush_suppressed();
 	log_console("boot stopped; waiting (rdinit.onfail= or panic=N choose otherwise)");
 	for (;;) {
 		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
@@ -91,10 +105,12 @@ static void on_fail(const struct rdinit_opts *o, bool can_retry)
 	int policy = o->onfail;
 	long long lived;
 
+	log_flush_suppressed();
 	if (policy == ONFAIL_DEFAULT)
 		policy = o->panic != 0 ? ONFAIL_REBOOT : have_shell() ? ONFAIL_SHELL : ONFAIL_WAIT;
 	if (policy == ONFAIL_SHELL && (!can_retry || !have_shell())) {
-		log_console("no rescue shell in the image (mkrdinit --shell)");
+		log_console(can_retry ? "no rescue shell in the image (mkrdinit --shell)"
+				      : "no rescue shell: the initramfs is gone");
 		policy = ONFAIL_WAIT;
 	}
 	switch (policy) {
@@ -230,7 +246,7 @@ static int wait_root(struct boot *b)
 	 * block devices already there that the search stopped short of, and say so.
 	 */
 	if (b->spec.kind != ROOT_DEVNAME && b->spec.kind != ROOT_DEVNUM) {
-		(void)coldplug_block_devices(b);
+		(void)coldplug_block_devices(b, true);
 		log_debug("checked %zu block devices for a second match", b->devs.n);
 		devices_warn_duplicates(b);
 	}

@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -212,7 +215,8 @@ struct task {
 	bool done;
 	bool running;
 	int result;
-	int signal; /* the loading process died of it */
+	int signal;		/* the loading process died of it */
+	const char *dep_failed; /* not loaded: this hard dependency failed */
 	unsigned long long start_usec, done_usec;
 	struct edges after; /* the tasks this one waits for */
 };
@@ -318,11 +322,15 @@ static void plan_declared_softdeps(struct plan *p, const char *name, bool pre, i
 
 	while (line && *line) {
 		const char *end = strchrnul(line, '\n'), *w = line + 8;
-		size_t n = strcspn(w, " \t\n");
+		size_t n;
 
-		if (!strncmp(line, "softdep ", 8) && rdmod_name_eq(w, n, name))
-			(void)rdmod_softdep_foreach(w + n, (size_t)(end - w - n), plan_softdep,
-						    &sp);
+		/* a last line cut short may be shorter than "softdep ": look no further */
+		if (!strncmp(line, "softdep ", 8)) {
+			n = strcspn(w, " \t\n");
+			if (rdmod_name_eq(w, n, name))
+				(void)rdmod_softdep_foreach(w + n, (size_t)(end - w - n),
+							    plan_softdep, &sp);
+		}
 		line = *end ? end + 1 : end;
 	}
 }
@@ -434,29 +442,74 @@ static int plan_module(struct plan *p, struct kmod_module *mod, int depth, bool 
 	return me;
 }
 
+/* A load still running after LOAD_WARN_MS is said; after LOAD_GIVE_UP_MS the boot goes on. */
+#define LOAD_WARN_MS 10000
+#define LOAD_GIVE_UP_MS 60000
+#define LOADER_STACK (16 * 1024)
+
+struct loader {
+	const void *buf; /* init_module(2) when set, else finit_module(2) of fd */
+	size_t len;
+	int fd, flags;
+	const char *opts;
+};
+
+static int loader_main(void *arg)
+{
+	const struct loader *l = arg;
+	long r = l->buf ? syscall(SYS_init_module, l->buf, (unsigned long)l->len, l->opts)
+			: syscall(SYS_finit_module, l->fd, l->opts, l->flags);
+
+	_exit(r < 0 ? errno : 0);
+}
+
 /*
  * The system call, in a child process: a driver that oopses in its init function kills the
- * thread that called init_module(2). The child shares our memory (vfork) and only makes the
- * call, so it costs no copy; if it dies, PID 1 and the other loads go on.
+ * process that called init_module(2), so PID 1 and the other loads go on. The child shares
+ * our memory (CLONE_VM: nothing is copied) and has a small stack of its own, so we can wait
+ * for it with a deadline: a driver whose init never returns is said, and after
+ * LOAD_GIVE_UP_MS left behind (with its stack and buffer, which it may still use).
+ * Returns 0, -errno from the call, -EINTR with *@sig when the child died of a signal, or
+ * -ETIME when it was left behind.
  */
-static int insert_in_child(const void *buf, size_t len, int fd, int flags, const char *opts,
-			   int *sig)
+static int insert_in_child(struct loader *l, const char *name, int *sig)
 {
-	int status;
+	struct pollfd pfd = { .events = POLLIN };
+	int status = 0, waited = 0, r;
+	void *stack;
 	pid_t pid;
 
-	pid = vfork();
-	if (pid == 0) {
-		long r = buf ? syscall(SYS_init_module, buf, (unsigned long)len, opts)
-			     : syscall(SYS_finit_module, fd, opts, flags);
-
-		_exit(r < 0 ? errno : 0);
-	}
-	if (pid < 0)
+	stack = mmap(NULL, LOADER_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		     0);
+	if (stack == MAP_FAILED)
 		return -errno;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
+	pid = clone(loader_main, (char *)stack + LOADER_STACK, CLONE_VM | SIGCHLD, l);
+	if (pid < 0) {
+		r = -errno;
+		munmap(stack, LOADER_STACK);
+		return r;
+	}
+	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	while (pfd.fd >= 0 && waited < LOAD_GIVE_UP_MS) {
+		r = poll(&pfd, 1, LOAD_WARN_MS);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != 0)
+			break;
+		waited += LOAD_WARN_MS;
+		log_warn("still loading %s after %d s", name, waited / 1000);
+	}
+	if (pfd.fd >= 0)
+		close(pfd.fd);
+	if (waited >= LOAD_GIVE_UP_MS) {
+		log_err("loading %s: no end after %d s; going on without it", name, waited / 1000);
+		return -ETIME;
+	}
+	while ((r = (int)waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	munmap(stack, LOADER_STACK);
+	if (r < 0)
+		return -errno;
 	if (WIFSIGNALED(status)) {
 		*sig = WTERMSIG(status);
 		return -EINTR;
@@ -482,15 +535,24 @@ static int insert_file(const struct modules *m, struct task *t)
 		r = module_read(t->path, format, &buf, &len);
 		if (r < 0)
 			return r;
-		r = insert_in_child(buf, len, -1, 0, opts, &t->signal);
-		module_free(buf, len);
+		struct loader l = { .buf = buf, .len = len, .fd = -1, .opts = opts };
+
+		r = insert_in_child(&l, kmod_module_get_name(t->mod), &t->signal);
+		/* a loader left behind may still read its buffer */
+		if (r != -ETIME)
+			module_free(buf, len);
 		return r == -EEXIST ? 0 : r;
 	}
 	fd = open(t->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = insert_in_child(NULL, 0, fd, format ? MODULE_INIT_COMPRESSED_FILE : 0, opts,
-			    &t->signal);
+	{
+		struct loader l = { .fd = fd,
+				    .flags = format ? MODULE_INIT_COMPRESSED_FILE : 0,
+				    .opts = opts };
+
+		r = insert_in_child(&l, kmod_module_get_name(t->mod), &t->signal);
+	}
 	close(fd);
 	return r == -EEXIST ? 0 : r;
 }
@@ -509,9 +571,8 @@ static bool task_ready(struct plan *p, int i)
 		if (t->after.v[e].hard && d->result < 0) {
 			/* not inserted: it could only fail on the missing symbols */
 			t->result = d->result;
+			t->dep_failed = kmod_module_get_name(d->mod);
 			t->done = true;
-			free(t->path);
-			t->path = NULL;
 			return false;
 		}
 	}
@@ -613,21 +674,29 @@ static void run_plan(struct plan *p)
 /* A module that would not load: the log, the failure report, and /run/rdinit/module-failures. */
 static void task_failed(struct modules *m, const struct task *t, const char *name)
 {
-	char why[160];
+	bool stuck = t->signal || t->result == -ETIME;
+	char why[256];
 	FILE *f;
 
 	if (t->signal)
 		snprintf(why, sizeof(why), "%s: the loading process died with signal %d", name,
 			 t->signal);
+	else if (t->result == -ETIME)
+		snprintf(why, sizeof(why), "%s: its init did not end in %d s", name,
+			 LOAD_GIVE_UP_MS / 1000);
+	else if (t->dep_failed)
+		snprintf(why, sizeof(why), "%s: not loaded, its dependency %s failed", name,
+			 t->dep_failed);
 	else
 		snprintf(why, sizeof(why), "%s: %s", name, strerror(-t->result));
-	if (t->signal)
+	/* stuck in its init: a second load would wait for ever */
+	if (stuck)
 		(void)strset_add(&m->crashed, name);
-	log_msg(t->signal   ? LOG_LVL_ERR
+	log_msg(stuck	    ? LOG_LVL_ERR
 		: t->wished ? LOG_LVL_DEBUG
 			    : LOG_LVL_WARNING,
 		"loading module %s", why);
-	if (t->wished && !t->signal)
+	if (t->wished && !stuck)
 		return;
 	(void)strset_add(&m->failed, why);
 	(void)mkdir("/run/rdinit", 0755);

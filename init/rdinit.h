@@ -24,6 +24,7 @@ enum {
 	LOG_LVL_DEBUG = 7,
 };
 void log_open(void);
+int log_open_kmsg(const char *path);
 void log_close(void);
 void log_set_fd(int fd, bool kmsg_prefix);
 void log_set_max_level(int level);
@@ -32,6 +33,7 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void log_vmsg(int level, const char *fmt, va_list ap);
 /* what the user must see, on the console as well as in the kernel log, at @level */
 void log_tell(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_flush_suppressed(void);
 #define log_console(...) log_tell(LOG_LVL_ERR, __VA_ARGS__)
 #define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARNING, __VA_ARGS__)
@@ -207,6 +209,7 @@ struct events {
 	int nl_fd;
 	struct alias_queue queue; /* modaliases not loaded yet, best rank first */
 	bool walked;		  /* /sys/devices walked since the last replay */
+	bool loaded;		  /* a module loaded since (matters without netlink) */
 	unsigned long long overflows;
 	/* NULL: recvmsg(2); tests put a fake here */
 	ssize_t (*recv)(int fd, struct msghdr *msg, int flags);
@@ -241,7 +244,7 @@ int alias_rank(const char *modalias);
 
 /* coldplug.c: the /sys replay, feeding event_dispatch() the same fields netlink carries */
 #define PATH_MAX_DEVPATH 1024
-int coldplug_block_devices(struct boot *b);
+int coldplug_block_devices(struct boot *b, bool all);
 int coldplug_storage_buses(struct boot *b);
 int coldplug_walk(struct boot *b);
 int sys_read_all(int dirfd, const char *name, char *buf, size_t size);

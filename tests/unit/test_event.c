@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/netlink.h>
@@ -23,6 +24,7 @@
 static struct blockdev the_root;
 static char trace[1024]; /* what happened, in order */
 static int replays, loads, loads_until_root;
+static bool endless; /* each load queues one more alias, slowly */
 
 static void note(const char *what)
 {
@@ -39,7 +41,7 @@ void devices_event(struct boot *b, const struct uevent *ev)
 		b->root = &the_root;
 }
 
-int coldplug_block_devices(struct boot *b)
+int coldplug_block_devices(struct boot *b, bool all)
 {
 	replays++;
 	note("replay");
@@ -61,6 +63,15 @@ int modules_load_alias(struct modules *m, const char *alias, bool is_modalias)
 {
 	struct boot *b = (struct boot *)((char *)m - offsetof(struct boot, mods));
 
+	if (endless) {
+		char next[64];
+		struct uevent ev = { .action = "add", .subsystem = "x", .modalias = next };
+
+		snprintf(next, sizeof(next), "virtio:d00000002v%08X", ++loads);
+		usleep(5000);
+		event_dispatch(b, &ev);
+		return 1;
+	}
 	note(alias);
 	if (++loads == loads_until_root)
 		b->root = &the_root;
@@ -78,6 +89,8 @@ void devices_clear(struct devices *d)
 /* ---- a fake netlink socket -------------------------------------------------------- */
 
 static int recv_calls;
+static pid_t sender; /* nl_pid of the fake's messages: 0 is the kernel */
+static uid_t sender_uid;
 
 /* 1st: the queue overflowed; 2nd: "add" of vda from the kernel; then nothing more */
 static ssize_t fake_recv(int fd, struct msghdr *msg, int flags)
@@ -87,7 +100,7 @@ static ssize_t fake_recv(int fd, struct msghdr *msg, int flags)
 				 "DEVNAME=vda\0MAJOR=254\0MINOR=0\0";
 	struct sockaddr_nl *sa = msg->msg_name;
 	struct cmsghdr *c;
-	struct ucred cred = { 1, 0, 0 };
+	struct ucred cred = { 1, sender_uid, 0 };
 
 	switch (recv_calls++) {
 	case 0:
@@ -96,6 +109,7 @@ static ssize_t fake_recv(int fd, struct msghdr *msg, int flags)
 	case 1:
 		memset(sa, 0, sizeof(*sa));
 		sa->nl_family = AF_NETLINK;
+		sa->nl_pid = (unsigned int)sender;
 		c = CMSG_FIRSTHDR(msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_CREDENTIALS;
@@ -117,6 +131,9 @@ static void reset(struct boot *b)
 	trace[0] = '\0';
 	replays = loads = recv_calls = 0;
 	loads_until_root = -1;
+	endless = false;
+	sender = 0;
+	sender_uid = 0;
 }
 
 /* ---- tests ------------------------------------------------------------------------ */
@@ -171,12 +188,61 @@ static void test_timeout(void **state)
 	assert_null(b.root);
 }
 
+static long long ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Work that never ends (each load queues another) does not outlast the deadline. */
+static void test_deadline_with_work(void **state)
+{
+	struct uevent ev = { .action = "add", .subsystem = "x", .modalias = "virtio:d00000002" };
+	struct boot b;
+	long long t0 = ms();
+
+	reset(&b);
+	endless = true;
+	event_dispatch(&b, &ev);
+	assert_int_equal(events_wait_root(&b, 100), 0);
+	assert_true(ms() - t0 < 1000);
+	assert_true(loads > 3);
+	events_close(&b);
+}
+
+/* Messages not from the kernel (a process's nl_pid, or not uid 0) are not believed. */
+static void test_not_from_kernel(void **state)
+{
+	struct boot b;
+	int p[2], who;
+
+	for (who = 0; who < 2; who++) {
+		reset(&b);
+		assert_int_equal(pipe(p), 0);
+		b.ev.nl_fd = p[0];
+		b.ev.recv = fake_recv;
+		recv_calls = 1; /* straight to the "add" of vda */
+		if (who == 0)
+			sender = 4242;
+		else
+			sender_uid = 1000;
+		assert_int_equal(write(p[1], "x", 1), 1);
+		assert_int_equal(events_wait_root(&b, 100), 0);
+		assert_null(b.root);
+		assert_null(strstr(trace, "vda"));
+		close(p[0]);
+		close(p[1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_overflow_replays),
-		cmocka_unit_test(test_ranks),
-		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_overflow_replays), cmocka_unit_test(test_ranks),
+		cmocka_unit_test(test_timeout),		 cmocka_unit_test(test_deadline_with_work),
+		cmocka_unit_test(test_not_from_kernel),
 	};
 
 	log_set_fd(2, false);
