@@ -352,8 +352,8 @@ static int dry_run(int argc, char **argv)
 		modules_blacklist_cmdline(&b.mods, cmdline);
 	events_replay_all(&b);
 	if (b.root) {
-		printf("rdinit: root=%s would be %s (%s)\n", b.opts.root, b.rootdev.devnode,
-		       b.rootdev.fstype[0] ? b.rootdev.fstype : "no known filesystem");
+		log_info("root=%s would be %s (%s)", b.opts.root, b.rootdev.devnode,
+			 b.rootdev.fstype[0] ? b.rootdev.fstype : "no known filesystem");
 		if (b.rootdev.fstype[0])
 			(void)modules_load_fs(&b.mods, b.rootdev.fstype);
 	} else if (b.opts.root) {

@@ -81,7 +81,8 @@ static const char *const api_mounts[] = { "/dev", "/proc", "/sys", "/run" };
 
 /*
  * Move /dev /proc /sys /run under @newroot, each only if it is a mount and the target
- * exists; one that cannot move is detached. @moved[i] says which moved.
+ * exists. @moved[i] says which moved; the others stay until the new root is on "/"
+ * (detach_unmoved()), so a failed switch still has them.
  */
 static void move_api_mounts(const char *newroot, bool moved[N_API])
 {
@@ -99,9 +100,8 @@ static void move_api_mounts(const char *newroot, bool moved[N_API])
 			moved[i] = true;
 			continue;
 		}
-		log_warn("switch root: cannot move %s to %s (%m); detaching it", api_mounts[i],
-			 target);
-		(void)umount2(api_mounts[i], MNT_DETACH);
+		log_warn("switch root: cannot move %s to %s (%m); it will be detached",
+			 api_mounts[i], target);
 	}
 }
 
@@ -117,6 +117,19 @@ static void unmove_api_mounts(const char *newroot, const bool moved[N_API])
 			log_warn("switch root: cannot move %s back to %s: %m", source,
 				 api_mounts[i]);
 	}
+}
+
+/*
+ * The new root is on "/" but we are not chrooted yet: paths still resolve in the old
+ * initramfs, where the API mounts that could not move are. Nothing will reach them again.
+ */
+static void detach_unmoved(const bool moved[N_API])
+{
+	size_t i;
+
+	for (i = 0; i < N_API; i++)
+		if (!moved[i] && is_mountpoint(api_mounts[i]))
+			(void)umount2(api_mounts[i], MNT_DETACH);
 }
 
 /*
@@ -152,15 +165,21 @@ int switch_root(const char *newroot, bool keep_initramfs)
 	bool moved[N_API];
 	int oldroot, r;
 
-	if (statfs("/", &sfs) < 0)
-		return -errno;
+	if (statfs("/", &sfs) < 0 || stat("/", &root_st) < 0) {
+		r = -errno;
+		log_console("switch root: looking at /: %m");
+		return r;
+	}
 	if (sfs.f_type != RAMFS_MAGIC && sfs.f_type != TMPFS_MAGIC) {
 		log_console("refusing to switch root: / is not an initramfs (f_type 0x%lx)",
 			    (unsigned long)sfs.f_type);
 		return -EPERM;
 	}
-	if (stat("/", &root_st) < 0 || stat(newroot, &new_st) < 0)
-		return -errno;
+	if (stat(newroot, &new_st) < 0) {
+		r = -errno;
+		log_console("switch root: looking at %s: %m", newroot);
+		return r;
+	}
 	if (root_st.st_dev == new_st.st_dev) {
 		log_console("refusing to switch root: %s is not a mounted filesystem", newroot);
 		return -EINVAL;
@@ -182,10 +201,16 @@ int switch_root(const char *newroot, bool keep_initramfs)
 		close(oldroot);
 		return r;
 	}
+	detach_unmoved(moved);
 	if (chroot(".") < 0 || chdir("/") < 0) {
 		r = -errno;
-		/* the new root is on / already: nothing to go back to */
 		log_console("switch root: chroot into the new root: %m");
+		/* we are still in the initramfs: put the new root and the API mounts back */
+		if (mount(".", newroot, NULL, MS_MOVE, NULL) < 0)
+			log_console("switch root: cannot move the new root back to %s: %m",
+				    newroot);
+		(void)chdir("/");
+		unmove_api_mounts(newroot, moved);
 		close(oldroot);
 		return r;
 	}

@@ -241,6 +241,29 @@ static void test_root_survives_growth(void **state)
 	devices_clear(&b.devs);
 }
 
+/* A device before the root goes away: the root found is still the root. */
+static void test_forget_before_root(void **state)
+{
+	struct boot b;
+
+	boot_init(&b, "LABEL=theroot");
+	medium("vda")->type = "ext4";
+	medium("vdb")->type = "ext4";
+	medium("vdz")->type = "ext4";
+	medium("vdz")->label = "theroot";
+	event(&b, "add", "vda", NULL, 0);
+	event(&b, "add", "vdb", NULL, 0);
+	event(&b, "add", "vdz", NULL, 0);
+	assert_string_equal(b.root->name, "vdz");
+	event(&b, "remove", "vda", NULL, 0);
+	assert_int_equal(b.devs.n, 2);
+	/* a new device takes the slot the root had before the table moved */
+	event(&b, "add", "vdc", NULL, 0);
+	assert_string_equal(b.root->name, "vdz");
+	assert_string_equal(b.root->label, "theroot");
+	devices_clear(&b.devs);
+}
+
 static void test_partnroff(void **state)
 {
 	struct boot b;
@@ -344,11 +367,11 @@ static void test_long_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_many_devices),   cmocka_unit_test(test_add_change_remove),
-		cmocka_unit_test(test_retry_reprobes), cmocka_unit_test(test_root_survives_growth),
-		cmocka_unit_test(test_partnroff),      cmocka_unit_test(test_whole_disk_hint),
-		cmocka_unit_test(test_hints),	       cmocka_unit_test(test_duplicates),
-		cmocka_unit_test(test_long_name),
+		cmocka_unit_test(test_many_devices),	cmocka_unit_test(test_add_change_remove),
+		cmocka_unit_test(test_retry_reprobes),	cmocka_unit_test(test_root_survives_growth),
+		cmocka_unit_test(test_partnroff),	cmocka_unit_test(test_forget_before_root),
+		cmocka_unit_test(test_whole_disk_hint), cmocka_unit_test(test_hints),
+		cmocka_unit_test(test_duplicates),	cmocka_unit_test(test_long_name),
 	};
 
 	return cmocka_run_group_tests_name("devices", tests, setup, teardown);
