@@ -254,8 +254,8 @@ t_module_compression() {
 }
 
 # The default: every module recompressed to .ko.zst, in an uncompressed archive ahead of the
-# compressed rest; the frames carry their size (rdinit decodes each in one call) and no
-# checksum, and hold exactly the shipped module.
+# compressed rest; the frames carry their size (rdinit decodes each in one call) and an
+# XXH64 checksum (rdinit checks it), and hold exactly the shipped module.
 t_module_zstd() {
 	local shipped zst
 	must_build "$T/z.img" --profile none --add-modules ext4
@@ -278,8 +278,8 @@ t_module_zstd() {
 		fail "ext4.ko.zst to hold the shipped ext4 module"
 	zstd -lv "$zst" 2>/dev/null | grep -q 'Decompressed Size:' ||
 		fail "ext4.ko.zst to state its decompressed size"
-	zstd -lv "$zst" 2>/dev/null | grep -Eq 'Check: *None' ||
-		fail "ext4.ko.zst without a checksum"
+	zstd -lv "$zst" 2>/dev/null | grep -Eq 'Check: *XXH64' ||
+		fail "ext4.ko.zst with an XXH64 checksum"
 	must_build "$T/z1.img" --profile none --add-modules ext4 --module-level 1
 	must_build "$T/z19.img" --profile none --add-modules ext4 --module-level 19
 	[ "$(stat -c %s "$T/z1.img")" -gt "$(stat -c %s "$T/z19.img")" ] ||
