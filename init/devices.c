@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,17 +35,25 @@ static void copy_tag(blkid_probe pr, const char *tag, char *dst, size_t size)
 		snprintf(dst, size, "%s", v);
 }
 
-/* The probe itself, as far as @depth says; in the child. */
-static void probe_blkid(const char *devdir, struct blockdev *d, enum probe_depth depth)
-{
-	char path[PATH_MAX];
-	blkid_probe pr;
+/* What a probe finds, sent back whole by the prober. */
+struct probe_result {
+	unsigned long long size;
+	char type[32], uuid[64], label[64], partuuid[64], partlabel[64], pttype[16];
+};
 
-	snprintf(path, sizeof(path), "%s/%s", devdir, d->name);
-	pr = blkid_new_probe_from_filename(path);
+struct probe_req {
+	int depth; /* enum probe_depth */
+	char path[PATH_MAX];
+};
+
+/* The probe itself, as far as @depth says; in the prober. */
+static void probe_blkid(const char *path, struct probe_result *res, enum probe_depth depth)
+{
+	blkid_probe pr = blkid_new_probe_from_filename(path);
+
 	if (!pr)
 		return;
-	d->size = (unsigned long long)blkid_probe_get_size(pr);
+	res->size = (unsigned long long)blkid_probe_get_size(pr);
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID |
 						      BLKID_SUBLKS_LABEL);
@@ -54,12 +64,12 @@ static void probe_blkid(const char *devdir, struct blockdev *d, enum probe_depth
 			blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
 	}
 	if (blkid_do_safeprobe(pr) == 0) {
-		copy_tag(pr, "TYPE", d->type, sizeof(d->type));
-		copy_tag(pr, "UUID", d->uuid, sizeof(d->uuid));
-		copy_tag(pr, "LABEL", d->label, sizeof(d->label));
-		copy_tag(pr, "PART_ENTRY_UUID", d->partuuid, sizeof(d->partuuid));
-		copy_tag(pr, "PART_ENTRY_NAME", d->partlabel, sizeof(d->partlabel));
-		copy_tag(pr, "PTTYPE", d->pttype, sizeof(d->pttype));
+		copy_tag(pr, "TYPE", res->type, sizeof(res->type));
+		copy_tag(pr, "UUID", res->uuid, sizeof(res->uuid));
+		copy_tag(pr, "LABEL", res->label, sizeof(res->label));
+		copy_tag(pr, "PART_ENTRY_UUID", res->partuuid, sizeof(res->partuuid));
+		copy_tag(pr, "PART_ENTRY_NAME", res->partlabel, sizeof(res->partlabel));
+		copy_tag(pr, "PTTYPE", res->pttype, sizeof(res->pttype));
 	}
 	blkid_free_probe(pr);
 }
@@ -67,64 +77,121 @@ static void probe_blkid(const char *devdir, struct blockdev *d, enum probe_depth
 /* How long a probe may take: a healthy disk answers in milliseconds, even under TCG */
 #define PROBE_TIMEOUT_MS 10000
 
-/* What a probe finds: the fields probe_blkid() fills, sent back whole through a pipe. */
-struct probe_result {
-	unsigned long long size;
-	char type[32], uuid[64], label[64], partuuid[64], partlabel[64], pttype[16];
-};
+/*
+ * The prober: libblkid reads media we know nothing about, so it runs in a child process, as
+ * udevd's workers do: a bug in a prober or a driver that oopses on a read kills the child,
+ * not PID 1. One child serves every probe (a fork for each would cost PID 1 its copied
+ * pages each time); one that dies or hangs is said and replaced at the next probe.
+ */
+static void __attribute__((noreturn)) prober_main(int fd)
+{
+	struct probe_req req;
+	ssize_t n;
 
-/* Probe /dev/@d->name in a child; a child that dies leaves @d without a signature. */
-static void probe_into(const char *devdir, struct blockdev *d, enum probe_depth depth)
+	while ((n = recv(fd, &req, sizeof(req) - 1, 0)) != 0) {
+		struct probe_result res = { 0 };
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < (ssize_t)offsetof(struct probe_req, path) + 2)
+			break;
+		((char *)&req)[n] = '\0';
+		probe_blkid(req.path, &res, (enum probe_depth)req.depth);
+		if (send(fd, &res, sizeof(res), MSG_NOSIGNAL) != (ssize_t)sizeof(res))
+			break;
+	}
+	_exit(0);
+}
+
+static int prober_start(struct devices *t)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		prober_main(sv[1]);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		int r = -errno;
+
+		close(sv[0]);
+		return r;
+	}
+	t->prober_fd = sv[0];
+	t->prober_pid = pid;
+	return 0;
+}
+
+/* The prober died (say of what) or hung on @name (kill it; it dies when its read ends). */
+static void prober_lost(struct devices *t, const char *name, bool hung)
+{
+	int status = 0;
+
+	if (hung) {
+		log_err("probing /dev/%s: no answer in %d s; going on without it", name,
+			PROBE_TIMEOUT_MS / 1000);
+		(void)kill(t->prober_pid, SIGKILL);
+	} else if (waitpid(t->prober_pid, &status, 0) == t->prober_pid && WIFSIGNALED(status)) {
+		log_err("probing /dev/%s: the probing process died with signal %d", name,
+			WTERMSIG(status));
+	}
+	close(t->prober_fd);
+	t->prober_fd = -1;
+	t->prober_pid = 0; /* a hung one is reaped whenever it ends */
+}
+
+void devices_stop_prober(struct devices *t)
+{
+	if (t->prober_pid <= 0)
+		return;
+	close(t->prober_fd); /* the prober reads the end and exits */
+	while (waitpid(t->prober_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	t->prober_fd = -1;
+	t->prober_pid = 0;
+}
+
+static void probe_into(struct devices *t, struct blockdev *d)
 {
 	struct pollfd pfd = { .events = POLLIN };
+	struct probe_req req;
 	struct probe_result res;
-	int fds[2], status = 0, r;
-	ssize_t n = -1;
-	pid_t pid;
+	size_t len;
+	ssize_t n;
+	int r;
 
 	d->type[0] = d->uuid[0] = d->label[0] = '\0';
 	d->partuuid[0] = d->partlabel[0] = d->pttype[0] = '\0';
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (t->prober_pid <= 0 && (r = prober_start(t)) < 0) {
+		log_warn("probing /dev/%s: cannot start a prober: %s", d->name, strerror(-r));
 		return;
-	pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		probe_blkid(devdir, d, depth);
-		res.size = d->size;
-		memcpy(res.type, d->type, sizeof(res.type));
-		memcpy(res.uuid, d->uuid, sizeof(res.uuid));
-		memcpy(res.label, d->label, sizeof(res.label));
-		memcpy(res.partuuid, d->partuuid, sizeof(res.partuuid));
-		memcpy(res.partlabel, d->partlabel, sizeof(res.partlabel));
-		memcpy(res.pttype, d->pttype, sizeof(res.pttype));
-		_exit(write(fds[1], &res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
 	}
-	close(fds[1]);
-	if (pid < 0) {
-		log_warn("probing /dev/%s: fork: %m", d->name);
-		close(fds[0]);
+	req.depth = (int)t->depth;
+	snprintf(req.path, sizeof(req.path), "%s/%s", t->devdir ? t->devdir : "/dev", d->name);
+	len = offsetof(struct probe_req, path) + strlen(req.path) + 1;
+	if (send(t->prober_fd, &req, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		prober_lost(t, d->name, false);
 		return;
 	}
 	/* a device whose reads never return must not stop the boot: give up on it, say so */
-	pfd.fd = fds[0];
+	pfd.fd = t->prober_fd;
 	while ((r = poll(&pfd, 1, PROBE_TIMEOUT_MS)) < 0 && errno == EINTR)
 		;
 	if (r == 0) {
-		log_err("probing /dev/%s: no answer in %d s; going on without it", d->name,
-			PROBE_TIMEOUT_MS / 1000);
-		close(fds[0]);
-		return; /* the child is reaped whenever it ends */
-	}
-	while ((n = read(fds[0], &res, sizeof(res))) < 0 && errno == EINTR)
-		;
-	close(fds[0]);
-	while ((r = (int)waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-		;
-	if (r == pid && WIFSIGNALED(status))
-		log_err("probing /dev/%s: the probing process died with signal %d", d->name,
-			WTERMSIG(status));
-	if (n != (ssize_t)sizeof(res))
+		prober_lost(t, d->name, true);
 		return;
+	}
+	while ((n = recv(t->prober_fd, &res, sizeof(res), 0)) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(res)) {
+		prober_lost(t, d->name, false);
+		return;
+	}
 	d->size = res.size;
 	memcpy(d->type, res.type, sizeof(d->type));
 	memcpy(d->uuid, res.uuid, sizeof(d->uuid));
@@ -134,9 +201,9 @@ static void probe_into(const char *devdir, struct blockdev *d, enum probe_depth 
 	memcpy(d->pttype, res.pttype, sizeof(d->pttype));
 }
 
-static void probe(const struct devices *t, struct blockdev *d)
+static void probe(struct devices *t, struct blockdev *d)
 {
-	(t->probe ? t->probe : probe_into)(t->devdir ? t->devdir : "/dev", d, t->depth);
+	(t->probe ? t->probe : probe_into)(t, d);
 }
 
 static struct blockdev *lookup(struct devices *t, const char *name)

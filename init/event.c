@@ -132,6 +132,7 @@ int events_open(struct boot *b)
 
 void events_close(struct boot *b)
 {
+	devices_stop_prober(&b->devs);
 	if (b->ev.nl_fd >= 0)
 		close(b->ev.nl_fd);
 	b->ev.nl_fd = -1;

@@ -361,6 +361,7 @@ static int dry_run(int argc, char **argv)
 	}
 	free(text);
 	modules_exit(&b.mods);
+	devices_stop_prober(&b.devs);
 	devices_clear(&b.devs);
 	opts_free(&b.opts);
 	return b.root ? 0 : 1;

@@ -146,8 +146,10 @@ struct devices {
 	size_t n, cap;
 	enum probe_depth depth;
 	const char *devdir; /* NULL: "/dev"; else a dry run's, under --sysroot */
-	/* NULL: libblkid in a child process; tests put a fake here */
-	void (*probe)(const char *devdir, struct blockdev *d, enum probe_depth depth);
+	/* NULL: libblkid in the prober, a child process; tests put a fake here */
+	void (*probe)(struct devices *t, struct blockdev *d);
+	pid_t prober_pid; /* > 0 while there is one */
+	int prober_fd;
 };
 
 /* A set of strings, for names already handled. */
@@ -252,6 +254,7 @@ int sys_read_all(int dirfd, const char *name, char *buf, size_t size);
 /* devices.c */
 void devices_event(struct boot *b, const struct uevent *ev);
 void devices_clear(struct devices *d);
+void devices_stop_prober(struct devices *t);
 void devices_reprobe_all(struct devices *d);
 void devices_warn_duplicates(const struct boot *b);
 bool rootdev_matches(const struct root_spec *spec, const struct blockdev *d);

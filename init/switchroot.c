@@ -13,6 +13,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -146,6 +147,12 @@ static void free_initramfs(int oldroot, dev_t dev)
 	} else if (pid > 0) {
 		close(oldroot);
 		return;
+	}
+	/* the real init comes first: on one CPU the delete waits until it idles */
+	if (pid == 0) {
+		struct sched_param sp = { 0 };
+
+		(void)sched_setscheduler(0, SCHED_IDLE, &sp);
 	}
 	if (delete_tree(oldroot, dev, NULL) < 0 && pid < 0)
 		log_warn("switch root: freeing the initramfs was incomplete");

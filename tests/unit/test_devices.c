@@ -38,9 +38,10 @@ static struct medium *medium(const char *name)
 	return &media[nmedia++];
 }
 
-static void fake_probe(const char *devdir, struct blockdev *d, enum probe_depth depth)
+static void fake_probe(struct devices *t, struct blockdev *d)
 {
 	struct medium *m = medium(d->name);
+	enum probe_depth depth = t->depth;
 
 	nprobes++;
 	snprintf(d->type, sizeof(d->type), "%s", m->type ? m->type : "");

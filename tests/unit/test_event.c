@@ -86,6 +86,10 @@ void devices_clear(struct devices *d)
 {
 }
 
+void devices_stop_prober(struct devices *t)
+{
+}
+
 /* ---- a fake netlink socket -------------------------------------------------------- */
 
 static int recv_calls;
