@@ -302,7 +302,7 @@ void events_replay_all(struct boot *b)
 	}
 }
 
-/* Before searching again: forget every device and module result, and replay all of /sys. */
+/* Before searching again: forget every device and module result; the wait replays /sys. */
 void events_retry(struct boot *b)
 {
 	devices_clear(&b->devs);
