@@ -112,6 +112,19 @@ struct root_spec {
 int rootspec_parse(const char *root, struct root_spec *spec);
 const char *rootspec_kind_name(enum root_kind kind);
 
+/* fstab.c: the new root's /etc/fstab, parsed */
+struct fstab_entry {
+	char *spec, *dir, *type, *opts; /* escapes (\040) decoded; one allocation at spec */
+	unsigned int line;
+};
+struct fstab {
+	struct fstab_entry *v;
+	size_t n, cap;
+};
+int fstab_parse(const char *text, size_t len, const char *name, struct fstab *f);
+void fstab_free(struct fstab *f);
+bool fstab_has_option(const char *opts, const char *opt);
+
 /* uevent.c: a parsed uevent, from netlink or from a sysfs uevent file */
 struct uevent {
 	const char *action;

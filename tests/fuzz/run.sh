@@ -31,13 +31,14 @@ declare -A srcs=(
 	[conf]="init/conf.c init/cmdline.c init/log.c"
 	[uevent]="init/uevent.c init/log.c"
 	[rootspec]="init/rootspec.c init/log.c"
+	[fstab]="init/fstab.c init/log.c"
 	[modfile]="init/modfile.c init/log.c"
 	[elf]="packaging/elf.c"
 )
 # and the libraries beyond libc
 declare -A libs=([modfile]="-llzma -lzstd -lz")
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cmdline conf uevent rootspec modfile elf)
+[ ${#targets[@]} -gt 0 ] || targets=(cmdline conf uevent rootspec fstab modfile elf)
 
 mkdir -p "$OUT"
 passed=0 failed=0
