@@ -82,8 +82,8 @@ $(UT)/test_coldplug: tests/unit/test_coldplug.c init/coldplug.c init/uevent.c in
 	$(INIT_HDRS)
 $(UT)/test_log: tests/unit/test_log.c init/log.c $(INIT_HDRS)
 $(UT)/test_fstab: tests/unit/test_fstab.c init/fstab.c init/log.c $(INIT_HDRS)
-$(UT)/test_event: tests/unit/test_event.c init/event.c init/uevent.c init/log.c init/timing.c \
-	$(INIT_HDRS)
+$(UT)/test_event: tests/unit/test_event.c init/event.c init/uevent.c init/rootspec.c init/log.c \
+	init/timing.c $(INIT_HDRS)
 $(UNIT_TESTS):
 	@mkdir -p $(UT)
 	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(UT_LIBS) -o $@

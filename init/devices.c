@@ -316,11 +316,9 @@ static bool btrfs_ready(struct boot *b, const struct blockdev *d)
 	return r == 0;
 }
 
-/* Whether @d (a match of root=, or its PARTNROFF target) is the root to mount now. */
-static bool usable_root(struct boot *b, const struct blockdev *d)
+/* Whether @d (a match of @spec, or its PARTNROFF target) is a filesystem to mount now. */
+static bool usable(struct boot *b, const struct root_spec *spec, const struct blockdev *d)
 {
-	const struct root_spec *spec = &b->spec;
-
 	/*
 	 * A whole disk with a partition table is not a filesystem to mount (the report hints at
 	 * its partitions); a device with no known signature is tried, for rootfstype=.
@@ -331,6 +329,24 @@ static bool usable_root(struct boot *b, const struct blockdev *d)
 	return strcmp(d->type, "btrfs") || btrfs_ready(b, d);
 }
 
+/* The device @spec names among those seen, if it is there and ready; else NULL. */
+const struct blockdev *devices_find(struct boot *b, const struct root_spec *spec)
+{
+	const struct blockdev *d;
+	size_t i;
+
+	if (spec->kind == ROOT_NONE)
+		return NULL;
+	if (spec->partnroff) {
+		d = partnroff_target(&b->devs, spec);
+		return d && usable(b, spec, d) ? d : NULL;
+	}
+	for (i = 0; i < b->devs.n; i++)
+		if (rootdev_matches(spec, &b->devs.v[i]) && usable(b, spec, &b->devs.v[i]))
+			return &b->devs.v[i];
+	return NULL;
+}
+
 static void match_root(struct boot *b, const struct blockdev *d)
 {
 	if (b->root || b->spec.kind == ROOT_NONE)
@@ -339,7 +355,7 @@ static void match_root(struct boot *b, const struct blockdev *d)
 		d = partnroff_target(&b->devs, &b->spec);
 	else if (!rootdev_matches(&b->spec, d))
 		d = NULL;
-	if (!d || !usable_root(b, d))
+	if (!d || !usable(b, &b->spec, d))
 		return;
 	b->root = d;
 	snprintf(b->rootdev.devnode, sizeof(b->rootdev.devnode), "/dev/%s", d->name);
@@ -419,24 +435,42 @@ void devices_reprobe_all(struct devices *t)
 		probe(t, &t->v[i]);
 }
 
-void devices_depth_for(struct devices *t, const struct root_spec *spec)
+static enum probe_depth depth_for(const struct root_spec *spec)
 {
+	if (spec->partnroff)
+		return PARTS_ENTRY;
 	switch (spec->kind) {
 	case ROOT_UUID:
 	case ROOT_LABEL:
-		t->depth = PARTS_NONE;
-		break;
+		return PARTS_NONE;
 	case ROOT_DEVNAME:
 	case ROOT_DEVNUM:
 		/* a whole disk with a partition table is not the root: PTTYPE tells */
-		t->depth = PARTS_TABLE;
-		break;
+		return PARTS_TABLE;
 	default:
-		t->depth = PARTS_ENTRY;
-		break;
+		return PARTS_ENTRY;
 	}
-	if (spec->partnroff)
-		t->depth = PARTS_ENTRY;
+}
+
+void devices_depth_for(struct devices *t, const struct root_spec *spec)
+{
+	t->depth = depth_for(spec);
+}
+
+/*
+ * Probe as deep as @spec needs from now on, and probe again the devices seen so far when
+ * that is deeper than before: root=UUID= read no partition entries, a PARTUUID= in fstab does.
+ */
+void devices_deepen_for(struct devices *t, const struct root_spec *spec)
+{
+	enum probe_depth want = depth_for(spec);
+	size_t i;
+
+	if (want <= t->depth)
+		return;
+	t->depth = want;
+	for (i = 0; i < t->n; i++)
+		probe(t, &t->v[i]);
 }
 
 /* Two filesystems answering to one UUID or LABEL: say which one is used, and why. */

@@ -3,9 +3,10 @@
  * One event path. uevents come from two feeders, the kernel's netlink socket and the /sys
  * replay (coldplug.c), carrying the same fields; event_dispatch() hands each to its handler:
  * a MODALIAS goes to the queue of modules to load, a block device to devices.c, which
- * probes it and matches it against root=. The loop in events_wait_root() loads the queued
- * modaliases best rank first, following the uevents each load causes, until the root is
- * seen or the deadline passes. A lost uevent (ENOBUFS) means the /sys replay runs again.
+ * probes it and matches it against root=. The loop in events_wait_for() loads the queued
+ * modaliases best rank first, following the uevents each load causes, until the device it
+ * waits for (the root, or one the root's fstab names) is seen or the deadline passes. A lost
+ * uevent (ENOBUFS) means the /sys replay runs again.
  */
 #include <errno.h>
 #include <linux/netlink.h>
@@ -169,13 +170,17 @@ static bool from_kernel(struct msghdr *msg, struct sockaddr_nl *sa)
 /*
  * The /sys replay: what is there now, as "add" events. The full /sys/devices walk takes a
  * good part of a second under emulation, so it waits until the queue holds nothing of the
- * best rank (events_wait_root()); the buses a root disk usually hangs off come first.
+ * best rank (events_wait_for()); the buses a root disk usually hangs off come first. The
+ * replay stops at the root once it is seen; a wait for another device (the root is known
+ * by then) replays every block device there is.
  */
 static void replay(struct boot *b)
 {
+	bool other = b->ev.want && b->ev.want != &b->spec;
+
 	b->ev.walked = false;
-	(void)coldplug_block_devices(b, false);
-	if (!b->root)
+	(void)coldplug_block_devices(b, other);
+	if (other || !b->root)
 		(void)coldplug_storage_buses(b);
 }
 
@@ -246,23 +251,36 @@ static bool work(struct boot *b)
 }
 
 /*
- * Load modules and follow uevents until the root device is seen or @timeout_ms passes
- * (< 0: for ever). Returns 1 when found, 0 on timeout.
+ * The device @spec names, once seen: the root is matched by devices.c as each device is
+ * probed (b->root), any other spec against the devices seen so far.
  */
-int events_wait_root(struct boot *b, int timeout_ms)
+static const struct blockdev *wanted(struct boot *b, const struct root_spec *spec)
+{
+	return spec == &b->spec ? b->root : devices_find(b, spec);
+}
+
+/*
+ * Load modules and follow uevents until the device @spec names is seen or @timeout_ms
+ * passes (< 0: for ever). Returns 1 and sets *@found when it is seen (valid until the next
+ * event), 0 on timeout.
+ */
+int events_wait_for(struct boot *b, const struct root_spec *spec, int timeout_ms,
+		    const struct blockdev **found)
 {
 	long long deadline = now_ms() + timeout_ms;
 
-	timing_mark("coldplug started");
+	b->ev.want = spec;
+	if (spec != &b->spec)
+		devices_deepen_for(&b->devs, spec);
 	replay(b);
-	while (!b->root) {
+	while (!(*found = wanted(b, spec))) {
 		struct pollfd pfd = { .fd = b->ev.nl_fd, .events = POLLIN };
 		long long left = timeout_ms < 0 ? -1 : deadline - now_ms();
 		int r;
 
 		/* the deadline holds even while there is work left (slow loads, overflows) */
 		if (timeout_ms >= 0 && left <= 0)
-			return 0;
+			break;
 		if (work(b)) {
 			drain(b);
 			continue;
@@ -285,7 +303,17 @@ int events_wait_root(struct boot *b, int timeout_ms)
 			b->ev.loaded = false;
 		}
 	}
-	return 1;
+	b->ev.want = NULL;
+	return *found != NULL;
+}
+
+/* The wait for root=: until it is seen or @timeout_ms passes (< 0: for ever); 1 if seen. */
+int events_wait_root(struct boot *b, int timeout_ms)
+{
+	const struct blockdev *found;
+
+	timing_mark("coldplug started");
+	return events_wait_for(b, &b->spec, timeout_ms, &found);
 }
 
 /* Everything there is, every module it asks for (rdinit --dry-run): no stop at the root. */

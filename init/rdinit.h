@@ -226,6 +226,7 @@ struct events {
 	bool walked;		  /* /sys/devices walked since the last replay */
 	bool loaded;		  /* a module loaded since (matters without netlink) */
 	unsigned long long overflows;
+	const struct root_spec *want; /* what the wait in progress looks for; NULL: none */
 	/* NULL: recvmsg(2); tests put a fake here */
 	ssize_t (*recv)(int fd, struct msghdr *msg, int flags);
 };
@@ -253,6 +254,8 @@ int events_open(struct boot *b);
 void events_close(struct boot *b);
 void event_dispatch(struct boot *b, const struct uevent *ev);
 int events_wait_root(struct boot *b, int timeout_ms);
+int events_wait_for(struct boot *b, const struct root_spec *spec, int timeout_ms,
+		    const struct blockdev **found);
 void events_replay_all(struct boot *b);
 void events_retry(struct boot *b);
 int alias_rank(const char *modalias);
@@ -272,6 +275,8 @@ void devices_reprobe_all(struct devices *d);
 void devices_warn_duplicates(const struct boot *b);
 bool rootdev_matches(const struct root_spec *spec, const struct blockdev *d);
 void devices_depth_for(struct devices *d, const struct root_spec *spec);
+void devices_deepen_for(struct devices *t, const struct root_spec *spec);
+const struct blockdev *devices_find(struct boot *b, const struct root_spec *spec);
 
 /* report.c: the failure reports */
 void report_root_missing(struct boot *b, int waited);

@@ -365,6 +365,48 @@ static void test_long_name(void **state)
 	devices_clear(&b.devs);
 }
 
+/*
+ * Another spec than root= (a device the root's fstab names): devices_find() looks among the
+ * devices seen, with the root's rules (a whole disk with a table is no filesystem); a
+ * PARTUUID= when only filesystems were probed so far probes them all again, deeper.
+ */
+static void test_find_other(void **state)
+{
+	struct root_spec usr, part, whole;
+	const struct blockdev *d;
+	struct boot b;
+
+	boot_init(&b, "UUID=1111");
+	medium("vda")->type = "ext4";
+	medium("vda")->uuid = "1111";
+	medium("vdb")->pttype = "gpt";
+	medium("vdb1")->type = "xfs";
+	medium("vdb1")->label = "usr";
+	medium("vdb1")->partuuid = "beef-01";
+	event(&b, "add", "vda", NULL, 0);
+	event(&b, "add", "vdb", NULL, 0);
+	event(&b, "add", "vdb1", "vdb", 1);
+	assert_string_equal(b.rootdev.devnode, "/dev/vda");
+	assert_int_equal(rootspec_parse("LABEL=usr", &usr), 0);
+	d = devices_find(&b, &usr);
+	assert_non_null(d);
+	assert_string_equal(d->name, "vdb1");
+	assert_int_equal(rootspec_parse("PARTUUID=beef-01", &part), 0);
+	assert_null(devices_find(&b, &part)); /* not probed that deep yet */
+	nprobes = 0;
+	devices_deepen_for(&b.devs, &part);
+	assert_int_equal(nprobes, 3);
+	d = devices_find(&b, &part);
+	assert_non_null(d);
+	assert_string_equal(d->name, "vdb1");
+	devices_deepen_for(&b.devs, &usr); /* shallower: nothing probed again */
+	assert_int_equal(nprobes, 3);
+	assert_int_equal(rootspec_parse("/dev/vdb", &whole), 0);
+	assert_null(devices_find(&b, &whole));
+	assert_string_equal(b.rootdev.devnode, "/dev/vda");
+	devices_clear(&b.devs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_partnroff),	cmocka_unit_test(test_forget_before_root),
 		cmocka_unit_test(test_whole_disk_hint), cmocka_unit_test(test_hints),
 		cmocka_unit_test(test_duplicates),	cmocka_unit_test(test_long_name),
+		cmocka_unit_test(test_find_other),
 	};
 
 	return cmocka_run_group_tests_name("devices", tests, setup, teardown);

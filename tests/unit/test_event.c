@@ -21,9 +21,11 @@
 
 #include "rdinit.h"
 
-static struct blockdev the_root;
+static struct blockdev the_root, the_usr;
 static char trace[1024]; /* what happened, in order */
-static int replays, loads, loads_until_root;
+static int replays, replays_all, loads, loads_until_root;
+static bool usr_seen; /* vdb appeared: devices_find() answers LABEL=usr */
+static int deepened;
 static bool endless; /* each load queues one more alias, slowly */
 
 static void note(const char *what)
@@ -39,11 +41,24 @@ void devices_event(struct boot *b, const struct uevent *ev)
 	note(ev->devname);
 	if (!strcmp(ev->devname, "vda"))
 		b->root = &the_root;
+	if (!strcmp(ev->devname, "vdb"))
+		usr_seen = true;
+}
+
+const struct blockdev *devices_find(struct boot *b, const struct root_spec *spec)
+{
+	return usr_seen && !strcmp(spec->value, "usr") ? &the_usr : NULL;
+}
+
+void devices_deepen_for(struct devices *t, const struct root_spec *spec)
+{
+	deepened++;
 }
 
 int coldplug_block_devices(struct boot *b, bool all)
 {
 	replays++;
+	replays_all += all;
 	note("replay");
 	return 0;
 }
@@ -73,8 +88,15 @@ int modules_load_alias(struct modules *m, const char *alias, bool is_modalias)
 		return 1;
 	}
 	note(alias);
-	if (++loads == loads_until_root)
-		b->root = &the_root;
+	if (++loads == loads_until_root) {
+		struct uevent ev = { .action = "add", .subsystem = "block", .devname = "vdb" };
+
+		if (b->root)
+			event_dispatch(b,
+				       &ev); /* the root is known: this load brings /usr's disk */
+		else
+			b->root = &the_root;
+	}
 	return 1;
 }
 
@@ -133,7 +155,8 @@ static void reset(struct boot *b)
 	memset(b, 0, sizeof(*b));
 	b->ev.nl_fd = -1;
 	trace[0] = '\0';
-	replays = loads = recv_calls = 0;
+	replays = replays_all = loads = recv_calls = deepened = 0;
+	usr_seen = false;
 	loads_until_root = -1;
 	endless = false;
 	sender = 0;
@@ -241,12 +264,59 @@ static void test_not_from_kernel(void **state)
 	}
 }
 
+/*
+ * A wait for another device than the root (/usr from the root's fstab): the same loop,
+ * which replays every block device (the root is known, so a replay that stops at the root
+ * would stop at once), asks devices.c to probe as deep as the spec needs, and ends when
+ * devices.c finds it; the root stays what it was.
+ */
+static void test_wait_for_other(void **state)
+{
+	struct uevent ev = { .action = "add", .subsystem = "x", .modalias = "virtio:d00000002" };
+	const struct blockdev *found = NULL;
+	struct root_spec usr;
+	struct boot b;
+
+	reset(&b);
+	b.root = &the_root;
+	assert_int_equal(rootspec_parse("LABEL=usr", &usr), 0);
+	loads_until_root = 1;
+	event_dispatch(&b, &ev);
+	assert_int_equal(events_wait_for(&b, &usr, 5000, &found), 1);
+	assert_ptr_equal(found, &the_usr);
+	assert_ptr_equal(b.root, &the_root);
+	assert_int_equal(deepened, 1);
+	assert_int_equal(replays_all, replays);
+	assert_string_equal(trace, "replay virtio:d00000002 vdb ");
+	assert_null(b.ev.want);
+	events_close(&b);
+
+	/* nothing comes: the deadline, and found says so */
+	reset(&b);
+	b.root = &the_root;
+	assert_int_equal(events_wait_for(&b, &usr, 50, &found), 0);
+	assert_null(found);
+	events_close(&b);
+}
+
+/* The root's wait replays only until the root is seen, and deepens nothing. */
+static void test_wait_root_replay(void **state)
+{
+	struct boot b;
+
+	reset(&b);
+	assert_int_equal(events_wait_root(&b, 50), 0);
+	assert_int_equal(replays_all, 0);
+	assert_int_equal(deepened, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_overflow_replays), cmocka_unit_test(test_ranks),
 		cmocka_unit_test(test_timeout),		 cmocka_unit_test(test_deadline_with_work),
-		cmocka_unit_test(test_not_from_kernel),
+		cmocka_unit_test(test_not_from_kernel),	 cmocka_unit_test(test_wait_for_other),
+		cmocka_unit_test(test_wait_root_replay),
 	};
 
 	log_set_fd(2, false);
