@@ -253,7 +253,7 @@ static int wait_root(struct boot *b)
 	return 0;
 }
 
-/* Mount the root on /root and check there is an init to run on it. */
+/* Mount the root on /root, then what its fstab needs mounted, and check there is an init. */
 static int mount_root(struct boot *b, char *init, size_t initlen)
 {
 	const struct rdinit_opts *o = &b->opts;
@@ -266,6 +266,13 @@ static int mount_root(struct boot *b, char *init, size_t initlen)
 	}
 	timing_mark("root mounted");
 	stage_break(o, STAGE_MOUNT);
+	/* a separate /usr and the x-initrd.mount entries, before anything looks for init */
+	r = mount_initrd_entries(b, RDINIT_NEWROOT);
+	if (r < 0) {
+		/* lazily, with all below it: a retry starts from an empty /root */
+		(void)umount2(RDINIT_NEWROOT, MNT_DETACH);
+		return r;
+	}
 	r = init_resolve(RDINIT_NEWROOT, o->init, init, initlen);
 	if (r < 0) {
 		log_console("no init to run on %s: %s: %s", b->rootdev.devnode,

@@ -281,9 +281,18 @@ const struct blockdev *devices_find(struct boot *b, const struct root_spec *spec
 /* report.c: the failure reports */
 void report_root_missing(struct boot *b, int waited);
 void report_mount_failed(struct boot *b);
+void report_fstab_missing(struct boot *b, const struct fstab_entry *e, const struct root_spec *spec,
+			  int waited);
+void report_fstab_mount_failed(struct boot *b, const struct fstab_entry *e, const char *devnode,
+			       const char *type, const char *why);
 
 /* root.c */
 int root_mount(struct boot *b, const char *target);
+int fs_mount(const char *source, const char *fstype, const char *target, const char *options,
+	     const char *last, char *err, size_t errlen);
+
+/* usr.c: /usr and the x-initrd.mount entries of the new root's fstab */
+int mount_initrd_entries(struct boot *b, const char *newroot);
 
 /* switchroot.c */
 int delete_tree(int dirfd, dev_t dev, const char *skip);

@@ -141,19 +141,13 @@ static void report_modules(const struct modules *m)
 		report("%d other devices have no driver in the image (not storage)", others);
 }
 
-/* The root device did not appear within @waited seconds (-1: the wait was cut short). */
-void report_root_missing(struct boot *b, int waited)
+/* Every block device seen, what is close to @spec, and what modules did. */
+static void report_seen(struct boot *b, const struct root_spec *spec)
 {
-	const struct root_spec *spec = &b->spec;
 	const struct devices *t = &b->devs;
 	size_t i;
 
 	devices_reprobe_all(&b->devs);
-	report_open(b->report_path);
-	report("root device not found: root=%s (%s%s%s), waited %d s",
-	       b->opts.root ? b->opts.root : "", rootspec_kind_name(spec->kind),
-	       spec->kind == ROOT_DEVNUM ? "" : " ", spec->kind == ROOT_DEVNUM ? "" : spec->value,
-	       waited);
 	if (t->n == 0)
 		report("no block devices appeared");
 	for (i = 0; i < t->n; i++)
@@ -165,6 +159,19 @@ void report_root_missing(struct boot *b, int waited)
 	for (i = 0; i < t->n; i++)
 		hint(t, spec, &t->v[i]);
 	report_modules(&b->mods);
+}
+
+/* The root device did not appear within @waited seconds (-1: the wait was cut short). */
+void report_root_missing(struct boot *b, int waited)
+{
+	const struct root_spec *spec = &b->spec;
+
+	report_open(b->report_path);
+	report("root device not found: root=%s (%s%s%s), waited %d s",
+	       b->opts.root ? b->opts.root : "", rootspec_kind_name(spec->kind),
+	       spec->kind == ROOT_DEVNUM ? "" : " ", spec->kind == ROOT_DEVNUM ? "" : spec->value,
+	       waited);
+	report_seen(b, spec);
 	report_close();
 }
 
@@ -175,6 +182,28 @@ void report_mount_failed(struct boot *b)
 	report("cannot mount root %s (root=%s, %s%s)", b->rootdev.devnode,
 	       b->opts.root ? b->opts.root : "", b->opts.rootfstype ? "rootfstype=" : "TYPE=",
 	       b->opts.rootfstype ? b->opts.rootfstype : b->rootdev.fstype);
+	report_modules(&b->mods);
+	report_close();
+}
+
+/* A device the root's fstab names (@e, for its mount point) did not appear in @waited s. */
+void report_fstab_missing(struct boot *b, const struct fstab_entry *e, const struct root_spec *spec,
+			  int waited)
+{
+	report_open(b->report_path);
+	report("device for %s not found: %s (%s, /etc/fstab line %u of %s), waited %d s", e->dir,
+	       e->spec, rootspec_kind_name(spec->kind), e->line, b->rootdev.devnode, waited);
+	report_seen(b, spec);
+	report_close();
+}
+
+/* The device of fstab entry @e was found as @devnode but would not mount as @type. */
+void report_fstab_mount_failed(struct boot *b, const struct fstab_entry *e, const char *devnode,
+			       const char *type, const char *why)
+{
+	report_open(b->report_path);
+	report("cannot mount %s on %s (/etc/fstab line %u of %s: %s, TYPE=%s, options %s): %s",
+	       devnode, e->dir, e->line, b->rootdev.devnode, e->spec, type, e->opts, why);
 	report_modules(&b->mods);
 	report_close();
 }

@@ -10,8 +10,12 @@
 
 #include "rdinit.h"
 
-static int try_mount(const struct rdinit_opts *o, const char *devnode, const char *fstype,
-		     const char *target, char *err, size_t errlen)
+/*
+ * Mount @source on @target with libmount: @options (may be NULL), then @last appended (may be
+ * NULL), so that it wins. On failure, libmount's own words go to @err.
+ */
+int fs_mount(const char *source, const char *fstype, const char *target, const char *options,
+	     const char *last, char *err, size_t errlen)
 {
 	struct libmnt_context *cxt = mnt_new_context();
 	int r;
@@ -23,14 +27,14 @@ static int try_mount(const struct rdinit_opts *o, const char *devnode, const cha
 	mnt_context_disable_mtab(cxt, 1);
 	mnt_context_disable_canonicalize(cxt, 1);
 	mnt_context_set_optsmode(cxt, MNT_OMODE_NOTAB);
-	mnt_context_set_source(cxt, devnode);
+	mnt_context_set_source(cxt, source);
 	mnt_context_set_target(cxt, target);
 	if (fstype && *fstype)
 		mnt_context_set_fstype(cxt, fstype);
-	if (o->rootflags)
-		mnt_context_set_options(cxt, o->rootflags);
-	/* ro/rw from the command line wins over rootflags, as with the kernel's own root mount */
-	mnt_context_append_options(cxt, o->ro ? "ro" : "rw");
+	if (options && *options)
+		mnt_context_set_options(cxt, options);
+	if (last)
+		mnt_context_append_options(cxt, last);
 	r = mnt_context_mount(cxt);
 	if (r != 0) {
 		(void)mnt_context_get_excode(cxt, r, err, errlen);
@@ -59,7 +63,9 @@ int root_mount(struct boot *b, const char *target)
 	}
 	for (t = strtok_r(types, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		(void)modules_load_fs(&b->mods, t);
-		r = try_mount(o, dev->devnode, t, target, err, sizeof(err));
+		/* ro/rw from the command line wins over rootflags, as with the kernel's own */
+		r = fs_mount(dev->devnode, t, target, o->rootflags, o->ro ? "ro" : "rw", err,
+			     sizeof(err));
 		if (r == 0) {
 			log_info("mounted %s (%s, %s) on %s", dev->devnode, t, o->ro ? "ro" : "rw",
 				 target);

@@ -407,6 +407,36 @@ static void test_find_other(void **state)
 	devices_clear(&b.devs);
 }
 
+/* /usr's device missing: the report names the fstab entry and lists what was seen. */
+static void test_fstab_report(void **state)
+{
+	struct fstab_entry e = { (char *)"LABEL=Usr", (char *)"/usr", (char *)"ext4", (char *)"ro",
+				 4 };
+	struct root_spec usr;
+	struct boot b;
+
+	boot_init(&b, "UUID=1111");
+	medium("vda")->type = "ext4";
+	medium("vda")->uuid = "1111";
+	medium("vdb")->type = "ext4";
+	medium("vdb")->label = "usr";
+	event(&b, "add", "vda", NULL, 0);
+	event(&b, "add", "vdb", NULL, 0);
+	assert_int_equal(rootspec_parse(e.spec, &usr), 0);
+	assert_null(devices_find(&b, &usr));
+	report_fstab_missing(&b, &e, &usr, 7);
+	assert_non_null(strstr(reported(), "device for /usr not found: LABEL=Usr (LABEL, "
+					   "/etc/fstab line 4 of /dev/vda), waited 7 s\n"));
+	assert_non_null(strstr(reported(), "saw /dev/vdb "));
+	assert_non_null(
+		strstr(reported(), "hint: /dev/vdb has LABEL=usr (labels are case-sensitive)"));
+	report_fstab_mount_failed(&b, &e, "/dev/vdb", "ext4", "wrong fs type");
+	assert_non_null(strstr(reported(),
+			       "cannot mount /dev/vdb on /usr (/etc/fstab line 4 of "
+			       "/dev/vda: LABEL=Usr, TYPE=ext4, options ro): wrong fs type"));
+	devices_clear(&b.devs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,7 +445,7 @@ int main(void)
 		cmocka_unit_test(test_partnroff),	cmocka_unit_test(test_forget_before_root),
 		cmocka_unit_test(test_whole_disk_hint), cmocka_unit_test(test_hints),
 		cmocka_unit_test(test_duplicates),	cmocka_unit_test(test_long_name),
-		cmocka_unit_test(test_find_other),
+		cmocka_unit_test(test_find_other),	cmocka_unit_test(test_fstab_report),
 	};
 
 	return cmocka_run_group_tests_name("devices", tests, setup, teardown);
