@@ -74,13 +74,13 @@ static void report_mounts(FILE *f)
 
 	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
-		char mp[1024], fstype[256], source[1024];
+		char mp[1024], opts[1024], fstype[256], source[1024];
 		char *sep = strstr(line, " - ");
 
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %1023s", mp) != 1 ||
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %1023s %1023s", mp, opts) != 2 ||
 		    sscanf(sep + 3, "%255s %1023s", fstype, source) != 2)
 			continue;
-		printf("RDTEST mount=%s fstype=%s source=%s\n", mp, fstype, source);
+		printf("RDTEST mount=%s fstype=%s source=%s opts=%s\n", mp, fstype, source, opts);
 	}
 }
 
@@ -222,6 +222,30 @@ static void report_marker(void)
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 	printf("RDTEST marker=%s\n", buf);
+}
+
+/*
+ * Which filesystem each of these directories shows: the name a VM test wrote into its
+ * rdtest-mark file ("RDTEST mark=/usr:NAME"); directories without one are not reported.
+ */
+static void report_marks(void)
+{
+	static const char *const dirs[] = { "/usr", "/srv", "/home", "/opt" };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char path[64], buf[256] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/rdtest-mark", dirs[i]);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+		buf[strcspn(buf, "\n")] = '\0';
+		printf("RDTEST mark=%s:%s\n", dirs[i], buf);
+	}
 }
 
 /*
@@ -460,6 +484,7 @@ int main(int argc, char **argv)
 	printf("RDTEST stdin_tty=%s\n", tty ? tty : strerror(errno));
 	report_rootdir();
 	report_marker();
+	report_marks();
 	report_modparams();
 	report_process_state();
 	report_runfiles();
