@@ -204,3 +204,50 @@ bool fstab_has_option(const char *opts, const char *opt)
 	}
 	return false;
 }
+
+/* Whether the initramfs mounts @e: /usr, and what is marked x-initrd.mount; never "/" again. */
+enum fstab_initrd fstab_initrd_entry(const struct fstab_entry *e)
+{
+	bool marked = fstab_has_option(e->opts, "x-initrd.mount");
+
+	if (e->dir[0] != '/' || !strcmp(e->dir, "/") || !strcmp(e->type, "swap"))
+		return FSTAB_SKIP;
+	if (strcmp(e->dir, "/usr") && !marked)
+		return FSTAB_SKIP;
+	if (fstab_has_option(e->opts, "noauto") && !marked)
+		return FSTAB_NOAUTO;
+	return FSTAB_MOUNT;
+}
+
+/* Whether the option @o (@n bytes) means something to fstab readers only, not to mount. */
+static bool fstab_only(const char *o, size_t n)
+{
+	static const char *const words[] = { "auto", "noauto", "nofail", "_netdev", "defaults" };
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == n && !strncmp(o, words[i], n))
+			return true;
+	return (n >= 2 && !strncmp(o, "x-", 2)) || (n >= 8 && !strncmp(o, "comment=", 8));
+}
+
+/* @opts without the options only fstab readers know, into @out (as long as @opts at least). */
+void fstab_mount_options(const char *opts, char *out)
+{
+	const char *p = opts;
+	size_t len = 0;
+
+	*out = '\0';
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n && !fstab_only(p, n)) {
+			if (len)
+				out[len++] = ',';
+			memcpy(out + len, p, n);
+			len += n;
+			out[len] = '\0';
+		}
+		p += n + (p[n] == ',');
+	}
+}

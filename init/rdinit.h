@@ -124,6 +124,9 @@ struct fstab {
 int fstab_parse(const char *text, size_t len, const char *name, struct fstab *f);
 void fstab_free(struct fstab *f);
 bool fstab_has_option(const char *opts, const char *opt);
+enum fstab_initrd { FSTAB_SKIP, FSTAB_NOAUTO, FSTAB_MOUNT };
+enum fstab_initrd fstab_initrd_entry(const struct fstab_entry *e);
+void fstab_mount_options(const char *opts, char *out);
 
 /* uevent.c: a parsed uevent, from netlink or from a sysfs uevent file */
 struct uevent {

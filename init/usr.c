@@ -57,52 +57,6 @@ static int load_fstab(const char *newroot, struct fstab *f)
 	return r;
 }
 
-/* Whether rdinit mounts @e: /usr, and what is marked x-initrd.mount; never "/" again. */
-static bool initrd_entry(const struct fstab_entry *e)
-{
-	bool marked = fstab_has_option(e->opts, "x-initrd.mount");
-
-	if (e->dir[0] != '/' || !strcmp(e->dir, "/") || !strcmp(e->type, "swap"))
-		return false;
-	if (strcmp(e->dir, "/usr") && !marked)
-		return false;
-	if (fstab_has_option(e->opts, "noauto") && !marked) {
-		log_info("/etc/fstab line %u: %s is noauto: not mounting it", e->line, e->dir);
-		return false;
-	}
-	return true;
-}
-
-/* Whether the option @o (@n bytes) means something to fstab readers only, not to mount. */
-static bool fstab_only(const char *o, size_t n)
-{
-	static const char *const words[] = { "auto", "noauto", "nofail", "_netdev", "defaults" };
-	size_t i;
-
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strlen(words[i]) == n && !strncmp(o, words[i], n))
-			return true;
-	return !strncmp(o, "x-", 2) || !strncmp(o, "comment=", 8);
-}
-
-/* @opts without the fstab-only options, into @out (at least as long as @opts). */
-static void mount_options(const char *opts, char *out)
-{
-	const char *p = opts;
-
-	*out = '\0';
-	while (*p) {
-		size_t n = strcspn(p, ",");
-
-		if (n && !fstab_only(p, n)) {
-			if (*out)
-				strcat(out, ",");
-			strncat(out, p, n);
-		}
-		p += n + (p[n] == ',');
-	}
-}
-
 /* The source @e names: a device to wait for (1, in @spec), or a name to pass on (0). */
 static int entry_source(const struct fstab_entry *e, struct root_spec *spec)
 {
@@ -133,7 +87,7 @@ static int mount_entry_on(struct boot *b, const char *newroot, const struct fsta
 		close(fd);
 		return -ENOMEM;
 	}
-	mount_options(e->opts, opts);
+	fstab_mount_options(e->opts, opts);
 	for (t = strtok_r(types, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		(void)modules_load_fs(&b->mods, t);
 		r = fs_mount(source, t, target, opts, NULL, err, sizeof(err));
@@ -183,7 +137,8 @@ static int mount_entry(struct boot *b, const char *newroot, const struct fstab_e
 /*
  * Mount /usr and the x-initrd.mount entries of @newroot's fstab below it. An entry marked
  * nofail that fails is reported and left; any other failure stops here (the caller unmounts
- * @newroot, and what is below it, before the failure policy).
+ * @newroot, and what is below it, before the failure policy). An fstab that cannot be read
+ * is said and mounts nothing.
  */
 int mount_initrd_entries(struct boot *b, const char *newroot)
 {
@@ -191,15 +146,21 @@ int mount_initrd_entries(struct boot *b, const char *newroot)
 	size_t i;
 	int r = load_fstab(newroot, &f);
 
+	/* as without an fstab: if /usr is separate, the real init will say it is missing */
 	if (r < 0) {
-		log_console("reading /etc/fstab on %s: %s", b->rootdev.devnode, strerror(-r));
+		log_console("reading /etc/fstab on %s: %s; mounting nothing from it",
+			    b->rootdev.devnode, strerror(-r));
 		fstab_free(&f);
-		return r;
+		return 0;
 	}
 	for (i = 0; i < f.n && r == 0; i++) {
 		const struct fstab_entry *e = &f.v[i];
+		enum fstab_initrd what = fstab_initrd_entry(e);
 
-		if (!initrd_entry(e))
+		if (what == FSTAB_NOAUTO)
+			log_info("/etc/fstab line %u: %s is noauto: not mounting it", e->line,
+				 e->dir);
+		if (what != FSTAB_MOUNT)
 			continue;
 		r = mount_entry(b, newroot, e);
 		if (r < 0 && fstab_has_option(e->opts, "nofail")) {

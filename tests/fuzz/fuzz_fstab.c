@@ -41,7 +41,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (e->line == 0 || e->line > lines)
 			abort();
-		(void)fstab_has_option(e->opts, "x-initrd.mount");
+		char *opts = malloc(strlen(e->opts) + 1);
+
+		(void)fstab_initrd_entry(e);
+		if (!opts)
+			continue;
+		/* what mount gets is never longer than what fstab says */
+		fstab_mount_options(e->opts, opts);
+		if (strlen(opts) > strlen(e->opts) || fstab_has_option(opts, "x-initrd.mount"))
+			abort();
+		free(opts);
 	}
 	if (f.n > lines)
 		abort();

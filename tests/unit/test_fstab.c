@@ -187,12 +187,63 @@ static void test_has_option(void **state)
 	assert_false(fstab_has_option("defaults", "auto"));
 }
 
+/* What the initramfs mounts: /usr and x-initrd.mount; noauto only when marked. */
+static void test_initrd_entries(void **state)
+{
+	static const char text[] = "UUID=1 / ext4 defaults 0 1\n"
+				   "UUID=2 /usr ext4 ro 0 2\n"
+				   "LABEL=srv /srv auto x-initrd.mount 0 2\n"
+				   "LABEL=home /home ext4 defaults 0 2\n"
+				   "LABEL=opt /opt ext4 noauto,x-initrd.mount 0 0\n"
+				   "LABEL=mnt /mnt ext4 noauto 0 0\n"
+				   "UUID=3 /usr ext4 noauto 0 0\n"
+				   "/dev/vdb none swap sw,x-initrd.mount 0 0\n"
+				   "UUID=1 / ext4 x-initrd.mount 0 0\n"
+				   "LABEL=rel usr ext4 x-initrd.mount 0 0\n";
+	static const enum fstab_initrd want[] = {
+		FSTAB_SKIP, FSTAB_MOUNT,  FSTAB_MOUNT, FSTAB_SKIP, FSTAB_MOUNT,
+		FSTAB_SKIP, FSTAB_NOAUTO, FSTAB_SKIP,  FSTAB_SKIP, FSTAB_SKIP,
+	};
+	struct fstab f;
+	size_t i;
+
+	parse(text, &f);
+	assert_int_equal(f.n, 10);
+	for (i = 0; i < f.n; i++)
+		assert_int_equal(fstab_initrd_entry(&f.v[i]), want[i]);
+	fstab_free(&f);
+}
+
+/* The options mount gets: without x-*, nofail, noauto, auto, _netdev, defaults, comment=. */
+static void test_mount_options(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "ro,noatime", "ro,noatime" },
+		{ "defaults", "" },
+		{ "x-initrd.mount,ro,x-systemd.device-timeout=5,nofail", "ro" },
+		{ "rw,,nodev,auto,noauto,_netdev,comment=systemd.x", "rw,nodev" },
+		{ "subvol=usr,compress=zstd,x-", "subvol=usr,compress=zstd" },
+		{ "x,xa-b,autodefrag,nofailx", "x,xa-b,autodefrag,nofailx" },
+		{ "", "" },
+	};
+	char out[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fstab_mount_options(cases[i].in, out);
+		assert_string_equal(out, cases[i].out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_entries),	  cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_bad_lines), cmocka_unit_test(test_nul_and_empty),
-		cmocka_unit_test(test_many),	  cmocka_unit_test(test_has_option),
+		cmocka_unit_test(test_entries),	      cmocka_unit_test(test_escapes),
+		cmocka_unit_test(test_bad_lines),     cmocka_unit_test(test_nul_and_empty),
+		cmocka_unit_test(test_many),	      cmocka_unit_test(test_initrd_entries),
+		cmocka_unit_test(test_mount_options), cmocka_unit_test(test_has_option),
 	};
 
 	return cmocka_run_group_tests_name("fstab", tests, setup, NULL);
