@@ -4,7 +4,7 @@
 # own disk, marked with an rdtest-mark file that testinit reports ("RDTEST mark=/usr:NAME").
 # Sourced by tests/vm/run.sh.
 
-SCENARIOS+=(u_split_usr u_usr_late u_usr_missing)
+SCENARIOS+=(u_split_usr u_usr_late u_usr_missing u_usr_wrong_type)
 
 U_ROOT=1f2e3d4c-0001-4b00-8000-0000000000aa
 U_USR=1f2e3d4c-0002-4b00-8000-0000000000bb
@@ -129,4 +129,22 @@ UUID=$U_USR /usr ext4 ro 0 2"
 		"the report to name the fstab entry awaited"
 	expect_report "saw /dev/vda 254:0 size=33554432 TYPE=\"ext4\" UUID=\"$U_ROOT\"" \
 		"the report to list the device seen"
+}
+
+# /usr's device is there but not the type the fstab says: the mount failure is reported
+# with the entry, and the failure policy follows.
+scenario_u_usr_wrong_type() {
+	local d=$VM_OUT/disks
+	u_root "$d/u_wrong_root.img" u_usr_wrong_type "UUID=$U_ROOT / ext4 defaults 0 1
+LABEL=RD_USR /usr vfat ro,x-systemd.automount 0 2"
+	u_fs "$d/u_wrong_usr.img" "$U_USR" RD_USR usr-disk
+	local disks=()
+	vm_vblk "$d/u_wrong_root.img" d0
+	disks+=("${VM_DISK[@]}")
+	vm_vblk "$d/u_wrong_usr.img" d1
+	disks+=("${VM_DISK[@]}")
+	vm_boot u_usr_wrong_type "root=UUID=$U_ROOT rdinit.timeout=5 panic=-1" "${disks[@]}"
+	expect_gave_up
+	expect_report 'cannot mount /dev/vdb on /usr (/etc/fstab line 2 of /dev/vda: LABEL=RD_USR, TYPE=vfat, options ro,x-systemd.automount): ' \
+		"the mount failure reported with the fstab entry"
 }
