@@ -28,6 +28,8 @@ void opts_free(struct rdinit_opts *o)
 	free(o->rootflags);
 	free(o->init);
 	free(o->console);
+	free(o->resume);
+	free(o->resume_offset);
 	opts_init(o);
 }
 
@@ -204,7 +206,8 @@ static int set_breaks(struct rdinit_opts *o, const char *val)
 }
 
 static const char *const flag_names[] = {
-	"ro", "rw", "rootwait", "quiet", "debug", "rdinit.debug", "rdinit.keep_initramfs"
+	"ro",	   "rw", "rootwait", "quiet", "debug", "rdinit.debug", "rdinit.keep_initramfs",
+	"noresume"
 };
 
 static bool is_flag(const char *key)
@@ -233,6 +236,14 @@ int opts_set(struct rdinit_opts *o, const char *key, const char *val)
 		return set_str(&o->init, key, val);
 	if (!strcmp(key, "console"))
 		return set_console(o, val);
+	if (!strcmp(key, "resume"))
+		return set_str(&o->resume, key, val);
+	if (!strcmp(key, "resume_offset"))
+		return val && *val && strspn(val, "0123456789") == strlen(val)
+			       ? set_str(&o->resume_offset, key, val)
+			       : (log_warn("ignoring resume_offset=%s: not a number",
+					   val ? val : ""),
+				  -EINVAL);
 	if (!strcmp(key, "rootdelay"))
 		return parse_wait(key, val, &o->rootdelay);
 	if (!strcmp(key, "rdinit.timeout"))
@@ -260,6 +271,8 @@ int opts_set(struct rdinit_opts *o, const char *key, const char *val)
 		o->quiet = true;
 	else if (!strcmp(key, "rdinit.keep_initramfs"))
 		o->keep_initramfs = true;
+	else if (!strcmp(key, "noresume"))
+		o->noresume = true;
 	else
 		o->debug = true;
 	return 0;

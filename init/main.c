@@ -210,6 +210,11 @@ static int parse_root(struct boot *b)
 		return -EINVAL;
 	}
 	devices_depth_for(&b->devs, &b->spec);
+	if (b->opts.resume && !b->opts.noresume &&
+	    rootspec_parse(b->opts.resume, &b->resume_spec) == 0)
+		devices_deepen_for(&b->devs, &b->resume_spec);
+	else
+		b->resume_spec.kind = ROOT_NONE;
 	return 0;
 }
 
@@ -294,6 +299,8 @@ static void find_and_mount_root(struct boot *b, char *init, size_t initlen)
 		if (r == 0) {
 			timing_mark("root device seen");
 			stage_break(&b->opts, STAGE_ROOT);
+			/* before anything is mounted: a hibernated system comes back from here */
+			resume_from_hibernation(b);
 			r = mount_root(b, init, initlen);
 		}
 		if (r == 0)

@@ -45,9 +45,12 @@ struct rdinit_opts {
 	char *root;	  /* root= verbatim; NULL when absent */
 	char *rootfstype; /* comma list, tried in order */
 	char *rootflags;
-	char *init;    /* init=; NULL means the kernel's fallback chain */
-	char *console; /* last console=, device name without options */
-	bool ro;       /* read-only unless "rw", like the kernel */
+	char *init;	     /* init=; NULL means the kernel's fallback chain */
+	char *console;	     /* last console=, device name without options */
+	char *resume;	     /* resume=: the hibernation image's device, as root= names one */
+	char *resume_offset; /* resume_offset=: where in that device's swap file */
+	bool noresume;
+	bool ro; /* read-only unless "rw", like the kernel */
 	bool rootwait;
 	int rootdelay; /* seconds; 0 when unset */
 	int timeout;   /* rdinit.timeout= seconds to wait for root */
@@ -246,6 +249,7 @@ struct boot {
 	const char *report_path; /* "/run/rdinit/report" */
 	struct rdinit_opts opts;
 	struct root_spec spec;
+	struct root_spec resume_spec; /* kind ROOT_NONE without resume= */
 	struct devices devs;
 	struct modules mods;
 	struct events ev;
@@ -280,6 +284,9 @@ bool rootdev_matches(const struct root_spec *spec, const struct blockdev *d);
 void devices_depth_for(struct devices *d, const struct root_spec *spec);
 void devices_deepen_for(struct devices *t, const struct root_spec *spec);
 const struct blockdev *devices_find(struct boot *b, const struct root_spec *spec);
+
+/* resume.c */
+void resume_from_hibernation(struct boot *b);
 
 /* report.c: the failure reports */
 void report_root_missing(struct boot *b, int waited);

@@ -130,6 +130,21 @@ static void test_waits_capped(void **state)
 	opts_free(&o);
 }
 
+static void test_resume(void **state)
+{
+	struct rdinit_opts o = parse("resume=UUID=1234 resume_offset=34816 noresume");
+
+	assert_string_equal(o.resume, "UUID=1234");
+	assert_string_equal(o.resume_offset, "34816");
+	assert_true(o.noresume);
+	opts_free(&o);
+	o = parse("resume=/dev/vdb resume_offset=12x resume_offset=-1");
+	assert_string_equal(o.resume, "/dev/vdb");
+	assert_null(o.resume_offset);
+	assert_false(o.noresume);
+	opts_free(&o);
+}
+
 static void test_test_switches(void **state)
 {
 	struct rdinit_opts o = parse("rdinit.workers=1 rdinit.keep_initramfs");
@@ -254,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values_ignored),
 		cmocka_unit_test(test_waits_capped),
 		cmocka_unit_test(test_test_switches),
+		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_read_trimmed_too_big),
 		cmocka_unit_test(test_flags_with_values_ignored),
 		cmocka_unit_test(test_empty_root_value),
