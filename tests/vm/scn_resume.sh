@@ -30,6 +30,7 @@ scenario_h_resume_roundtrip() {
 	hib_init || { fail "hibinit to build"; return; }
 	TESTINIT=$HIBINIT mk_ext4 "$root" "$HIB_ROOT_UUID" RDTEST_HIB h_resume
 	hib_swap "$swap"
+	# shellcheck disable=SC2054 # commas inside QEMU options
 	args=(-drive "file=$root,format=raw,if=none,id=r" -device virtio-blk-pci,drive=r
 		-drive "file=$swap,format=raw,if=none,id=s" -device virtio-blk-pci,drive=s)
 	vm_boot h_resume_roundtrip-1 "root=UUID=$HIB_ROOT_UUID resume=UUID=$HIB_SWAP_UUID \
