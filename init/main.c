@@ -393,6 +393,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "--dry-run"))
 		return dry_run(argc, argv);
+	if (modprobe_called(argc, argv))
+		return modprobe_main(argc, argv);
 	if (getpid() != 1) {
 		fprintf(stderr, "rdinit: this is the /init of an initramfs; it runs as PID 1 "
 				"(or try rdinit --dry-run)\n");
@@ -410,10 +412,13 @@ int main(int argc, char **argv)
 	stage_break(&b.opts, STAGE_CMDLINE);
 	stage_break(&b.opts, STAGE_MODULES);
 	start_events(&b);
+	/* the kernel's module requests come to this program, at the path it was started as */
+	modprobe_take_over(argv[0][0] == '/' ? argv[0] : "/init");
 	timing_mark("libkmod and netlink ready");
 	find_and_mount_root(&b, init, sizeof(init));
 	events_close(&b);
 	modules_exit(&b.mods);
+	modprobe_give_back();
 
 	stage_break(&b.opts, STAGE_SWITCH);
 	/* a switch that fails has deleted nothing: the initramfs and its shell are still there */

@@ -285,6 +285,12 @@ void devices_depth_for(struct devices *d, const struct root_spec *spec);
 void devices_deepen_for(struct devices *t, const struct root_spec *spec);
 const struct blockdev *devices_find(struct boot *b, const struct root_spec *spec);
 
+/* modprobe.c: the kernel's module requests */
+void modprobe_take_over(const char *self);
+void modprobe_give_back(void);
+bool modprobe_called(int argc, char **argv);
+int modprobe_main(int argc, char **argv);
+
 /* resume.c */
 void resume_from_hibernation(struct boot *b);
 

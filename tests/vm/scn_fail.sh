@@ -132,8 +132,11 @@ shell_image() {
 			--output "$SHELL_INITRD" >/dev/null
 		return
 	fi
-	[ -s "$SHELL_INITRD" ] && [ "$SHELL_INITRD" -nt "$MKRDINIT" ] &&
-		[ "$SHELL_INITRD" -nt build/rdinit ] && return 0
+	local f fresh=1
+	for f in "$MKRDINIT" build/rdinit modules/*.list; do
+		[ "$SHELL_INITRD" -nt "$f" ] || fresh=0
+	done
+	[ -s "$SHELL_INITRD" ] && [ "$fresh" = 1 ] && return 0
 	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --shell /bin/busybox \
 		--output "$SHELL_INITRD" >/dev/null
 }
@@ -297,4 +300,25 @@ scenario_f_duplicate_label() {
 		"the report of the duplicate and the choice" ;;
 	*) fail "the root to be one of the two disks (marker '$used')" ;;
 	esac
+}
+
+SCENARIOS+=(m_kernel_requests_module)
+
+# The kernel asks for modules too (mount(2) wants fs-vfat): while rdinit runs, the program in
+# /proc/sys/kernel/modprobe is /init itself, which loads it from the image. In the break
+# shell vfat is not loaded yet; the mount of a FAT disk makes the kernel ask for it.
+scenario_m_kernel_requests_module() {
+	local img=$VM_OUT/disks/m_kreq.img fat=$VM_OUT/disks/m_kreq_fat.img
+	mk_ext4 "$img" ab0c1d2e-3f4a-4b5c-9d6e-7f8a9b0c1d40 RDTEST_KREQ m_kreq
+	mk_vfat "$fat" KREQFAT
+	VM_DISK=(-drive "file=$img,format=raw,if=none,id=d" -device virtio-blk-pci,drive=d
+		-drive "file=$fat,format=raw,if=none,id=f" -device virtio-blk-pci,drive=f)
+	shell_boot m_kernel_requests_module "root=LABEL=RDTEST_KREQ rdinit.break=mount" \
+		'rdinit.break=mount: starting /bin/sh' \
+		'grep -c vfat /proc/filesystems; cat /proc/sys/kernel/modprobe; mkdir -p /mnt; mount -t vfat /dev/vdb /mnt && echo KREQ_$((6 * 7)); grep -w vfat /proc/filesystems; umount /mnt; exit'
+	expect '^0$' "vfat not loaded before the mount"
+	expect_line '/init' "/init answering the kernel's module requests"
+	expect_line 'KREQ_42' "the FAT disk mounted, its module loaded at the kernel's request"
+	expect 'rdinit: loaded fs-vfat for the kernel' "rdinit's modprobe to say what it loaded"
+	expect_reached m_kreq
 }

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The kernel asks for modules too: dm-crypt for its ciphers (request_module("crypto-xts(aes)")),
+ * mount(2) for a filesystem ("fs-vfat"), and others. It runs the program named in
+ * /proc/sys/kernel/modprobe as "PROGRAM -q -- NAME". While rdinit runs, that program is
+ * /init itself: started that way (not as PID 1), it loads NAME through libkmod with the
+ * image's modules and configuration, as modprobe would, and exits. The path the kernel had
+ * is put back before the switch, for the real system's modprobe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "rdinit.h"
+
+#define MODPROBE_SYSCTL "/proc/sys/kernel/modprobe"
+
+static char saved_path[256];
+
+static int write_sysctl(const char *value)
+{
+	int fd = open(MODPROBE_SYSCTL, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Answer the kernel's module requests from now on; @self is the path we run as ("/init"). */
+void modprobe_take_over(const char *self)
+{
+	int fd = open(MODPROBE_SYSCTL, O_RDONLY | O_CLOEXEC), r;
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, saved_path, sizeof(saved_path) - 1);
+		close(fd);
+	}
+	saved_path[n > 0 ? n : 0] = '\0';
+	saved_path[strcspn(saved_path, "\n")] = '\0';
+	r = write_sysctl(self);
+	if (r < 0) {
+		log_warn("cannot answer the kernel's module requests (%s): %s", MODPROBE_SYSCTL,
+			 strerror(-r));
+		saved_path[0] = '\0';
+	}
+}
+
+/* Before the switch: the real system's modprobe answers again. */
+void modprobe_give_back(void)
+{
+	if (saved_path[0] && write_sysctl(saved_path) < 0)
+		log_warn("cannot put %s back to %s: %m", MODPROBE_SYSCTL, saved_path);
+}
+
+/* Whether we were started by the kernel as "modprobe -q -- NAME". */
+bool modprobe_called(int argc, char **argv)
+{
+	return getpid() != 1 && argc >= 3 && !strcmp(argv[1], "-q") &&
+	       (!strcmp(argv[2], "--") ? argc == 4 : argc == 3);
+}
+
+/* Load the module the kernel asked for; the exit status says whether it is there now. */
+int modprobe_main(int argc, char **argv)
+{
+	const char *name = argv[argc - 1];
+	struct modules m = { 0 };
+	struct utsname uts;
+	int r;
+
+	log_open();
+	(void)uname(&uts);
+	r = modules_init(&m, "", uts.release);
+	if (r < 0) {
+		log_err("modprobe %s: libkmod: %s", name, strerror(-r));
+		return 1;
+	}
+	r = modules_load_alias(&m, name, false);
+	if (r > 0)
+		log_info("loaded %s for the kernel", name);
+	else
+		log_debug("the kernel asked for %s: %s", name,
+			  r == 0 ? "no such module in the image" : strerror(-r));
+	modules_exit(&m);
+	log_close();
+	return r > 0 ? 0 : 1;
+}
