@@ -156,6 +156,16 @@ static void stage_break(const struct rdinit_opts *o, enum stage stage)
 	(void)run_shell(why);
 }
 
+/*
+ * The hooks of @stage (hooks.c). A required one that fails is the failure policy; after a
+ * rescue shell the stage's hooks run again, from the first, until they pass.
+ */
+static void run_hooks(struct boot *b, const char *stage)
+{
+	while (hooks_run(b, stage) < 0)
+		on_fail(&b->opts, true);
+}
+
 static void exec_init(const char *init, int argc, char **argv)
 {
 	char *args[argc + 1];
@@ -265,6 +275,7 @@ static int mount_root(struct boot *b, char *init, size_t initlen)
 		return r;
 	}
 	timing_mark("root mounted");
+	run_hooks(b, RDINIT_HOOK_MOUNTED);
 	stage_break(o, STAGE_MOUNT);
 	/* a separate /usr and the x-initrd.mount entries, before anything looks for init */
 	r = mount_initrd_entries(b, RDINIT_NEWROOT);
@@ -293,6 +304,7 @@ static void find_and_mount_root(struct boot *b, char *init, size_t initlen)
 			r = wait_root(b);
 		if (r == 0) {
 			timing_mark("root device seen");
+			run_hooks(b, RDINIT_HOOK_ROOT_FOUND);
 			stage_break(&b->opts, STAGE_ROOT);
 			r = mount_root(b, init, initlen);
 		}
@@ -379,6 +391,7 @@ int main(int argc, char **argv)
 	static struct boot b = {
 		.sysfs = "/sys",
 		.report_path = "/run/rdinit/report",
+		.hooks_dir = RDINIT_HOOKS_DIR,
 		.ev.nl_fd = -1,
 	};
 	char init[PATH_MAX];
@@ -400,7 +413,9 @@ int main(int argc, char **argv)
 		log_err("early mounts: %s", strerror(-r));
 
 	read_settings(&b.opts);
+	run_hooks(&b, RDINIT_HOOK_CMDLINE);
 	stage_break(&b.opts, STAGE_CMDLINE);
+	run_hooks(&b, RDINIT_HOOK_PRE_COLDPLUG);
 	stage_break(&b.opts, STAGE_MODULES);
 	start_events(&b);
 	timing_mark("libkmod and netlink ready");
@@ -408,6 +423,7 @@ int main(int argc, char **argv)
 	events_close(&b);
 	modules_exit(&b.mods);
 
+	run_hooks(&b, RDINIT_HOOK_PRE_SWITCH);
 	stage_break(&b.opts, STAGE_SWITCH);
 	/* a switch that fails has deleted nothing: the initramfs and its shell are still there */
 	while (switch_root(RDINIT_NEWROOT, b.opts.keep_initramfs) < 0)

@@ -63,7 +63,8 @@ static void test_settings(void **state)
 
 static void test_cmdline_overrides(void **state)
 {
-	static const char text[] = "root=LABEL=system\nrw\nrdinit.timeout=12\n";
+	static const char text[] = "root=LABEL=system\nrw\nrdinit.timeout=12\n"
+				   "rdinit.hook_timeout=7\n";
 	struct rdinit_opts o;
 
 	opts_init(&o);
@@ -72,6 +73,9 @@ static void test_cmdline_overrides(void **state)
 	assert_string_equal(o.root, "UUID=1234");
 	assert_true(o.ro);
 	assert_int_equal(o.timeout, 12); /* not on the command line: the file's value stays */
+	assert_int_equal(o.hook_timeout, 7);
+	assert_int_equal(cmdline_parse("rdinit.hook_timeout=2", &o), 0);
+	assert_int_equal(o.hook_timeout, 2);
 	opts_free(&o);
 }
 
