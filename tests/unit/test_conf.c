@@ -109,6 +109,18 @@ static void test_bad_lines_reported(void **state)
 	opts_free(&o);
 }
 
+/* The /etc/rdinit.conf images get by default says it sets nothing: it must not. */
+static void test_shipped_default(void **state)
+{
+	struct rdinit_opts o, defaults;
+
+	opts_init(&o);
+	opts_init(&defaults);
+	assert_int_equal(conf_load(RDINIT_CONF_DIR "/rdinit.conf", &o), 0);
+	assert_string_equal(logged(), "");
+	assert_memory_equal(&o, &defaults, sizeof(o));
+}
+
 static void test_huge_line(void **state)
 {
 	size_t n = 100 * 1024;
@@ -160,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_cmdline_overrides),
 		cmocka_unit_test(test_bad_lines_reported),
 		cmocka_unit_test(test_huge_line),
+		cmocka_unit_test(test_shipped_default),
 		cmocka_unit_test(test_missing_file_is_fine),
 		cmocka_unit_test(test_load_file),
 	};
