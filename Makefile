@@ -28,7 +28,7 @@ INIT_LIBS := -lmount -lblkid -lkmod -llzma -lzstd -lz
 
 HOST_CC := gcc
 MK_DEFS := -DRDINIT_INIT_PATH='"$(CURDIR)/$(B)/rdinit"' \
-	-DRDINIT_MODULES_DIR='"$(CURDIR)/modules"'
+	-DRDINIT_MODULES_DIR='"$(CURDIR)/modules"' -DRDINIT_CONF_DIR='"$(CURDIR)/conf"'
 MK_CFLAGS := -std=gnu11 -O2 $(WARN) -Icommon $(MK_DEFS) $(shell pkg-config --cflags libkmod libarchive libzstd 2>/dev/null) -pthread
 MK_LIBS := $(shell pkg-config --libs libkmod libarchive libzstd 2>/dev/null) -pthread
 
@@ -61,7 +61,7 @@ UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
 	$(UT)/test_switchroot $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_modfile \
 	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event $(UT)/test_log $(UT)/test_elf \
-	$(UT)/test_fstab
+	$(UT)/test_fstab $(UT)/test_hooks
 
 $(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/log.c $(INIT_HDRS)
 $(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/log.c $(INIT_HDRS)
@@ -80,6 +80,7 @@ $(UT)/test_devices: tests/unit/test_devices.c init/devices.c init/report.c init/
 $(UT)/test_devices: UT_LIBS += -lblkid
 $(UT)/test_coldplug: tests/unit/test_coldplug.c init/coldplug.c init/uevent.c init/log.c \
 	$(INIT_HDRS)
+$(UT)/test_hooks: tests/unit/test_hooks.c init/hooks.c init/cmdline.c init/log.c $(INIT_HDRS)
 $(UT)/test_log: tests/unit/test_log.c init/log.c $(INIT_HDRS)
 $(UT)/test_fstab: tests/unit/test_fstab.c init/fstab.c init/log.c $(INIT_HDRS)
 $(UT)/test_event: tests/unit/test_event.c init/event.c init/uevent.c init/rootspec.c init/log.c \

@@ -19,6 +19,7 @@ void opts_init(struct rdinit_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->ro = true;
 	o->timeout = RDINIT_DEFAULT_TIMEOUT;
+	o->hook_timeout = RDINIT_DEFAULT_HOOK_TIMEOUT;
 }
 
 void opts_free(struct rdinit_opts *o)
@@ -248,6 +249,8 @@ int opts_set(struct rdinit_opts *o, const char *key, const char *val)
 		return parse_wait(key, val, &o->rootdelay);
 	if (!strcmp(key, "rdinit.timeout"))
 		return parse_wait(key, val, &o->timeout);
+	if (!strcmp(key, "rdinit.hook_timeout"))
+		return parse_wait(key, val, &o->hook_timeout);
 	if (!strcmp(key, "rdinit.workers"))
 		return parse_int(key, val, 1, &o->workers);
 	if (!strcmp(key, "panic"))

@@ -156,6 +156,16 @@ static void stage_break(const struct rdinit_opts *o, enum stage stage)
 	(void)run_shell(why);
 }
 
+/*
+ * The hooks of @stage (hooks.c). A required one that fails is the failure policy; after a
+ * rescue shell the stage's hooks run again, from the first, until they pass.
+ */
+static void run_hooks(struct boot *b, const char *stage)
+{
+	while (hooks_run(b, stage) < 0)
+		on_fail(&b->opts, true);
+}
+
 static void exec_init(const char *init, int argc, char **argv)
 {
 	char *args[argc + 1];
@@ -270,6 +280,7 @@ static int mount_root(struct boot *b, char *init, size_t initlen)
 		return r;
 	}
 	timing_mark("root mounted");
+	run_hooks(b, RDINIT_HOOK_MOUNTED);
 	stage_break(o, STAGE_MOUNT);
 	/* a separate /usr and the x-initrd.mount entries, before anything looks for init */
 	r = mount_initrd_entries(b, RDINIT_NEWROOT);
@@ -298,6 +309,7 @@ static void find_and_mount_root(struct boot *b, char *init, size_t initlen)
 			r = wait_root(b);
 		if (r == 0) {
 			timing_mark("root device seen");
+			run_hooks(b, RDINIT_HOOK_ROOT_FOUND);
 			stage_break(&b->opts, STAGE_ROOT);
 			/* before anything is mounted: a hibernated system comes back from here */
 			resume_from_hibernation(b);
@@ -386,6 +398,7 @@ int main(int argc, char **argv)
 	static struct boot b = {
 		.sysfs = "/sys",
 		.report_path = "/run/rdinit/report",
+		.hooks_dir = RDINIT_HOOKS_DIR,
 		.ev.nl_fd = -1,
 	};
 	char init[PATH_MAX];
@@ -409,7 +422,9 @@ int main(int argc, char **argv)
 		log_err("early mounts: %s", strerror(-r));
 
 	read_settings(&b.opts);
+	run_hooks(&b, RDINIT_HOOK_CMDLINE);
 	stage_break(&b.opts, STAGE_CMDLINE);
+	run_hooks(&b, RDINIT_HOOK_PRE_COLDPLUG);
 	stage_break(&b.opts, STAGE_MODULES);
 	start_events(&b);
 	/* the kernel's module requests come to this program, at the path it was started as */
@@ -420,6 +435,7 @@ int main(int argc, char **argv)
 	modules_exit(&b.mods);
 	modprobe_give_back();
 
+	run_hooks(&b, RDINIT_HOOK_PRE_SWITCH);
 	stage_break(&b.opts, STAGE_SWITCH);
 	/* a switch that fails has deleted nothing: the initramfs and its shell are still there */
 	while (switch_root(RDINIT_NEWROOT, b.opts.keep_initramfs) < 0)

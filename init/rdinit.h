@@ -10,8 +10,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "hooks.h"
+
 #define RDINIT_NEWROOT "/root"
 #define RDINIT_DEFAULT_TIMEOUT 30
+#define RDINIT_DEFAULT_HOOK_TIMEOUT 30
 /* the longest wait rootdelay= and rdinit.timeout= may ask for, in seconds: 24 days, so the
  * milliseconds fit an int */
 #define RDINIT_MAX_WAIT 2000000
@@ -52,10 +55,11 @@ struct rdinit_opts {
 	bool noresume;
 	bool ro; /* read-only unless "rw", like the kernel */
 	bool rootwait;
-	int rootdelay; /* seconds; 0 when unset */
-	int timeout;   /* rdinit.timeout= seconds to wait for root */
-	int panic;     /* panic=: >0 reboot after N s, <0 at once, 0 wait */
-	int workers;   /* rdinit.workers=: modules loaded at once; 0: one per CPU, up to 4 */
+	int rootdelay;	  /* seconds; 0 when unset */
+	int timeout;	  /* rdinit.timeout= seconds to wait for root */
+	int hook_timeout; /* rdinit.hook_timeout= seconds each hook may run; 0: no limit */
+	int panic;	  /* panic=: >0 reboot after N s, <0 at once, 0 wait */
+	int workers;	  /* rdinit.workers=: modules loaded at once; 0: one per CPU, up to 4 */
 	bool quiet;
 	bool debug;
 	bool keep_initramfs; /* rdinit.keep_initramfs: for tests, the switch deletes nothing */
@@ -246,6 +250,7 @@ struct root_dev {
 /* Everything the boot knows; each phase reads and writes this, nothing else global. */
 struct boot {
 	const char *sysfs;	 /* "/sys", or a fixture tree */
+	const char *hooks_dir;	 /* RDINIT_HOOKS_DIR, or a test's tree */
 	const char *report_path; /* "/run/rdinit/report" */
 	struct rdinit_opts opts;
 	struct root_spec spec;
@@ -314,6 +319,9 @@ int mount_initrd_entries(struct boot *b, const char *newroot);
 int delete_tree(int dirfd, dev_t dev, const char *skip);
 int switch_root(const char *newroot, bool keep_initramfs);
 int init_resolve(const char *newroot, const char *init, char *out, size_t outlen);
+
+/* hooks.c: the executables in hooks_dir/STAGE.d (stages: common/hooks.h) */
+int hooks_run(struct boot *b, const char *stage);
 
 /* timing.c */
 void timing_mark(const char *what);

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 
 #include "elfdeps.h"
+#include "hooks.h"
 #include "host.h"
 #include "image.h"
 #include "modcomp.h"
@@ -225,6 +226,52 @@ static int check_include(const char *spec, struct mk_err *err)
 	return check_file("--include", src, err);
 }
 
+/* "STAGE:PATH" (mkrdinit.c checked the stage): where PATH goes in the image. */
+static int hook_dest(const char *spec, const char **src, char **dst)
+{
+	const char *colon = strchr(spec, ':'), *base;
+
+	*src = colon + 1;
+	base = strrchr(*src, '/');
+	base = base ? base + 1 : *src;
+	if (!*base)
+		return -EINVAL;
+	if (asprintf(dst, "%s/%.*s.d/%s", RDINIT_HOOKS_DIR + 1, (int)(colon - spec), spec, base) <
+	    0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Each hook a readable file, and no two going to the same name. */
+static int check_hooks(const struct image_opts *o, struct mk_err *err)
+{
+	for (size_t i = 0; i < o->n_hooks; i++) {
+		_cleanup_free_ char *dst = NULL;
+		const char *src;
+		int r = hook_dest(o->hooks[i], &src, &dst);
+
+		if (r == -EINVAL)
+			return mk_errf(err, r, "--hook %s: expected STAGE:PATH to a file",
+				       o->hooks[i]);
+		if (r == 0)
+			r = check_file("--hook", src, err);
+		for (size_t j = 0; r == 0 && j < i; j++) {
+			_cleanup_free_ char *other = NULL;
+			const char *osrc;
+
+			r = hook_dest(o->hooks[j], &osrc, &other);
+			if (r == 0 && !strcmp(dst, other))
+				r = mk_errf(
+					err, -EEXIST, "--hook: two hooks named %s for stage %.*s",
+					strrchr(dst, '/') + 1,
+					(int)(strchr(o->hooks[i], ':') - o->hooks[i]), o->hooks[i]);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int image_check_inputs(const struct image_opts *o, struct mk_err *err)
 {
 	_cleanup_free_ char *copy = strdup(o->output);
@@ -257,6 +304,9 @@ int image_check_inputs(const struct image_opts *o, struct mk_err *err)
 		if (r < 0)
 			return r;
 	}
+	r = check_hooks(o, err);
+	if (r < 0)
+		return r;
 	/*
 	 * The image replaces --output by rename(), which would swap a symlink
 	 * (or /dev/stdout) for a regular file: only ever replace a regular file.
@@ -774,18 +824,98 @@ static void elf_setp(struct elf_set *s)
 	elf_set_free(s);
 }
 
+static bool is_elf(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char magic[4];
+
+	return fd >= 0 && read(fd, magic, sizeof(magic)) == sizeof(magic) &&
+	       !memcmp(magic, "\177ELF", 4);
+}
+
+/* Hooks under their stage's directory, with their modes. */
+static int add_hooks(struct ar_list *l, const struct image_opts *o)
+{
+	for (size_t i = 0; i < o->n_hooks; i++) {
+		_cleanup_free_ char *dst = NULL;
+		const char *src;
+		int r = hook_dest(o->hooks[i], &src, &dst);
+
+		if (r == 0)
+			r = ar_add_file_keep_perm(l, dst, src);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * The ELF hooks' libraries join the --install set, so a library both need goes in once;
+ * a hook itself goes only where add_hooks() puts it, unless --install'd too.
+ */
+struct hook_bins {
+	char **v; /* for each hook, its real path when it is ELF, else NULL */
+	size_t n;
+};
+
+static void hook_bins_free(struct hook_bins *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->v[i]);
+	free(h->v);
+}
+
+static int collect_hook_libs(struct elf_set *set, const struct image_opts *o,
+			     struct hook_bins *bins, struct mk_err *err)
+{
+	for (size_t i = 0; i < o->n_hooks; i++) {
+		const char *src = strchr(o->hooks[i], ':') + 1;
+		int r;
+
+		if (!is_elf(src))
+			continue;
+		bins->v[i] = realpath(src, NULL);
+		if (!bins->v[i])
+			return mk_errf(err, -errno, "--hook %s: %s", src, strerror(errno));
+		r = elf_collect(set, "", bins->v[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool only_a_hook(const struct image_opts *o, const struct hook_bins *bins, const char *path)
+{
+	bool hook = false;
+
+	for (size_t i = 0; i < bins->n; i++)
+		hook |= bins->v[i] && !strcmp(bins->v[i], path);
+	for (size_t i = 0; hook && i < o->n_install; i++)
+		hook = strcmp(o->install[i], path) != 0;
+	return hook;
+}
+
 /* Programs at their own paths, libraries where the loader will look for them. */
 static int add_installs(struct ar_list *l, const struct image_opts *o, struct mk_err *err)
 {
 	_cleanup_(elf_setp) struct elf_set set = { 0 };
+	_cleanup_(hook_bins_free) struct hook_bins bins = { calloc(o->n_hooks, sizeof(char *)),
+							    o->n_hooks };
 	int r;
 
+	if (!bins.v && o->n_hooks)
+		return -ENOMEM;
 	for (size_t i = 0; i < o->n_install; i++) {
 		r = elf_collect(&set, "", o->install[i], err);
 		if (r < 0)
 			return r;
 	}
+	r = collect_hook_libs(&set, o, &bins, err);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < set.n; i++) {
+		if (only_a_hook(o, &bins, set.paths[i]))
+			continue;
 		r = ar_add_file(l, set.names[i], set.paths[i], 0);
 		if (r < 0)
 			return mk_errf(err, r, "--install: cannot add %s: %s", set.paths[i],
@@ -817,6 +947,8 @@ static int collect(struct ar_list *l, const struct image_opts *o, const char *st
 		r = ar_add_file(l, "etc/rdinit.conf", o->config, 0644);
 	if (r == 0)
 		r = add_includes(l, o);
+	if (r == 0)
+		r = add_hooks(l, o);
 	if (r < 0)
 		return mk_errf(err, r, "cannot add files to the image: %s", strerror(-r));
 	r = add_installs(l, o, err);

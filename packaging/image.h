@@ -31,7 +31,7 @@ struct image_opts {
 	const char *basedir;
 	const char *output;
 	const char *init;	 /* becomes /init */
-	const char *config;	 /* becomes /etc/rdinit.conf; NULL for none */
+	const char *config;	 /* becomes /etc/rdinit.conf (conf/rdinit.conf unless --config) */
 	const char *modules_dir; /* holds the default module sets, *.list */
 	enum image_profile profile;
 	char **add; /* --add-modules names; each must resolve */
@@ -42,6 +42,8 @@ struct image_opts {
 	size_t n_install;
 	char **include; /* --include SRC:DST */
 	size_t n_include;
+	char **hooks; /* --hook STAGE:PATH, STAGE checked */
+	size_t n_hooks;
 	char **microcode; /* --microcode files, for the early cpio */
 	size_t n_microcode;
 	const char *mountinfo; /* --profile host reads these */

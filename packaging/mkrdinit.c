@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "closure.h"
+#include "hooks.h"
 #include "image.h"
 #include "modcomp.h"
 #include "mkrdinit.h"
@@ -29,6 +30,9 @@
 
 #ifndef RDINIT_INIT_PATH
 #define RDINIT_INIT_PATH "/usr/lib/rdinit/rdinit"
+#endif
+#ifndef RDINIT_CONF_DIR
+#define RDINIT_CONF_DIR "/usr/share/rdinit/conf"
 #endif
 #ifndef RDINIT_MODULES_DIR
 #define RDINIT_MODULES_DIR "/usr/share/rdinit/modules"
@@ -48,6 +52,7 @@ enum {
 	OPT_KEEP,
 	OPT_DECOMPRESS,
 	OPT_MODLEVEL,
+	OPT_HOOK,
 };
 
 static const struct option long_opts[] = {
@@ -59,6 +64,7 @@ static const struct option long_opts[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "install", required_argument, NULL, OPT_INSTALL },
 	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "hook", required_argument, NULL, OPT_HOOK },
 	{ "shell", required_argument, NULL, OPT_SHELL },
 	{ "microcode", required_argument, NULL, OPT_MICROCODE },
 	{ "compress-level", required_argument, NULL, OPT_LEVEL },
@@ -127,12 +133,19 @@ static void usage(FILE *f)
 		"Contents:\n"
 		"      --init PATH          /init of the image\n"
 		"                           (default: " RDINIT_INIT_PATH ")\n"
-		"  -c, --config FILE        copy FILE to /etc/rdinit.conf\n"
+		"  -c, --config FILE        copy FILE to /etc/rdinit.conf (default:\n"
+		"                           " RDINIT_CONF_DIR "/rdinit.conf)\n"
 		"      --install PATH       copy the ELF program PATH and every shared\n"
 		"                           library it needs (DT_NEEDED, interpreter) to\n"
 		"                           the same paths; repeatable\n"
 		"      --include SRC:DST    copy the file SRC to DST, with its mode;\n"
 		"                           repeatable\n"
+		"      --hook STAGE:PATH    copy the executable PATH to\n"
+		"                           " RDINIT_HOOKS_DIR "/STAGE.d/,\n"
+		"                           with its mode (and an ELF program's shared\n"
+		"                           libraries, as --install); STAGE: cmdline,\n"
+		"                           pre-coldplug, root-found, mounted or\n"
+		"                           pre-switch; repeatable\n"
 		"      --shell PATH         a static shell (e.g. busybox) as /bin/sh: the rescue\n"
 		"                           shell for rdinit.onfail= and rdinit.break=\n"
 		"      --microcode FILE     prepend an uncompressed early-microcode cpio\n"
@@ -248,6 +261,23 @@ static int parse_epoch(const char *s, int64_t *out)
 	return 0;
 }
 
+/* "STAGE:PATH" with a stage rdinit runs hooks at; the split itself is image.c's. */
+static int check_hook(const char *spec)
+{
+	static const char *const stages[] = { RDINIT_HOOK_STAGES };
+	const char *colon = strchr(spec, ':');
+
+	if (!colon || colon == spec || !colon[1])
+		return usage_error("--hook %s: expected STAGE:PATH", spec);
+	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
+		if (strlen(stages[i]) == (size_t)(colon - spec) &&
+		    !strncmp(spec, stages[i], (size_t)(colon - spec)))
+			return 0;
+	return usage_error("unknown hook stage '%.*s' in --hook %s (cmdline, pre-coldplug, "
+			   "root-found, mounted, pre-switch)",
+			   (int)(colon - spec), spec, spec);
+}
+
 static int parse_option(struct args *a, int opt, char *arg)
 {
 	int r;
@@ -300,6 +330,12 @@ static int parse_option(struct args *a, int opt, char *arg)
 		break;
 	case OPT_INCLUDE:
 		r = push(&a->img.include, &a->img.n_include, arg);
+		break;
+	case OPT_HOOK:
+		r = check_hook(arg);
+		if (r)
+			return r;
+		r = push(&a->img.hooks, &a->img.n_hooks, arg);
 		break;
 	case OPT_SHELL: {
 		/* the same as --include PATH:/bin/sh; one shell per image */
@@ -470,6 +506,7 @@ int main(int argc, char **argv)
 	struct args a = { .img = { .basedir = "/",
 				   .init = RDINIT_INIT_PATH,
 				   .modules_dir = RDINIT_MODULES_DIR,
+				   .config = RDINIT_CONF_DIR "/rdinit.conf",
 				   .compress = AR_GZIP,
 				   .modlevel = MODCOMP_LEVEL_DEFAULT } };
 	struct mk_err err = { { 0 } };
@@ -504,6 +541,7 @@ out:
 	free(a.img.omit);
 	free(a.img.install);
 	free(a.img.include);
+	free(a.img.hooks);
 	free(a.img.microcode);
 	free(a.kver_buf);
 	return r;

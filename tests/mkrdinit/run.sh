@@ -326,6 +326,56 @@ t_include() {
 	has "$T/c.img" '^etc/rdinit.conf$' "--config as /etc/rdinit.conf"
 }
 
+# --hook STAGE:PATH: PATH as /usr/lib/rdinit/hooks/STAGE.d/BASENAME with its mode, an ELF
+# hook's libraries with it (not the program at its own path); bad stages and files refused.
+t_hook() {
+	local h=usr/lib/rdinit/hooks prog=/usr/bin/kmod lib
+	[ -x "$prog" ] || prog=/bin/busybox
+	printf '#!/bin/sh\necho hi\n' >"$T/50-hi" && chmod 0750 "$T/50-hi"
+	printf '#!/bin/sh\nexit 1\n' >"$T/10-x.required" && chmod 0700 "$T/10-x.required"
+	must_build "$T/h.img" --profile none --hook "mounted:$T/50-hi" \
+		--hook "pre-switch:$T/10-x.required" --hook "cmdline:$T/50-hi" --hook "pre-switch:$prog"
+	has "$T/h.img" "^$h/mounted\.d/50-hi$" "the mounted hook"
+	has "$T/h.img" "^$h/cmdline\.d/50-hi$" "the same file as a cmdline hook"
+	has "$T/h.img" "^$h/pre-switch\.d/10-x\.required$" "a required hook, named as given"
+	[ "$(mode_in "$T/h.img" "$h/mounted.d/50-hi")" = 100750 ] ||
+		fail "the hook's mode 0750 kept (got $(mode_in "$T/h.img" "$h/mounted.d/50-hi"))"
+	[ "$(mode_in "$T/h.img" "$h/pre-switch.d/10-x.required")" = 100700 ] ||
+		fail "the required hook's mode 0700 kept"
+	has "$T/h.img" "^$h/pre-switch\.d/${prog##*/}$" "the ELF hook"
+	lacks "$T/h.img" "^${prog#/}$" "the ELF hook at its own path"
+	for lib in $(ldd "$prog" | awk '/=>/ { print $1 }'); do
+		has "$T/h.img" "/$lib$" "the ELF hook's library $lib"
+	done
+	# an ELF hook that is also --install'd: its libraries once, the program at both places
+	must_build "$T/h2.img" --profile none --install "$prog" --hook "mounted:$prog"
+	has "$T/h2.img" "^${prog#/}$" "the --install'd program"
+	has "$T/h2.img" "^$h/mounted\.d/${prog##*/}$" "the same program as a hook"
+	must_fail "unknown hook stage" "unknown hook stage 'boot' in --hook boot:$T/50-hi \(cmdline, pre-coldplug, root-found, mounted, pre-switch\)" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --hook "boot:$T/50-hi"
+	[ "$RC" -eq 2 ] || fail "unknown hook stage: exit status $RC, not 2"
+	must_fail "hook without a stage" "--hook $T/50-hi: expected STAGE:PATH" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --hook "$T/50-hi"
+	must_fail "missing hook" "cannot use --hook $T/nofile: No such file" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --hook "mounted:$T/nofile"
+	mkdir -p "$T/other" && cp "$T/50-hi" "$T/other/50-hi"
+	must_fail "two hooks of one name" "two hooks named 50-hi for stage mounted" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --hook "mounted:$T/50-hi" \
+		--hook "mounted:$T/other/50-hi"
+}
+
+# conf/rdinit.conf is every image's /etc/rdinit.conf unless --config replaces it.
+t_default_conf() {
+	must_build "$T/dc.img" --profile none
+	cmp -s <(gzip -dc "$T/dc.img" | cpio -i --quiet --to-stdout etc/rdinit.conf) conf/rdinit.conf ||
+		fail "etc/rdinit.conf in a default image to be conf/rdinit.conf"
+	[ "$(mode_in "$T/dc.img" etc/rdinit.conf)" = 100644 ] || fail "etc/rdinit.conf mode 0644"
+	printf 'rw\n' >"$T/mine.conf"
+	must_build "$T/dc2.img" --profile none --config "$T/mine.conf"
+	[ "$(gzip -dc "$T/dc2.img" | cpio -i --quiet --to-stdout etc/rdinit.conf)" = rw ] ||
+		fail "--config to replace the default /etc/rdinit.conf"
+}
+
 t_microcode() {
 	head -c 4096 /dev/urandom >"$T/ucode.bin"
 	printf 'GenuineIntel-ish' | dd of="$T/ucode.bin" conv=notrunc status=none
@@ -556,20 +606,21 @@ t_install_relative() {
 t_help() {
 	"$MK" --help >"$T/help" || fail "--help failed"
 	for o in --kver --basedir --profile --add-modules --omit-modules --config --install \
-		--include --compress --compress-level --microcode --list --output \
+		--hook --include --compress --compress-level --microcode --list --output \
 		--keep-module-compression --decompress-modules SOURCE_DATE_EPOCH; do
 		grep -q -- "$o" "$T/help" || fail "--help does not mention $o"
 	done
 	if command -v man >/dev/null; then
 		man -l packaging/mkrdinit.8 >/dev/null 2>&1 || fail "man page does not render"
 	fi
-	for o in --profile --omit-modules --install --include --microcode --compress-level; do
+	for o in --profile --omit-modules --install --hook --include --microcode --compress-level \
+		rdinit.hook_timeout conf/rdinit.conf; do
 		grep -q -- "${o//-/\\\\-}" packaging/mkrdinit.8 || fail "man page does not mention $o"
 	done
 }
 
 TESTS=(reproducible summary errors profile_none profile_generic profile_host omit
-	module_compression module_zstd install include microcode compress_level confine modes signals
+	module_compression module_zstd install hook default_conf include microcode compress_level confine modes signals
 	install_relative help)
 [ $# -gt 0 ] && TESTS=("$@")
 for t in "${TESTS[@]}"; do

@@ -30,6 +30,7 @@ static void test_defaults(void **state)
 	assert_null(o.root);
 	assert_true(o.ro);
 	assert_int_equal(o.timeout, 30);
+	assert_int_equal(o.hook_timeout, 30);
 	assert_int_equal(o.panic, 0);
 	assert_false(o.rootwait);
 	assert_null(o.init);
@@ -109,6 +110,24 @@ static void test_bad_values_ignored(void **state)
 	assert_int_equal(o.rootdelay, 0);
 	assert_int_equal(o.workers, 0);
 	assert_null(o.root);
+	opts_free(&o);
+}
+
+/* rdinit.hook_timeout=: seconds, 0 for no limit, bad values ignored, capped as waits are */
+static void test_hook_timeout(void **state)
+{
+	struct rdinit_opts o = parse("rdinit.hook_timeout=5");
+
+	assert_int_equal(o.hook_timeout, 5);
+	opts_free(&o);
+	o = parse("rdinit.hook_timeout=0");
+	assert_int_equal(o.hook_timeout, 0);
+	opts_free(&o);
+	o = parse("rdinit.hook_timeout=-1 rdinit.hook_timeout=x rdinit.hook_timeout");
+	assert_int_equal(o.hook_timeout, 30);
+	opts_free(&o);
+	o = parse("rdinit.hook_timeout=99999999999");
+	assert_int_equal(o.hook_timeout, RDINIT_MAX_WAIT);
 	opts_free(&o);
 }
 
@@ -268,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_double_dash),
 		cmocka_unit_test(test_bad_values_ignored),
 		cmocka_unit_test(test_waits_capped),
+		cmocka_unit_test(test_hook_timeout),
 		cmocka_unit_test(test_test_switches),
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_read_trimmed_too_big),

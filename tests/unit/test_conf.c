@@ -63,7 +63,8 @@ static void test_settings(void **state)
 
 static void test_cmdline_overrides(void **state)
 {
-	static const char text[] = "root=LABEL=system\nrw\nrdinit.timeout=12\n";
+	static const char text[] = "root=LABEL=system\nrw\nrdinit.timeout=12\n"
+				   "rdinit.hook_timeout=7\n";
 	struct rdinit_opts o;
 
 	opts_init(&o);
@@ -72,6 +73,9 @@ static void test_cmdline_overrides(void **state)
 	assert_string_equal(o.root, "UUID=1234");
 	assert_true(o.ro);
 	assert_int_equal(o.timeout, 12); /* not on the command line: the file's value stays */
+	assert_int_equal(o.hook_timeout, 7);
+	assert_int_equal(cmdline_parse("rdinit.hook_timeout=2", &o), 0);
+	assert_int_equal(o.hook_timeout, 2);
 	opts_free(&o);
 }
 
@@ -103,6 +107,18 @@ static void test_bad_lines_reported(void **state)
 	assert_true(o.ro);
 	assert_true(o.rootwait);
 	opts_free(&o);
+}
+
+/* The /etc/rdinit.conf images get by default says it sets nothing: it must not. */
+static void test_shipped_default(void **state)
+{
+	struct rdinit_opts o, defaults;
+
+	opts_init(&o);
+	opts_init(&defaults);
+	assert_int_equal(conf_load(RDINIT_CONF_DIR "/rdinit.conf", &o), 0);
+	assert_string_equal(logged(), "");
+	assert_memory_equal(&o, &defaults, sizeof(o));
 }
 
 static void test_huge_line(void **state)
@@ -156,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_cmdline_overrides),
 		cmocka_unit_test(test_bad_lines_reported),
 		cmocka_unit_test(test_huge_line),
+		cmocka_unit_test(test_shipped_default),
 		cmocka_unit_test(test_missing_file_is_fine),
 		cmocka_unit_test(test_load_file),
 	};
