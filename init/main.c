@@ -309,7 +309,8 @@ static void find_and_mount_root(struct boot *b, char *init, size_t initlen)
 			r = wait_root(b);
 		if (r == 0) {
 			timing_mark("root device seen");
-			/* before anything (a hook, a shell) can mount: a hibernated system resumes */
+			/* before anything (a hook, a shell) can mount: a hibernated system resumes
+			 */
 			resume_from_hibernation(b);
 			run_hooks(b, RDINIT_HOOK_ROOT_FOUND);
 			stage_break(&b->opts, STAGE_ROOT);
