@@ -20,18 +20,6 @@
 
 static char saved_path[256];
 
-static int write_sysctl(const char *value)
-{
-	int fd = open(MODPROBE_SYSCTL, O_WRONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 /* Answer the kernel's module requests from now on; @self is the path we run as ("/init"). */
 void modprobe_take_over(const char *self)
 {
@@ -44,7 +32,7 @@ void modprobe_take_over(const char *self)
 	}
 	saved_path[n > 0 ? n : 0] = '\0';
 	saved_path[strcspn(saved_path, "\n")] = '\0';
-	r = write_sysctl(self);
+	r = sys_write_file(MODPROBE_SYSCTL, self);
 	if (r < 0) {
 		log_warn("cannot answer the kernel's module requests (%s): %s", MODPROBE_SYSCTL,
 			 strerror(-r));
@@ -55,7 +43,7 @@ void modprobe_take_over(const char *self)
 /* Before the switch: the real system's modprobe answers again. */
 void modprobe_give_back(void)
 {
-	if (saved_path[0] && write_sysctl(saved_path) < 0)
+	if (saved_path[0] && sys_write_file(MODPROBE_SYSCTL, saved_path) < 0)
 		log_warn("cannot put %s back to %s: %m", MODPROBE_SYSCTL, saved_path);
 }
 

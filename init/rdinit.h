@@ -333,3 +333,4 @@ void timing_setenv(void);
 /* main.c / sys.c */
 void sys_reboot_after(int seconds, int how) __attribute__((noreturn));
 void sys_reap(void);
+int sys_write_file(const char *path, const char *value);

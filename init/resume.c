@@ -14,18 +14,6 @@
 
 #include "rdinit.h"
 
-static int write_sys(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 /* Resume if there is an image to resume from; returns only when there is not (or it failed). */
 void resume_from_hibernation(struct boot *b)
 {
@@ -52,7 +40,7 @@ void resume_from_hibernation(struct boot *b)
 		return;
 	}
 	if (o->resume_offset) {
-		r = write_sys("/sys/power/resume_offset", o->resume_offset);
+		r = sys_write_file("/sys/power/resume_offset", o->resume_offset);
 		if (r < 0) {
 			log_console("resume_offset=%s: %s; booting without resuming",
 				    o->resume_offset, strerror(-r));
@@ -62,7 +50,7 @@ void resume_from_hibernation(struct boot *b)
 	snprintf(value, sizeof(value), "%d:%d", d->major, d->minor);
 	log_console("resuming from /dev/%s (%s)", d->name, value);
 	/* on success the kernel restores the image: this write does not return */
-	r = write_sys("/sys/power/resume", value);
+	r = sys_write_file("/sys/power/resume", value);
 	log_console("resuming from /dev/%s failed: %s; booting without resuming", d->name,
 		    r < 0 ? strerror(-r) : "the kernel found no image");
 }

@@ -3,6 +3,8 @@
  * Thin wrappers over what PID 1 must do carefully: reboot, reap children.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
@@ -11,6 +13,19 @@
 #include <unistd.h>
 
 #include "rdinit.h"
+
+/* Write @value to the sysfs or procfs file @path; 0 or -errno. */
+int sys_write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
 
 void sys_reap(void)
 {
