@@ -5,7 +5,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2153 # KVER: set by lib.sh's vm_setup
 
-SCENARIOS+=(m_crash_module)
+SCENARIOS+=(m_crash_module m_crash_module_smp)
 
 # The interface checked, one line per module that failed to load, in the real root's /run:
 #   /run/rdinit/module-failures   NAME: REASON
@@ -13,8 +13,20 @@ SCENARIOS+=(m_crash_module)
 CRASH_REASON='the loading process died with signal'
 
 scenario_m_crash_module() {
-	local uuid=3c4d5e6f-0201-4a00-8000-000000000201 initrd=$VM_OUT/m_crash.initrd.img
-	local line kver tree log=$VM_OUT/logs/m_crash_module
+	crash_module m_crash_module 3c4d5e6f-0201-4a00-8000-000000000201
+}
+
+# The same with two guest CPUs: the crashing load runs on a worker thread, which must still
+# report it and wake the others (a dead thread never signals the pool's condition).
+scenario_m_crash_module_smp() {
+	crash_module m_crash_module_smp 3c4d5e6f-0202-4a00-8000-000000000202 -smp 2
+}
+
+# crash_module NAME UUID [QEMU ARGS...]
+crash_module() {
+	local name=$1 uuid=$2 initrd=$VM_OUT/$1.initrd.img
+	local line kver tree log=$VM_OUT/logs/$1
+	shift 2
 	# rdinit_crash.ko, built against Debian's headers for this kernel, in a copy of its
 	# module tree (tests/vm/crashmod/build.sh; the first run fetches the headers)
 	if ! line=$(sh tests/vm/crashmod/build.sh 2>"$log.build"); then
@@ -31,13 +43,13 @@ scenario_m_crash_module() {
 	fi
 	"$MKRDINIT" --list "$initrd" | grep -Eq '/extra/rdinit_crash\.ko(\.[a-z]+)?$' ||
 		fail "the image to carry extra/rdinit_crash.ko"
-	s_disk m_crash_module "$uuid"
+	s_disk "$name" "$uuid"
 	vm_vblk "$S_IMG"
-	INITRD=$initrd vm_boot m_crash_module "root=UUID=$uuid" "${VM_DISK[@]}"
+	INITRD=$initrd vm_boot "$name" "root=UUID=$uuid" "${VM_DISK[@]}" "$@"
 	expect_fixed 'rdinit_crash: init called, dereferencing NULL' "the module's init to run"
 	expect 'BUG: kernel NULL pointer dereference' "the module's init to oops"
 	reject 'Attempted to kill init' "PID 1 to outlive the task the oops killed"
-	expect_reached m_crash_module
+	expect_reached "$name"
 	expect_root /dev/vda ro
 	expect "^RDTEST runfile=module-failures:rdinit_crash: $CRASH_REASON" \
 		"/run/rdinit/module-failures to name rdinit_crash and why it failed"
