@@ -24,6 +24,9 @@ line=$(sh build-aux/kernel.sh build/kernel) || die "build-aux/kernel.sh failed"
 KVER=${line%% *} KDIR=${line#* }
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+# one build at a time: scenarios that need the module boot side by side (run.sh -j2)
+exec 9>"$OUT/.lock"
+flock 9
 HDR=$OUT/headers-$KVER
 
 # fetch_headers: linux-headers-KVER and the linux-headers-*/linux-kbuild-* packages it
