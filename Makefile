@@ -80,7 +80,8 @@ $(UT)/test_devices: tests/unit/test_devices.c init/devices.c init/report.c init/
 $(UT)/test_devices: UT_LIBS += -lblkid
 $(UT)/test_coldplug: tests/unit/test_coldplug.c init/coldplug.c init/uevent.c init/log.c \
 	$(INIT_HDRS)
-$(UT)/test_hooks: tests/unit/test_hooks.c init/hooks.c init/cmdline.c init/log.c $(INIT_HDRS)
+$(UT)/test_hooks: tests/unit/test_hooks.c init/hooks.c init/cmdline.c init/log.c init/sys.c \
+	$(INIT_HDRS)
 $(UT)/test_log: tests/unit/test_log.c init/log.c $(INIT_HDRS)
 $(UT)/test_fstab: tests/unit/test_fstab.c init/fstab.c init/log.c $(INIT_HDRS)
 $(UT)/test_event: tests/unit/test_event.c init/event.c init/uevent.c init/rootspec.c init/log.c \

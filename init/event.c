@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "rdinit.h"
 
 #define UEVENT_BUFSIZE 8192
@@ -222,14 +223,6 @@ static void drain(struct boot *b)
 	}
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One step of work: the next queued modalias, or the /sys walk when it is due. */
 static bool work(struct boot *b)
 {
@@ -267,7 +260,7 @@ static const struct blockdev *wanted(struct boot *b, const struct root_spec *spe
 int events_wait_for(struct boot *b, const struct root_spec *spec, int timeout_ms,
 		    const struct blockdev **found)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = mono_ms() + timeout_ms;
 
 	b->ev.want = spec;
 	if (spec != &b->spec)
@@ -275,7 +268,7 @@ int events_wait_for(struct boot *b, const struct root_spec *spec, int timeout_ms
 	replay(b);
 	while (!(*found = wanted(b, spec))) {
 		struct pollfd pfd = { .fd = b->ev.nl_fd, .events = POLLIN };
-		long long left = timeout_ms < 0 ? -1 : deadline - now_ms();
+		long long left = timeout_ms < 0 ? -1 : deadline - mono_ms();
 		int r;
 
 		/* the deadline holds even while there is work left (slow loads, overflows) */

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,13 +30,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "rdinit.h"
 
 extern char **environ;
 
 #define HOOK_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
-/* without pidfd_open(2) (before Linux 5.3), how often to look whether the hook is done */
-#define HOOK_POLL_MS 20
 
 static const char *const hook_vars[] = { "RDINIT_STAGE", "ROOT", "ROOTDEV", "ROOTFSTYPE",
 					 "NEWROOT" };
@@ -47,14 +45,6 @@ struct hook_env {
 	char **v;
 	char *own[N_HOOK_VARS];
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool is_hook_var(const char *entry)
 {
@@ -232,27 +222,11 @@ static pid_t hook_spawn(const char *path, char **env)
  */
 static int hook_wait(pid_t pid, int timeout_ms, int *status)
 {
-	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-	pid_t p;
+	int r = sys_wait_child(pid, pidfd, timeout_ms, status);
 
-	for (;;) {
-		long long left = deadline < 0 ? -1 : deadline - now_ms();
-
-		p = waitpid(pid, status, WNOHANG);
-		if (p == pid)
-			return 0;
-		if (p < 0 && errno != EINTR)
-			return -errno;
-		if (deadline >= 0 && left <= 0)
-			break;
-		if (pidfd >= 0)
-			(void)poll(&pfd, 1, (int)left);
-		else
-			(void)poll(NULL, 0,
-				   left < 0 || left > HOOK_POLL_MS ? HOOK_POLL_MS : (int)left);
-	}
+	if (r != -ETIME)
+		return r;
 	(void)kill(-pid, SIGKILL);
 	(void)kill(pid, SIGKILL);
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
@@ -265,7 +239,7 @@ static int hook_run(const struct boot *b, const char *stage, const char *dir, co
 		    char **env)
 {
 	int timeout = b->opts.hook_timeout, status = 0, r;
-	long long t0 = now_ms();
+	long long t0 = mono_ms();
 	char path[PATH_MAX];
 	pid_t pid;
 
@@ -299,7 +273,7 @@ static int hook_run(const struct boot *b, const char *stage, const char *dir, co
 			    WEXITSTATUS(status));
 		return -EIO;
 	}
-	log_info("hook %s.d/%s: ok (%lld ms)", stage, name, now_ms() - t0);
+	log_info("hook %s.d/%s: ok (%lld ms)", stage, name, mono_ms() - t0);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "rdinit.h"
 
 static int log_fd = 2;
@@ -55,14 +56,6 @@ static struct {
 	unsigned int kmsg_written; /* to the /dev/kmsg file open now */
 } rl;
 
-static unsigned long long mono_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
-}
-
 static const char *kmsg_path = "/dev/kmsg";
 
 static int kmsg_open(void)
@@ -102,7 +95,7 @@ void log_flush_suppressed(void)
 /* Whether one more record may go to the kernel log now. */
 static bool log_budget(void)
 {
-	unsigned long long now = mono_usec();
+	unsigned long long now = clock_usec(CLOCK_MONOTONIC);
 
 	if (!log_prefix)
 		return true; /* a dry run's stdout, a test: no kernel log to flood */

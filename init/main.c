@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "rdinit.h"
 
 extern char **environ;
@@ -33,21 +34,13 @@ static bool have_shell(void)
 /* A shell lived this long at least (ms) to count as a user's: see on_fail(). */
 #define SHELL_MIN_LIFE_MS 3000
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * A shell on the console, in its own session with the console as controlling terminal.
  * Returns how long it lived in ms, or -1 when it could not start.
  */
 static long long run_shell(const char *why)
 {
-	long long t0 = now_ms();
+	long long t0 = mono_ms();
 	int fds[2], err = 0;
 	ssize_t n;
 	pid_t pid, p;
@@ -81,7 +74,7 @@ static long long run_shell(const char *why)
 		log_console("cannot run %s: %s", RESCUE_SHELL, strerror(err));
 		return -1;
 	}
-	return now_ms() - t0;
+	return mono_ms() - t0;
 }
 
 static void __attribute__((noreturn)) wait_forever(void)

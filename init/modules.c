@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -474,8 +473,7 @@ static int loader_main(void *arg)
  */
 static int insert_in_child(struct loader *l, const char *name, int *sig)
 {
-	struct pollfd pfd = { .events = POLLIN };
-	int status = 0, waited = 0, r;
+	int status = 0, waited = 0, pidfd, r;
 	void *stack;
 	pid_t pid;
 
@@ -489,27 +487,22 @@ static int insert_in_child(struct loader *l, const char *name, int *sig)
 		munmap(stack, LOADER_STACK);
 		return r;
 	}
-	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	while (pfd.fd >= 0 && waited < LOAD_GIVE_UP_MS) {
-		r = poll(&pfd, 1, LOAD_WARN_MS);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r != 0)
-			break;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	while ((r = sys_wait_child(pid, pidfd, LOAD_WARN_MS, &status)) == -ETIME) {
 		waited += LOAD_WARN_MS;
 		log_warn("still loading %s after %d s", name, waited / 1000);
+		if (waited >= LOAD_GIVE_UP_MS)
+			break;
 	}
-	if (pfd.fd >= 0)
-		close(pfd.fd);
-	if (waited >= LOAD_GIVE_UP_MS) {
+	if (pidfd >= 0)
+		close(pidfd);
+	if (r == -ETIME) {
 		log_err("loading %s: no end after %d s; going on without it", name, waited / 1000);
 		return -ETIME;
 	}
-	while ((r = (int)waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-		;
 	munmap(stack, LOADER_STACK);
 	if (r < 0)
-		return -errno;
+		return r;
 	if (WIFSIGNALED(status)) {
 		*sig = WTERMSIG(status);
 		return -EINTR;

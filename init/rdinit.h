@@ -334,3 +334,4 @@ void timing_setenv(void);
 void sys_reboot_after(int seconds, int how) __attribute__((noreturn));
 void sys_reap(void);
 int sys_write_file(const char *path, const char *value);
+int sys_wait_child(pid_t pid, int pidfd, int timeout_ms, int *status);

@@ -3,6 +3,7 @@
  * Thin wrappers over what PID 1 must do carefully: reboot, reap children.
  */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <string.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "rdinit.h"
 
 /* Write @value to the sysfs or procfs file @path; 0 or -errno. */
@@ -25,6 +27,37 @@ int sys_write_file(const char *path, const char *value)
 		r = -errno;
 	close(fd);
 	return r;
+}
+
+/* without pidfd_open(2) (before Linux 5.3), how often to look whether a child is done */
+#define CHILD_POLL_MS 20
+
+/*
+ * Wait at most @timeout_ms (< 0: no limit) for child @pid to end, through @pidfd (from
+ * pidfd_open(2); < 0 without one: look every CHILD_POLL_MS). Returns 0 with *@status once
+ * it has ended and is reaped, -ETIME while it still runs, or -errno.
+ */
+int sys_wait_child(pid_t pid, int pidfd, int timeout_ms, int *status)
+{
+	long long deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	for (;;) {
+		long long left = deadline < 0 ? -1 : deadline - mono_ms();
+		pid_t p = waitpid(pid, status, WNOHANG);
+
+		if (p == pid)
+			return 0;
+		if (p < 0 && errno != EINTR)
+			return -errno;
+		if (deadline >= 0 && left <= 0)
+			return -ETIME;
+		if (pidfd >= 0)
+			(void)poll(&pfd, 1, (int)left);
+		else
+			(void)poll(NULL, 0,
+				   left < 0 || left > CHILD_POLL_MS ? CHILD_POLL_MS : (int)left);
+	}
 }
 
 void sys_reap(void)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clock.h"
 #include "rdinit.h"
 
 static struct mark {
@@ -20,22 +21,14 @@ static struct mark {
 static int nmarks, cap;
 static unsigned long long start_realtime;
 
-static unsigned long long now_usec(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
-}
-
 unsigned long long timing_now(void)
 {
-	return now_usec(CLOCK_MONOTONIC);
+	return clock_usec(CLOCK_MONOTONIC);
 }
 
 void timing_mark(const char *what)
 {
-	timing_mark_at(now_usec(CLOCK_MONOTONIC), what);
+	timing_mark_at(clock_usec(CLOCK_MONOTONIC), what);
 }
 
 /* A mark for something that happened at @t (a module a worker thread loaded). */
@@ -44,7 +37,7 @@ void timing_mark_at(unsigned long long t, const char *what)
 	int i;
 
 	if (nmarks == 0)
-		start_realtime = now_usec(CLOCK_REALTIME);
+		start_realtime = clock_usec(CLOCK_REALTIME);
 	log_debug("at %llu.%06llu s: %s", t / 1000000, t % 1000000, what);
 	if (nmarks == cap) {
 		int ncap = cap ? cap * 2 : 64;
