@@ -319,6 +319,7 @@ int mount_initrd_entries(struct boot *b, const char *newroot);
 int delete_tree(int dirfd, dev_t dev, const char *skip);
 int switch_root(const char *newroot, bool keep_initramfs);
 int init_resolve(const char *newroot, const char *init, char *out, size_t outlen);
+int open_in_root(const char *newroot, const char *path, int flags);
 
 /* hooks.c: the executables in hooks_dir/STAGE.d (stages: common/hooks.h) */
 int hooks_run(struct boot *b, const char *stage);

@@ -230,6 +230,21 @@ int switch_root(const char *newroot, bool keep_initramfs)
 	return 0;
 }
 
+/* @path below @newroot, resolved as if @newroot were "/"; an fd (O_CLOEXEC), or -errno. */
+int open_in_root(const char *newroot, const char *path, int flags)
+{
+	struct open_how how = { .flags = (unsigned)flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	int rootfd = open(newroot, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+
+	if (rootfd < 0)
+		return -errno;
+	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	if (fd < 0)
+		fd = -errno;
+	close(rootfd);
+	return fd;
+}
+
 /*
  * Check that @init exists in @newroot and is an executable file, resolving symlinks inside
  * the new root (an absolute /sbin/init -> /lib/systemd/systemd must not be looked up in the
@@ -238,20 +253,16 @@ int switch_root(const char *newroot, bool keep_initramfs)
 int init_resolve(const char *newroot, const char *init, char *out, size_t outlen)
 {
 	static const char *const chain[] = { "/sbin/init", "/etc/init", "/bin/init", "/bin/sh" };
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
-	int rootfd, r = -ENOENT;
+	int r = -ENOENT;
 	size_t i, n = init ? 1 : sizeof(chain) / sizeof(chain[0]);
 
-	rootfd = open(newroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return -errno;
 	for (i = 0; i < n; i++) {
 		const char *cand = init ? init : chain[i];
 		struct stat st;
-		int fd = (int)syscall(SYS_openat2, rootfd, cand, &how, sizeof(how));
+		int fd = open_in_root(newroot, cand, O_PATH);
 
 		if (fd < 0) {
-			r = -errno;
+			r = fd;
 			continue;
 		}
 		r = fstat(fd, &st) < 0 ? -errno : 0;
@@ -265,6 +276,5 @@ int init_resolve(const char *newroot, const char *init, char *out, size_t outlen
 			break;
 		}
 	}
-	close(rootfd);
 	return r;
 }

@@ -20,21 +20,6 @@
 
 #define FSTAB_MAX (1024 * 1024)
 
-/* @path below @newroot, resolved as if @newroot were "/"; an fd, or -errno. */
-static int open_in_root(const char *newroot, const char *path, int flags)
-{
-	struct open_how how = { .flags = (unsigned)flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
-	int rootfd = open(newroot, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
-
-	if (rootfd < 0)
-		return -errno;
-	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	if (fd < 0)
-		fd = -errno;
-	close(rootfd);
-	return fd;
-}
-
 /* The new root's /etc/fstab, parsed; none at all is an empty table. */
 static int load_fstab(const char *newroot, struct fstab *f)
 {
