@@ -58,10 +58,12 @@ UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging -Icommon $(MK_D
 	$(shell pkg-config --cflags cmocka libkmod libarchive 2>/dev/null)
 UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 
+# the storage stacks, and what they call of the rest of /init
+STACK_SRCS := init/stacks.c init/luks.c init/cmdline.c init/sys.c init/strset.c
 UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
 	$(UT)/test_switchroot $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_modfile \
 	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event $(UT)/test_log $(UT)/test_elf \
-	$(UT)/test_fstab $(UT)/test_hooks
+	$(UT)/test_fstab $(UT)/test_hooks $(UT)/test_stacks
 
 $(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/log.c $(INIT_HDRS)
 $(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/log.c $(INIT_HDRS)
@@ -76,7 +78,7 @@ $(UT)/test_modfile: tests/unit/test_modfile.c init/modfile.c init/log.c $(INIT_H
 $(UT)/test_modfile: UT_LIBS += -llzma -lzstd -lz
 $(UT)/test_modfile: UT_CFLAGS += -DRDINIT_MKRDINIT='"$(CURDIR)/$(B)/mkrdinit"'
 $(UT)/test_devices: tests/unit/test_devices.c init/devices.c init/report.c init/rootspec.c \
-	init/log.c $(INIT_HDRS)
+	init/log.c $(STACK_SRCS) $(INIT_HDRS)
 $(UT)/test_devices: UT_LIBS += -lblkid
 $(UT)/test_coldplug: tests/unit/test_coldplug.c init/coldplug.c init/uevent.c init/log.c \
 	$(INIT_HDRS)
@@ -86,6 +88,9 @@ $(UT)/test_log: tests/unit/test_log.c init/log.c $(INIT_HDRS)
 $(UT)/test_fstab: tests/unit/test_fstab.c init/fstab.c init/log.c $(INIT_HDRS)
 $(UT)/test_event: tests/unit/test_event.c init/event.c init/uevent.c init/rootspec.c init/log.c \
 	init/timing.c $(INIT_HDRS)
+$(UT)/test_stacks: tests/unit/test_stacks.c init/devices.c init/report.c init/rootspec.c \
+	init/log.c $(STACK_SRCS) $(INIT_HDRS)
+$(UT)/test_stacks: UT_LIBS += -lblkid
 $(UNIT_TESTS):
 	@mkdir -p $(UT)
 	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(UT_LIBS) -o $@

@@ -20,6 +20,18 @@ void opts_init(struct rdinit_opts *o)
 	o->ro = true;
 	o->timeout = RDINIT_DEFAULT_TIMEOUT;
 	o->hook_timeout = RDINIT_DEFAULT_HOOK_TIMEOUT;
+	o->stacks.md_retry = RDINIT_DEFAULT_MD_RETRY;
+}
+
+static void stack_opts_free(struct stack_opts *s)
+{
+	strset_clear(&s->luks_uuid);
+	strset_clear(&s->luks_name);
+	strset_clear(&s->luks_key);
+	strset_clear(&s->luks_options);
+	strset_clear(&s->lvm_vg);
+	strset_clear(&s->lvm_lv);
+	strset_clear(&s->md_uuid);
 }
 
 void opts_free(struct rdinit_opts *o)
@@ -31,6 +43,7 @@ void opts_free(struct rdinit_opts *o)
 	free(o->console);
 	free(o->resume);
 	free(o->resume_offset);
+	stack_opts_free(&o->stacks);
 	opts_init(o);
 }
 
@@ -221,6 +234,63 @@ static bool is_flag(const char *key)
 	return false;
 }
 
+/* rd.luks=0 and the like: "0" (or "no") turns a stack off, "1" (or "yes") on again */
+static int set_switch(bool *off, const char *key, const char *val)
+{
+	if (val && (!strcmp(val, "0") || !strcmp(val, "no"))) {
+		*off = true;
+		return 0;
+	}
+	if (val && (!strcmp(val, "1") || !strcmp(val, "yes"))) {
+		*off = false;
+		return 0;
+	}
+	log_warn("ignoring %s=%s: not 0 or 1", key, val ? val : "");
+	return -EINVAL;
+}
+
+/* A repeatable stack option: each value is kept, in order. */
+static int add_value(struct strset *set, const char *key, const char *val, const char *must)
+{
+	if (!val || !*val || (must && !strchr(val, *must))) {
+		log_warn("ignoring %s=%s: %s", key, val ? val : "",
+			 must ? "expected a value with '='" : "expected a value");
+		return -EINVAL;
+	}
+	(void)strset_add(set, val);
+	return 0;
+}
+
+/* rd.luks.*, rd.lvm.*, rd.md.*, rd.retry: dracut's names, systemd's where they differ */
+static int stack_set(struct stack_opts *s, const char *key, const char *val)
+{
+	if (!strcmp(key, "rd.luks") || !strcmp(key, "luks"))
+		return set_switch(&s->no_luks, key, val);
+	if (!strcmp(key, "rd.lvm"))
+		return set_switch(&s->no_lvm, key, val);
+	if (!strcmp(key, "rd.md"))
+		return set_switch(&s->no_md, key, val);
+	if (!strcmp(key, "rd.luks.crypttab"))
+		return set_switch(&s->no_crypttab, key, val);
+	if (!strcmp(key, "rd.luks.uuid"))
+		return add_value(&s->luks_uuid, key, val, NULL);
+	if (!strcmp(key, "rd.luks.name"))
+		return add_value(&s->luks_name, key, val, "=");
+	if (!strcmp(key, "rd.luks.key"))
+		return add_value(&s->luks_key, key, val, NULL);
+	if (!strcmp(key, "rd.luks.options"))
+		return add_value(&s->luks_options, key, val, NULL);
+	if (!strcmp(key, "rd.lvm.vg"))
+		return add_value(&s->lvm_vg, key, val, NULL);
+	if (!strcmp(key, "rd.lvm.lv"))
+		return add_value(&s->lvm_lv, key, val, "/");
+	if (!strcmp(key, "rd.md.uuid"))
+		return add_value(&s->md_uuid, key, val, NULL);
+	if (!strcmp(key, "rd.retry"))
+		return parse_wait(key, val, &s->md_retry);
+	return -ENOENT;
+}
+
 /*
  * Apply one setting. Returns 0, -EINVAL for a bad value (logged, setting unchanged), -ENOENT
  * for a key rdinit does not know, or -ENOMEM.
@@ -259,6 +329,8 @@ int opts_set(struct rdinit_opts *o, const char *key, const char *val)
 		return set_onfail(o, val);
 	if (!strcmp(key, "rdinit.break"))
 		return set_breaks(o, val);
+	if (!strncmp(key, "rd.", 3) || !strcmp(key, "luks"))
+		return stack_set(&o->stacks, key, val);
 	if (!is_flag(key))
 		return -ENOENT;
 	/* flags: the kernel ignores a value after these, so only the bare word counts */

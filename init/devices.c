@@ -20,6 +20,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -265,6 +267,25 @@ bool rootdev_matches(const struct root_spec *spec, const struct blockdev *d)
 	}
 }
 
+/*
+ * root=/dev/mapper/NAME, /dev/VG/LV, /dev/md/NAME: names that cryptsetup, lvm and mdadm
+ * make as they set a device up, links or nodes of their own beside the kernel's dm-N and
+ * mdN. By the time the kernel's uevent for that device is read, the tool that made it has
+ * ended and its names are there: the device number behind the name says which it is.
+ */
+static bool path_matches(const struct devices *t, const struct root_spec *spec,
+			 const struct blockdev *d)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (spec->kind != ROOT_DEVNAME || !strchr(spec->value, '/'))
+		return rootdev_matches(spec, d);
+	snprintf(path, sizeof(path), "%s/%s", t->devdir ? t->devdir : "/dev", spec->value);
+	return stat(path, &st) == 0 && S_ISBLK(st.st_mode) && (int)major(st.st_rdev) == d->major &&
+	       (int)minor(st.st_rdev) == d->minor;
+}
+
 /* PARTUUID=X/PARTNROFF=N: the partition N after X on the same disk, once both are seen */
 static const struct blockdev *partnroff_target(const struct devices *t,
 					       const struct root_spec *spec)
@@ -342,7 +363,7 @@ const struct blockdev *devices_find(struct boot *b, const struct root_spec *spec
 		return d && usable(b, spec, d) ? d : NULL;
 	}
 	for (i = 0; i < b->devs.n; i++)
-		if (rootdev_matches(spec, &b->devs.v[i]) && usable(b, spec, &b->devs.v[i]))
+		if (path_matches(&b->devs, spec, &b->devs.v[i]) && usable(b, spec, &b->devs.v[i]))
 			return &b->devs.v[i];
 	return NULL;
 }
@@ -353,7 +374,7 @@ static void match_root(struct boot *b, const struct blockdev *d)
 		return;
 	if (b->spec.partnroff)
 		d = partnroff_target(&b->devs, &b->spec);
-	else if (!rootdev_matches(&b->spec, d))
+	else if (!path_matches(&b->devs, &b->spec, d))
 		d = NULL;
 	if (!d || !usable(b, &b->spec, d))
 		return;
@@ -389,6 +410,7 @@ void devices_event(struct boot *b, const struct uevent *ev)
 	if (!strcmp(ev->action, "remove")) {
 		if (d)
 			forget(b, d);
+		stacks_forget(b, ev->devname);
 		return;
 	}
 	/* the /sys replay and netlink can both report one device: probe it once per "add" */
@@ -414,6 +436,8 @@ void devices_event(struct boot *b, const struct uevent *ev)
 	set_disk(d, ev->devpath);
 	probe(&b->devs, d);
 	match_root(b, d);
+	/* what it holds may be a layer of the root: unlock, activate, assemble */
+	stacks_device(b, d);
 }
 
 void devices_clear(struct devices *t)

@@ -266,10 +266,11 @@ int events_wait_for(struct boot *b, const struct root_spec *spec, int timeout_ms
 	if (spec != &b->spec)
 		devices_deepen_for(&b->devs, spec);
 	replay(b);
-	while (!(*found = wanted(b, spec))) {
+	while (!(*found = wanted(b, spec)) && !b->st.gave_up) {
 		struct pollfd pfd = { .fd = b->ev.nl_fd, .events = POLLIN };
-		long long left = timeout_ms < 0 ? -1 : deadline - mono_ms();
-		int r;
+		/* time at a passphrase prompt is the user's, not the devices' */
+		long long left = timeout_ms < 0 ? -1 : deadline + b->st.paused_ms - mono_ms();
+		int r, tick = stacks_tick(b);
 
 		/* the deadline holds even while there is work left (slow loads, overflows) */
 		if (timeout_ms >= 0 && left <= 0)
@@ -284,6 +285,9 @@ int events_wait_for(struct boot *b, const struct root_spec *spec, int timeout_ms
 			if (left < 0 || left > 500)
 				left = 500;
 		}
+		/* an incomplete array's rd.retry= may come first */
+		if (tick >= 0 && (left < 0 || tick < left))
+			left = tick;
 		r = poll(&pfd, 1, left > 1000000 || left < 0 ? 1000000 : (int)left);
 		if (r > 0) {
 			drain(b);
@@ -329,6 +333,7 @@ void events_retry(struct boot *b)
 	devices_clear(&b->devs);
 	b->root = NULL;
 	modules_retry(&b->mods);
+	stacks_retry(b);
 	queue_clear(&b->ev.queue);
 	b->ev.walked = false;
 }

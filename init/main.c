@@ -425,6 +425,7 @@ int main(int argc, char **argv)
 	modprobe_take_over(argv[0][0] == '/' ? argv[0] : "/init");
 	timing_mark("libkmod and netlink ready");
 	find_and_mount_root(&b, init, sizeof(init));
+	stacks_end(&b);
 	events_close(&b);
 	modules_exit(&b.mods);
 	modprobe_give_back();

@@ -43,6 +43,33 @@ void log_flush_suppressed(void);
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
 
+/* A set of strings, for names already handled. */
+struct strset {
+	char **v;
+	size_t n, cap;
+};
+bool strset_add(struct strset *s, const char *str);
+bool strset_has(const struct strset *s, const char *str);
+void strset_clear(struct strset *s);
+
+/*
+ * What the command line says of storage stacks (stacks.c, luks.c), with dracut's and
+ * systemd's names; the repeatable ones are kept verbatim, in order.
+ */
+struct stack_opts {
+	struct strset luks_uuid;     /* rd.luks.uuid=[luks-]UUID */
+	struct strset luks_name;     /* rd.luks.name=UUID=NAME */
+	struct strset luks_key;	     /* rd.luks.key=PATH[:KEYDEV[:LUKSDEV]] or UUID=PATH */
+	struct strset luks_options;  /* rd.luks.options=[UUID=]OPTIONS */
+	struct strset lvm_vg;	     /* rd.lvm.vg=VG */
+	struct strset lvm_lv;	     /* rd.lvm.lv=VG/LV */
+	struct strset md_uuid;	     /* rd.md.uuid=UUID */
+	bool no_luks, no_lvm, no_md; /* rd.luks=0, rd.lvm=0, rd.md=0 */
+	bool no_crypttab;	     /* rd.luks.crypttab=0: the image's /etc/crypttab is ignored */
+	int md_retry;		     /* rd.retry=: seconds before an incomplete array starts */
+};
+#define RDINIT_DEFAULT_MD_RETRY 10
+
 /* cmdline.c: the kernel command line, parsed into options */
 struct rdinit_opts {
 	char *root;	  /* root= verbatim; NULL when absent */
@@ -65,6 +92,7 @@ struct rdinit_opts {
 	bool keep_initramfs; /* rdinit.keep_initramfs: for tests, the switch deletes nothing */
 	int onfail;	     /* enum onfail */
 	unsigned int breaks; /* bit (1 << enum stage) for each rdinit.break= stage */
+	struct stack_opts stacks;
 };
 
 /* rdinit.onfail=: what to do when boot cannot go on */
@@ -175,15 +203,6 @@ struct devices {
 	int prober_fd;
 };
 
-/* A set of strings, for names already handled. */
-struct strset {
-	char **v;
-	size_t n, cap;
-};
-bool strset_add(struct strset *s, const char *str);
-bool strset_has(const struct strset *s, const char *str);
-void strset_clear(struct strset *s);
-
 /* modules.c: what libkmod was asked, and what became of it */
 struct kmod_ctx;
 struct modules {
@@ -241,6 +260,50 @@ struct events {
 	ssize_t (*recv)(int fd, struct msghdr *msg, int flags);
 };
 
+/* luks.c: /etc/crypttab, parsed */
+struct crypttab_entry {
+	char *name, *device, *keyfile, *options; /* one allocation at name */
+	unsigned int line;
+};
+struct crypttab {
+	struct crypttab_entry *v;
+	size_t n, cap;
+};
+#define RDINIT_CRYPTTAB "/etc/crypttab"
+int crypttab_parse(const char *text, size_t len, const char *name, struct crypttab *t);
+void crypttab_free(struct crypttab *t);
+
+/* stacks.c: LUKS, LVM and MD RAID members seen, and what became of each */
+enum stack_kind { STACK_LUKS, STACK_LVM, STACK_MD, STACK_KINDS };
+enum member_state {
+	MEMBER_DONE,	/* unlocked, activated, assembled: nothing to report */
+	MEMBER_SKIPPED, /* not ours to open (rd.luks=0, not in rd.lvm.vg=, ...) */
+	MEMBER_WAITING, /* a volume group or an array not complete yet */
+	MEMBER_FAILED,	/* locked, or the tool failed: the report says why */
+};
+struct stack_member {
+	char dev[64];	 /* the member's block device, "vdb" */
+	char uuid[64];	 /* LUKS UUID, PV UUID or array UUID */
+	char group[128]; /* the volume group, or the array ("md127") it belongs to */
+	enum stack_kind kind;
+	enum member_state state;
+	char what[512];	    /* for the report: what was done, or why not */
+	long long since_ms; /* MD: when it joined its (incomplete) array */
+};
+struct stacks {
+	struct stack_member *v;
+	size_t n, cap;
+	struct crypttab crypttab;
+	bool crypttab_read;
+	char *passphrase;    /* the last that unlocked a device: tried first on the next */
+	long long paused_ms; /* spent at a passphrase prompt: the root wait does not count it */
+	bool gave_up;	     /* a LUKS device stays locked: the failure policy, now */
+	unsigned int tool_missing; /* bit per enum stack_kind, said once */
+	bool dirs_made;
+	const char *tool_dir; /* NULL: the image's /usr/sbin and the like; tests put fakes here */
+	const char *consoles; /* NULL: /sys/class/tty/console/active; tests name a pty here */
+};
+
 /* root.c: the root found */
 struct root_dev {
 	char devnode[80];
@@ -260,6 +323,7 @@ struct boot {
 	struct events ev;
 	const struct blockdev *root; /* the device matching root=, once seen */
 	struct root_dev rootdev;
+	struct stacks st;
 };
 
 int events_open(struct boot *b);
@@ -295,6 +359,21 @@ void modprobe_take_over(const char *self);
 void modprobe_give_back(void);
 bool modprobe_called(int argc, char **argv);
 int modprobe_main(int argc, char **argv);
+
+/* stacks.c: what a probed block device holds decides what runs (luks.c for LUKS) */
+void stacks_device(struct boot *b, const struct blockdev *d);
+void stacks_forget(struct boot *b, const char *dev);
+int stacks_tick(struct boot *b);
+void stacks_retry(struct boot *b);
+void stacks_end(struct boot *b);
+void stacks_report(const struct boot *b, void (*fn)(const char *line, void *ud), void *ud);
+struct stack_member *stacks_member(struct boot *b, const struct blockdev *d, enum stack_kind k);
+int stack_tool(struct boot *b, enum stack_kind k, const char **path);
+int stack_run(char *const argv[], const char *input, size_t inlen, char *out, size_t outlen);
+const char *stack_last_line(const char *out, char *buf, size_t size);
+/* luks.c */
+void luks_member(struct boot *b, const struct blockdev *d);
+int luks_read_passphrase(const struct boot *b, const char *prompt, char *buf, size_t size);
 
 /* resume.c */
 void resume_from_hibernation(struct boot *b);

@@ -141,6 +141,20 @@ static void report_modules(const struct modules *m)
 		report("%d other devices have no driver in the image (not storage)", others);
 }
 
+static void report_line(const char *line, void *ud)
+{
+	report("%s", line);
+}
+
+/* Locked LUKS devices, incomplete volume groups and arrays: what each stack member became */
+static void report_stacks(const struct boot *b)
+{
+	if (!b->st.n)
+		return;
+	report("storage stack members:");
+	stacks_report(b, report_line, NULL);
+}
+
 /* Every block device seen, what is close to @spec, and what modules did. */
 static void report_seen(struct boot *b, const struct root_spec *spec)
 {
@@ -158,6 +172,7 @@ static void report_seen(struct boot *b, const struct root_spec *spec)
 		       t->v[i].pttype[0] ? " PTTYPE=" : "", t->v[i].pttype);
 	for (i = 0; i < t->n; i++)
 		hint(t, spec, &t->v[i]);
+	report_stacks(b);
 	report_modules(&b->mods);
 }
 
@@ -167,10 +182,16 @@ void report_root_missing(struct boot *b, int waited)
 	const struct root_spec *spec = &b->spec;
 
 	report_open(b->report_path);
-	report("root device not found: root=%s (%s%s%s), waited %d s",
-	       b->opts.root ? b->opts.root : "", rootspec_kind_name(spec->kind),
-	       spec->kind == ROOT_DEVNUM ? "" : " ", spec->kind == ROOT_DEVNUM ? "" : spec->value,
-	       waited);
+	if (b->st.gave_up)
+		report("root device not found: root=%s (%s%s%s): a LUKS device stays locked",
+		       b->opts.root ? b->opts.root : "", rootspec_kind_name(spec->kind),
+		       spec->kind == ROOT_DEVNUM ? "" : " ",
+		       spec->kind == ROOT_DEVNUM ? "" : spec->value);
+	else
+		report("root device not found: root=%s (%s%s%s), waited %d s",
+		       b->opts.root ? b->opts.root : "", rootspec_kind_name(spec->kind),
+		       spec->kind == ROOT_DEVNUM ? "" : " ",
+		       spec->kind == ROOT_DEVNUM ? "" : spec->value, waited);
 	report_seen(b, spec);
 	report_close();
 }

@@ -112,6 +112,15 @@ void devices_stop_prober(struct devices *t)
 {
 }
 
+int stacks_tick(struct boot *b)
+{
+	return -1;
+}
+
+void stacks_retry(struct boot *b)
+{
+}
+
 /* ---- a fake netlink socket -------------------------------------------------------- */
 
 static int recv_calls;

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The storage stacks (init/stacks.c, init/luks.c) with fake tools: shell scripts in a
+ * temporary directory standing in for cryptsetup, lvm and mdadm, saying what the real ones
+ * say and logging how they were run. The passphrase prompt reads a pseudo-terminal. The VM
+ * tests (tests/vm/scn_stacks.sh) run the real tools on real disks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rdinit.h"
+
+/* ---- what the stacks call elsewhere ------------------------------------------------- */
+
+int modules_load_fs(struct modules *m, const char *fstype)
+{
+	return 0;
+}
+
+int modules_load_alias(struct modules *m, const char *alias, bool is_modalias)
+{
+	return 0;
+}
+
+void modules_report(const struct modules *m,
+		    void (*fn)(const char *what, enum module_trouble t, void *ud), void *ud)
+{
+}
+
+int alias_rank(const char *modalias)
+{
+	return 2;
+}
+
+/* ---- fixtures ----------------------------------------------------------------------- */
+
+static char top[64], logpath[128], reportpath[128], runs[128];
+static struct boot b;
+
+struct medium {
+	const char *name, *type, *uuid;
+};
+static const struct medium *media;
+
+static void fake_probe(struct devices *t, struct blockdev *d)
+{
+	const struct medium *m;
+
+	for (m = media; m && m->name; m++) {
+		if (!strcmp(m->name, d->name)) {
+			snprintf(d->type, sizeof(d->type), "%s", m->type);
+			snprintf(d->uuid, sizeof(d->uuid), "%s", m->uuid);
+		}
+	}
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void tool(const char *name, const char *script)
+{
+	char path[256], text[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", top, name);
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"%s $*\" >>%s\n%s\n", name, runs, script);
+	write_file(path, text, 0755);
+}
+
+static const char *slurp(const char *path)
+{
+	static char buf[4][1 << 15];
+	static int k;
+	char *out = buf[k++ % 4];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(out, 1, sizeof(buf[0]) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	out[n] = '\0';
+	return out;
+}
+
+static int setup(void **state)
+{
+	int fd;
+
+	snprintf(top, sizeof(top), "/tmp/rdinit-stacks-XXXXXX");
+	if (!mkdtemp(top))
+		return -1;
+	snprintf(logpath, sizeof(logpath), "%s/log", top);
+	snprintf(reportpath, sizeof(reportpath), "%s/report", top);
+	snprintf(runs, sizeof(runs), "%s/runs", top);
+	fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	log_set_fd(fd, false);
+	log_set_max_level(LOG_LVL_DEBUG);
+	memset(&b, 0, sizeof(b));
+	opts_init(&b.opts);
+	b.sysfs = top;
+	b.report_path = reportpath;
+	b.devs.probe = fake_probe;
+	b.st.tool_dir = top;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	stacks_end(&b);
+	devices_clear(&b.devs);
+	opts_free(&b.opts);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void add(const char *name)
+{
+	char devpath[128];
+	struct uevent ev = { .action = "add",
+			     .subsystem = "block",
+			     .devname = name,
+			     .devpath = devpath,
+			     .major = 254,
+			     .minor = 0 };
+
+	snprintf(devpath, sizeof(devpath), "/devices/virtual/block/%s", name);
+	devices_event(&b, &ev);
+}
+
+static void cmdline(const char *line)
+{
+	assert_int_equal(cmdline_parse(line, &b.opts), 0);
+}
+
+/* ---- tests -------------------------------------------------------------------------- */
+
+static void test_crypttab_parse(void **state)
+{
+	static const char text[] = "# name device key options\n"
+				   "\n"
+				   "root UUID=1111 none luks,discard\n"
+				   "bad\n"
+				   "data\t/dev/vdc   /etc/keys/data.key  # trailing comment\n"
+				   "swap PARTUUID=22 -";
+	struct crypttab t = { 0 };
+
+	assert_int_equal(crypttab_parse(text, sizeof(text) - 1, "crypttab", &t), 0);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.v[0].name, "root");
+	assert_string_equal(t.v[0].device, "UUID=1111");
+	assert_string_equal(t.v[0].keyfile, "none");
+	assert_string_equal(t.v[0].options, "luks,discard");
+	assert_int_equal(t.v[0].line, 3);
+	assert_string_equal(t.v[1].keyfile, "/etc/keys/data.key");
+	assert_string_equal(t.v[1].options, "");
+	assert_int_equal(t.v[1].line, 5);
+	assert_string_equal(t.v[2].keyfile, "-");
+	assert_non_null(strstr(slurp(logpath), "crypttab:4: ignoring 'bad'"));
+	crypttab_free(&t);
+}
+
+static void test_cmdline_options(void **state)
+{
+	cmdline("rd.luks.uuid=luks-abc rd.luks.uuid=def rd.luks.name=abc=cryptroot rd.lvm.vg=vg0 "
+		"rd.lvm.lv=vg1/root rd.lvm.lv=nolv rd.md=0 rd.retry=4 rd.luks.crypttab=0 "
+		"rd.luks.key=/k:UUID=1 rd.luks=0");
+	assert_int_equal(b.opts.stacks.luks_uuid.n, 2);
+	assert_string_equal(b.opts.stacks.luks_name.v[0], "abc=cryptroot");
+	assert_int_equal(b.opts.stacks.lvm_lv.n, 1); /* "nolv" has no VG/ and is refused */
+	assert_true(b.opts.stacks.no_md);
+	assert_true(b.opts.stacks.no_luks);
+	assert_true(b.opts.stacks.no_crypttab);
+	assert_false(b.opts.stacks.no_lvm);
+	assert_int_equal(b.opts.stacks.md_retry, 4);
+	assert_non_null(strstr(slurp(logpath), "ignoring rd.lvm.lv=nolv"));
+}
+
+/* A volume group of two PVs is activated when the second appears, not before. */
+static void test_lvm_completes(void **state)
+{
+	static const struct medium m[] = { { "vdb", "LVM2_member", "pv-b" },
+					   { "vdc", "LVM2_member", "pv-c" },
+					   { NULL, NULL, NULL } };
+
+	media = m;
+	tool("lvm",
+	     "case \"$*\" in\n"
+	     "*pvscan*vdb) echo '  VG vg0 incomplete' ;;\n"
+	     "*pvscan*vdc) echo '  pvscan[1] PV /dev/vdc online.'; echo '  VG vg0 complete' ;;\n"
+	     "esac\nexit 0");
+	add("vdb");
+	assert_null(strstr(slurp(runs), "vgchange"));
+	assert_string_equal(b.st.v[0].group, "vg0");
+	assert_int_equal(b.st.v[0].state, MEMBER_WAITING);
+	add("vdc");
+	assert_non_null(strstr(slurp(runs), "lvm vgchange -aay --sysinit vg0"));
+	assert_int_equal(b.st.v[0].state, MEMBER_DONE);
+	assert_int_equal(b.st.v[1].state, MEMBER_DONE);
+	/* a second "add" of the same device runs nothing again */
+	add("vdc");
+	assert_int_equal(b.st.n, 2);
+}
+
+/* rd.lvm.vg= leaves other groups alone; rd.lvm.lv= activates only the volumes it names */
+static void test_lvm_limits(void **state)
+{
+	static const struct medium m[] = { { "vdb", "LVM2_member", "pv-b" },
+					   { "vdc", "LVM2_member", "pv-c" },
+					   { NULL, NULL, NULL } };
+
+	media = m;
+	tool("lvm", "case \"$*\" in\n"
+		    "*pvscan*vdb) echo '  VG other complete' ;;\n"
+		    "*pvscan*vdc) echo '  VG vg1 complete' ;;\n"
+		    "esac\nexit 0");
+	cmdline("rd.lvm.lv=vg1/root");
+	add("vdb");
+	add("vdc");
+	assert_null(strstr(slurp(runs), "vgchange"));
+	assert_non_null(strstr(slurp(runs), "lvm lvchange -aay --sysinit vg1/root"));
+	assert_int_equal(b.st.v[0].state, MEMBER_SKIPPED);
+	assert_non_null(strstr(b.st.v[0].what, "not in rd.lvm.vg="));
+}
+
+static void md_fixture(const char *state_text)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/block", top);
+	(void)mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/block/md127", top);
+	(void)mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/block/md127/md", top);
+	(void)mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/block/md127/md/array_state", top);
+	write_file(path, state_text, 0644);
+}
+
+/* An array missing a member starts degraded once rd.retry= has passed, and says so. */
+static void test_md_degraded(void **state)
+{
+	static const struct medium m[] = { { "vdb", "linux_raid_member", "aa-bb" },
+					   { NULL, NULL, NULL } };
+	char script[1024];
+
+	media = m;
+	md_fixture("inactive\n");
+	snprintf(script, sizeof(script),
+		 "case \"$1\" in\n"
+		 "--incremental) echo MD_DEVICE=/dev/md127; echo MD_STARTED=no ;;\n"
+		 "--run) echo clean >%s/block/md127/md/array_state; echo 1 "
+		 ">%s/block/md127/md/degraded;"
+		 " echo 2 >%s/block/md127/md/raid_disks ;;\n"
+		 "esac\nexit 0",
+		 top, top, top);
+	tool("mdadm", script);
+	cmdline("rd.retry=0");
+	add("vdb");
+	assert_int_equal(b.st.v[0].state, MEMBER_WAITING);
+	assert_string_equal(b.st.v[0].group, "md127");
+	assert_int_equal(stacks_tick(&b), -1);
+	assert_non_null(strstr(slurp(runs), "mdadm --run /dev/md127"));
+	assert_non_null(strstr(slurp(logpath), "array md127 started DEGRADED after rd.retry=0 s: 1 "
+					       "of 2 devices missing"));
+}
+
+/* An array still short after rd.retry= is waited for; the report names it. */
+static void test_md_report(void **state)
+{
+	static const struct medium m[] = { { "vdb", "linux_raid_member", "aa-bb" },
+					   { NULL, NULL, NULL } };
+
+	media = m;
+	md_fixture("inactive\n");
+	tool("mdadm", "echo MD_DEVICE=/dev/md127\nexit 0");
+	cmdline("rd.md.uuid=AA:BB");
+	add("vdb");
+	assert_true(stacks_tick(&b) > 0);
+	assert_int_equal(rootspec_parse("UUID=1234", &b.spec), 0);
+	report_root_missing(&b, 30);
+	assert_non_null(strstr(slurp(reportpath),
+			       "RAID /dev/vdb UUID=aa-bb: waiting: array md127 (/dev/md127) "
+			       "incomplete: inactive"));
+}
+
+static void test_md_uuid_filter(void **state)
+{
+	static const struct medium m[] = { { "vdb", "linux_raid_member", "aa-bb" },
+					   { NULL, NULL, NULL } };
+
+	media = m;
+	tool("mdadm", "exit 0");
+	cmdline("rd.md.uuid=cc:dd");
+	add("vdb");
+	assert_string_equal(slurp(runs), "");
+	assert_int_equal(b.st.v[0].state, MEMBER_SKIPPED);
+}
+
+static const struct medium luks_media[] = { { "vdb", "crypto_LUKS", "1234-5678" },
+					    { "vdc", "crypto_LUKS", "abcd-ef00" },
+					    { NULL, NULL, NULL } };
+
+/* the fake cryptsetup opens with key "right" (from a key file or stdin) */
+static const char luks_script[] = "key=\n"
+				  "for a; do case $a in --key-file=-) key=$(cat) ;;\n"
+				  "--key-file=*) key=$(cat ${a#--key-file=}) ;; esac; done\n"
+				  "[ \"$key\" = right ] && exit 0\n"
+				  "echo 'No key available with this passphrase.'; exit 2";
+
+/* crypttab names the device and its key file: opened with it, under crypttab's name */
+static void test_luks_keyfile(void **state)
+{
+	char path[256], text[512];
+
+	media = luks_media;
+	tool("cryptsetup", luks_script);
+	snprintf(path, sizeof(path), "%s/key", top);
+	write_file(path, "right", 0600);
+	snprintf(text, sizeof(text), "cryptroot UUID=1234-5678 %s discard\n", path);
+	assert_int_equal(crypttab_parse(text, strlen(text), "t", &b.st.crypttab), 0);
+	b.st.crypttab_read = true;
+	add("vdb");
+	add("vdc");
+	assert_non_null(strstr(slurp(runs), "--allow-discards /dev/vdb cryptroot"));
+	assert_int_equal(b.st.v[0].state, MEMBER_DONE);
+	/* vdc is not in crypttab: left locked, nothing run for it */
+	assert_null(strstr(slurp(runs), "vdc"));
+	assert_int_equal(b.st.v[1].state, MEMBER_SKIPPED);
+	assert_false(b.st.gave_up);
+}
+
+/* Wait for @text on the terminal (everything seen goes to @screen). 0 or -1 at EOF. */
+static int screen_wait(int master, FILE *screen, const char *text)
+{
+	char seen[4096] = "";
+	size_t n = 0;
+
+	while (!strstr(seen, text)) {
+		char ch;
+
+		if (read(master, &ch, 1) != 1 || n + 1 >= sizeof(seen))
+			return -1;
+		seen[n++] = ch;
+		seen[n] = '\0';
+		fputc(ch, screen);
+		fflush(screen);
+	}
+	return 0;
+}
+
+/*
+ * A child typing at the console when asked, as a user would: each of @answers after a
+ * prompt; what it saw goes to @dir/screen.
+ */
+static pid_t typist_start(int master, const char *dir, const char *const *answers)
+{
+	pid_t pid = fork();
+	char path[256];
+	FILE *screen;
+
+	if (pid != 0)
+		return pid;
+	/* the terminal stays open between prompts, as a console does */
+	if (open(ptsname(master), O_RDWR | O_NOCTTY) < 0)
+		_exit(1);
+	snprintf(path, sizeof(path), "%s/screen", dir);
+	screen = fopen(path, "w");
+	if (!screen)
+		_exit(1);
+	for (; *answers; answers++)
+		if (screen_wait(master, screen, "gives up): ") < 0 ||
+		    write(master, *answers, strlen(*answers)) != (ssize_t)strlen(*answers))
+			_exit(1);
+	if (screen_wait(master, screen, "\n") < 0)
+		_exit(1);
+	fclose(screen);
+	_exit(0);
+}
+
+/* A wrong key file, then the prompt: one wrong passphrase, then the right one. */
+static void test_luks_prompt(void **state)
+{
+	static char active[256];
+	char path[256], text[512], *slave;
+	int master, status;
+	pid_t typist;
+
+	media = luks_media;
+	tool("cryptsetup", luks_script);
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	slave = ptsname(master);
+	snprintf(active, sizeof(active), "%s/active", top);
+	write_file(active, slave + strlen("/dev/"), 0644);
+	b.st.consoles = active;
+	snprintf(path, sizeof(path), "%s/key", top);
+	write_file(path, "wrong", 0600);
+	snprintf(text, sizeof(text), "rd.luks.uuid=1234-5678 rd.luks.key=%s", path);
+	cmdline(text);
+	/* a typist at the terminal: a wrong try once asked, then (with a correction) the right one
+	 */
+	typist =
+		typist_start(master, top, (const char *const[]){ "wrong\r", "rightx\x7f\r", NULL });
+	add("vdb");
+	if (b.st.v[0].state != MEMBER_DONE)
+		fprintf(stderr, "log:\n%s\nruns:\n%s\n", slurp(logpath), slurp(runs));
+	assert_int_equal(b.st.v[0].state, MEMBER_DONE);
+	assert_non_null(strstr(b.st.v[0].what, "luks-1234-5678 (passphrase)"));
+	assert_non_null(strstr(slurp(logpath), "the key file"));
+	assert_int_equal(waitpid(typist, &status, 0), typist);
+	assert_int_equal(status, 0);
+	/* the prompt names the device, and nothing typed came back (no echo) */
+	snprintf(path, sizeof(path), "%s/screen", top);
+	assert_non_null(strstr(slurp(path), "Passphrase for /dev/vdb (LUKS UUID 1234-5678"));
+	assert_non_null(strstr(slurp(path), "Wrong passphrase."));
+	assert_null(strstr(slurp(path), "right"));
+	assert_null(strstr(slurp(path), "wrong\n"));
+	/* the passphrase that worked is tried on the next device before asking */
+	assert_string_equal(b.st.passphrase, "right");
+	close(master);
+}
+
+/* Ctrl-C gives up at once: the boot's wait ends and the report names the device. */
+static void test_luks_give_up(void **state)
+{
+	static char path[256];
+	char *slave;
+	int master, status;
+	pid_t typist;
+
+	media = luks_media;
+	tool("cryptsetup", luks_script);
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	slave = ptsname(master);
+	snprintf(path, sizeof(path), "%s/active", top);
+	write_file(path, slave + strlen("/dev/"), 0644);
+	b.st.consoles = path;
+	typist = typist_start(master, top, (const char *const[]){ "\x03", NULL });
+	add("vdb");
+	assert_int_equal(waitpid(typist, &status, 0), typist);
+	assert_int_equal(status, 0);
+	assert_true(b.st.gave_up);
+	/* nothing was tried: no key, no passphrase */
+	assert_string_equal(slurp(runs), "");
+	assert_int_equal(rootspec_parse("/dev/mapper/root", &b.spec), 0);
+	report_root_missing(&b, 30);
+	assert_non_null(strstr(slurp(reportpath), "a LUKS device stays locked"));
+	assert_non_null(strstr(slurp(reportpath),
+			       "LUKS /dev/vdb UUID=1234-5678: locked: passphrase prompt given up"));
+	close(master);
+}
+
+/* Without crypttab or rd.luks.*, a LUKS device seen after the root is left alone. */
+static void test_luks_after_root(void **state)
+{
+	static const struct blockdev root = { .name = "vda" };
+
+	media = luks_media;
+	tool("cryptsetup", luks_script);
+	b.root = &root;
+	add("vdb");
+	assert_string_equal(slurp(runs), "");
+	assert_non_null(strstr(b.st.v[0].what, "the root was found without it"));
+	b.root = NULL;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_crypttab_parse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cmdline_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lvm_completes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lvm_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_md_degraded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_md_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_md_uuid_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_luks_keyfile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_luks_prompt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_luks_give_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_luks_after_root, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
