@@ -34,8 +34,10 @@ CFLAGS="-Os -fPIE -ffunction-sections -fdata-sections -fno-asynchronous-unwind-t
 -fno-unwind-tables -isystem $kinc"
 export CC CFLAGS
 
+# shellcheck disable=SC2034 # debsrc.sh's messages
 TAG=sysroot
 # add_deb_src, fetch
+# shellcheck source=build-aux/debsrc.sh
 . "$(dirname "$0")/debsrc.sh"
 
 # pc NAME LIB VERSION: a pkg-config file for a library built here, so kmod's configure finds it
