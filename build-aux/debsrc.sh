@@ -42,10 +42,13 @@ fetch() { # fetch PKG -> prints the extracted source dir
 	dir=$(find "$SRC" -maxdepth 1 -type d -name "$pkg-[0-9]*" | head -n 1)
 	if [ -z "$dir" ]; then
 		add_deb_src
-		(cd "$SRC" && apt-get source -q "$pkg" >&2) || {
+		# quiet unless it fails
+		log=$SRC/apt-get-source-$pkg.log
+		(cd "$SRC" && apt-get source -q "$pkg" >"$log" 2>&1) || {
 			# a stale package list: refresh once and retry
-			apt-get update -q >&2 && (cd "$SRC" && apt-get source -q "$pkg" >&2)
-		}
+			apt-get update -q >>"$log" 2>&1 &&
+				(cd "$SRC" && apt-get source -q "$pkg" >>"$log" 2>&1)
+		} || { cat "$log" >&2; echo "$TAG: apt-get source $pkg failed" >&2; exit 1; }
 		dir=$(find "$SRC" -maxdepth 1 -type d -name "$pkg-[0-9]*" | head -n 1)
 	fi
 	[ -n "$dir" ] || { echo "$TAG: apt-get source $pkg gave no source dir" >&2; exit 1; }
