@@ -51,6 +51,15 @@ $(B)/mkrdinit: $(MK_SRCS) $(MK_HDRS)
 	@mkdir -p $(B)
 	$(HOST_CC) $(MK_CFLAGS) $(MK_SRCS) $(MK_LIBS) -o $@
 
+# The storage stacks' tools for the image (LUKS, LVM, md RAID): static musl builds from Debian's
+# sources (build-aux/stacks.sh; a few minutes once, nothing after). One run makes all of them.
+STACKS_BIN := $(B)/stacks/sbin/cryptsetup $(B)/stacks/sbin/lvm $(B)/stacks/sbin/mdadm
+$(STACKS_BIN) &: build-aux/stacks.sh build-aux/debsrc.sh build-aux/patches/lvm2-musl.sh $(STAMP)
+	sh build-aux/stacks.sh $(B)/stacks $(SYSROOT)
+stacks: $(STACKS_BIN)
+all: $(STACKS_BIN)
+.PHONY: stacks
+
 # ---- unit tests: the same sources, linked with glibc, ASan and UBSan ----
 UT := $(B)/unit
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -1,0 +1,259 @@
+#!/bin/sh
+# Build the storage-stack tools an initramfs needs for a root on LUKS, LVM or md RAID, static
+# with musl and stripped, from Debian's own source packages:
+#
+#   STACKDIR/sbin/cryptsetup  STACKDIR/sbin/lvm  STACKDIR/sbin/dmsetup  STACKDIR/sbin/mdadm
+#
+# The libraries only they need (libaio, json-c, popt, libuuid, libdevmapper) go to
+# STACKDIR/sysroot, sources to STACKDIR/src; libblkid comes from rdinit's own sysroot
+# (build-aux/sysroot.sh, run first). Cached like sysroot.sh: a stamp per step holds how it was
+# built, so a second run does nothing and a changed option rebuilds that step and what uses it.
+# Quiet on success; a failing step prints the end of its log (STACKDIR/log/STEP.log).
+set -eu
+
+STACKS=${1:?usage: stacks.sh STACKDIR [SYSROOT]}
+SYSROOT=${2:-$STACKS/../sysroot}
+mkdir -p "$STACKS"
+STACKS=$(cd "$STACKS" && pwd)
+SYSROOT=$(cd "$SYSROOT" && pwd)
+SRC=$STACKS/src
+PREFIX=$STACKS/sysroot
+OUT=$STACKS/sbin
+LOG=$STACKS/log
+HERE=$(cd "$(dirname "$0")" && pwd)
+JOBS=$(nproc 2>/dev/null || echo 2)
+mkdir -p "$SRC" "$PREFIX/lib/pkgconfig" "$PREFIX/include" "$OUT" "$LOG"
+
+# shellcheck disable=SC2034 # debsrc.sh's messages
+TAG=stacks
+# add_deb_src, fetch
+# shellcheck source=build-aux/debsrc.sh
+. "$HERE/debsrc.sh"
+
+kinc=$SYSROOT/kernel-include
+if [ ! -f "$SYSROOT/lib/libblkid.a" ] || [ ! -d "$kinc" ]; then
+	echo "stacks: no libblkid in $SYSROOT: run build-aux/sysroot.sh first" >&2
+	exit 1
+fi
+
+CC="musl-gcc"
+# as sysroot.sh: small code, no unwind tables, and the linker drops what is not used
+CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+-fno-unwind-tables -isystem $kinc"
+CPPFLAGS="-I$PREFIX/include -I$SYSROOT/include"
+LDFLAGS="-static -Wl,--gc-sections -L$PREFIX/lib -L$SYSROOT/lib"
+# only the .pc files written here: never the host's
+PKG_CONFIG_LIBDIR=$PREFIX/lib/pkgconfig
+export CC CFLAGS CPPFLAGS LDFLAGS PKG_CONFIG_LIBDIR
+unset PKG_CONFIG_PATH
+
+# q STEP CMD...: run CMD with its output in STEP's log; on failure show the log's end and stop
+q() {
+	step=$1
+	shift
+	"$@" >>"$LOG/$step.log" 2>&1 || {
+		echo "stacks: $step: failed: $*" >&2
+		tail -n 60 "$LOG/$step.log" >&2
+		echo "stacks: $step: full log in $LOG/$step.log" >&2
+		exit 1
+	}
+}
+
+# pc NAME LIBS VERSION [DIR]: a pkg-config file for a library built here (DIR: its prefix)
+pc() {
+	# shellcheck disable=SC2016 # ${prefix} and the like are pkg-config's
+	printf 'prefix=%s\nlibdir=${prefix}/lib\nincludedir=${prefix}/include\nName: %s\nDescription: %s\nVersion: %s\nLibs: -L${libdir} %s\nCflags: -I${includedir}\n' \
+		"${4:-$PREFIX}" "$1" "$1" "$3" "$2" >"$PREFIX/lib/pkgconfig/$1.pc"
+}
+
+# A stamp holds how its step was built (its options, the flags, and the stamps of the steps it
+# uses): a step is built again when that changes, or when what it makes is gone.
+stamp_of() { cat "$STACKS/.$1.stamp" 2>/dev/null || true; }
+stamp_ok() { # stamp_ok STEP CONF OUTPUT
+	[ -f "$STACKS/.$1.stamp" ] && [ -e "$3" ] && [ "$(cat "$STACKS/.$1.stamp")" = "$2 $CFLAGS" ]
+}
+stamp_set() { printf '%s\n' "$2 $CFLAGS" >"$STACKS/.$1.stamp"; }
+
+begin() { # begin STEP DIR: a fresh log, and say what is built
+	: >"$LOG/$1.log"
+	echo "stacks: building $1 from $(basename "$2")"
+}
+
+# ---- libaio: lvm2's bcache reads and writes the disks through it ----
+AIO_CONF="libaio.a"
+build_aio() {
+	stamp_ok aio "$AIO_CONF" "$PREFIX/lib/libaio.a" && return 0
+	dir=$(fetch libaio)
+	begin aio "$dir"
+	q aio make -C "$dir/src" clean
+	q aio make -C "$dir/src" -j"$JOBS" libaio.a ENABLE_SHARED=0 CC="$CC" CFLAGS="$CFLAGS"
+	cp "$dir/src/libaio.a" "$PREFIX/lib/"
+	cp "$dir/src/libaio.h" "$PREFIX/include/"
+	stamp_set aio "$AIO_CONF"
+}
+
+# ---- json-c: cryptsetup's LUKS2 metadata ----
+JSONC_CONF="-DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON -DBUILD_TESTING=OFF -DBUILD_APPS=OFF \
+-DDISABLE_WERROR=ON -DDISABLE_EXTRA_LIBS=ON -DENABLE_THREADING=OFF -DCMAKE_BUILD_TYPE=None"
+build_jsonc() {
+	stamp_ok json-c "$JSONC_CONF" "$PREFIX/lib/libjson-c.a" && return 0
+	dir=$(fetch json-c)
+	begin json-c "$dir"
+	rm -rf "$dir/_build"
+	# shellcheck disable=SC2086 # one word per option
+	q json-c cmake -S "$dir" -B "$dir/_build" -DCMAKE_C_COMPILER="$CC" \
+		-DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_INSTALL_PREFIX="$PREFIX" \
+		-DCMAKE_INSTALL_LIBDIR=lib $JSONC_CONF
+	q json-c make -C "$dir/_build" -j"$JOBS" install
+	stamp_set json-c "$JSONC_CONF"
+}
+
+# ---- popt: cryptsetup's command line ----
+POPT_CONF="--enable-static --disable-shared --disable-nls --disable-rpath"
+build_popt() {
+	stamp_ok popt "$POPT_CONF" "$PREFIX/lib/libpopt.a" && return 0
+	dir=$(fetch popt)
+	begin popt "$dir"
+	cd "$dir"
+	# shellcheck disable=SC2086
+	q popt ./configure --host=x86_64-linux-musl --prefix="$PREFIX" $POPT_CONF
+	q popt make -C src clean
+	q popt make -C src -j"$JOBS" install
+	cd "$STACKS"
+	stamp_set popt "$POPT_CONF"
+}
+
+# ---- libuuid, from the util-linux source sysroot.sh fetched; unpacked again here, so the tree
+# libblkid was built in is left alone ----
+UUID_CONF="--disable-all-programs --enable-libuuid --enable-static --disable-shared \
+--disable-nls --disable-asciidoc --without-udev --without-systemd --without-python \
+--without-selinux --without-audit --without-readline --without-ncurses --without-ncursesw \
+--without-cryptsetup --without-btrfs --without-econf"
+build_uuid() {
+	stamp_ok uuid "$UUID_CONF" "$PREFIX/lib/libuuid.a" && return 0
+	dir=$(find "$SRC" -maxdepth 1 -type d -name "util-linux-[0-9]*" | head -n 1)
+	if [ -z "$dir" ]; then
+		dsc=$(find "$SYSROOT/src" -maxdepth 1 -name 'util-linux_*.dsc' | head -n 1)
+		if [ -n "$dsc" ]; then
+			dir=$SRC/$(basename "$dsc" .dsc | sed -e 's/_/-/' -e 's/-[^-]*$//')
+			q uuid dpkg-source --no-check -x "$dsc" "$dir"
+		else
+			dir=$(fetch util-linux)
+		fi
+	fi
+	begin uuid "$dir"
+	cd "$dir"
+	[ -x configure ] || q uuid ./autogen.sh
+	# shellcheck disable=SC2086
+	q uuid ./configure --host=x86_64-linux-musl --prefix="$PREFIX" $UUID_CONF
+	q uuid make clean
+	q uuid make -j"$JOBS" libuuid.la
+	cp .libs/libuuid.a "$PREFIX/lib/"
+	mkdir -p "$PREFIX/include/uuid"
+	cp libuuid/src/uuid.h "$PREFIX/include/uuid/"
+	cd "$STACKS"
+	pc uuid -luuid 2.38
+	stamp_set uuid "$UUID_CONF"
+}
+
+# ---- lvm2: lvm.static and dmsetup.static, and libdevmapper.a for cryptsetup ----
+# No udev: libdevmapper makes the /dev/mapper and /dev/VG nodes itself. No daemons (dmeventd,
+# lvmpolld, lvmlockd), no readline, selinux, nls, systemd or blkid; no external thin/cache/vdo
+# tools (the segment types stay, their check tools are simply not run).
+LVM_CONF="--enable-static_link --disable-udev_sync --disable-udev_rules \
+--disable-udev-systemd-background-jobs --disable-dmeventd --disable-lvmpolld \
+--disable-use-lvmpolld --disable-use-lvmlockd --disable-readline --disable-editline \
+--disable-selinux --disable-nls --disable-blkid_wiping --disable-systemd-journal \
+--disable-app-machineid --disable-notify-dbus --disable-dbus-service --disable-cmirrord \
+--disable-cmdlib --disable-fsadm --disable-lvmimportvdo --disable-blkdeactivate \
+--disable-dmfilemapd --disable-pkgconfig \
+--with-thin-check= --with-thin-dump= --with-thin-repair= --with-thin-restore= \
+--with-cache-check= --with-cache-dump= --with-cache-repair= --with-cache-restore= \
+--with-vdo-format= --with-optimisation=-Os \
+--prefix=/usr --exec-prefix= --with-confdir=/etc --with-default-system-dir=/etc/lvm \
+--with-default-run-dir=/run/lvm --with-default-locking-dir=/run/lock/lvm \
+--with-default-pid-dir=/run --with-default-dm-run-dir=/run"
+LVM_PATCH=$HERE/patches/lvm2-musl.sh
+build_lvm2() {
+	conf="$LVM_CONF $(cksum <"$LVM_PATCH") $(stamp_of aio)"
+	stamp_ok lvm2 "$conf" "$OUT/lvm" && [ -e "$OUT/dmsetup" ] && return 0
+	dir=$(fetch lvm2)
+	begin lvm2 "$dir"
+	cd "$dir"
+	q lvm2 sh "$LVM_PATCH"
+	# lvm2 runs the preprocessor without CFLAGS to list libdevmapper's exported symbols: it
+	# finds the kernel headers through C_INCLUDE_PATH. (libaio: through CPPFLAGS and LDFLAGS.)
+	export C_INCLUDE_PATH="$kinc"
+	# shellcheck disable=SC2086
+	q lvm2 ./configure --host=x86_64-linux-musl $LVM_CONF AIO_LIBS=-laio
+	q lvm2 make clean
+	q lvm2 make -j"$JOBS" -C libdm ioctl/libdevmapper.a
+	q lvm2 make -j"$JOBS" -C libdm/dm-tools dmsetup.static
+	q lvm2 make -j"$JOBS" lib libdaemon
+	q lvm2 make -j"$JOBS" -C tools lvm.static
+	unset C_INCLUDE_PATH
+	cp libdm/ioctl/libdevmapper.a "$PREFIX/lib/"
+	cp libdm/libdevmapper.h "$PREFIX/include/"
+	strip -o "$OUT/lvm" tools/lvm.static
+	strip -o "$OUT/dmsetup" libdm/dm-tools/dmsetup.static
+	cd "$STACKS"
+	pc devmapper "-ldevmapper -lm" 1.02
+	stamp_set lvm2 "$conf"
+}
+
+# ---- cryptsetup: the kernel's crypto API (AF_ALG) instead of OpenSSL, the bundled Argon2 ----
+CRYPTSETUP_CONF="--enable-static-cryptsetup --disable-shared --enable-static \
+--with-crypto_backend=kernel --enable-internal-sse-argon2 --disable-veritysetup \
+--disable-integritysetup --disable-ssh-token --disable-external-tokens --disable-selinux \
+--disable-udev --disable-nls --disable-pwquality --disable-passwdqc --disable-asciidoc \
+--disable-fips --disable-rpath --with-tmpfilesdir=no --with-luks2-lock-path=/run/cryptsetup"
+build_cryptsetup() {
+	conf="$CRYPTSETUP_CONF $(stamp_of json-c) $(stamp_of popt) $(stamp_of uuid) $(stamp_of lvm2)"
+	stamp_ok cryptsetup "$conf" "$OUT/cryptsetup" && return 0
+	dir=$(fetch cryptsetup)
+	begin cryptsetup "$dir"
+	cd "$dir"
+	[ -x configure ] || q cryptsetup autoreconf -fi
+	# libblkid is the one in rdinit's sysroot
+	pc blkid -lblkid 2.38 "$SYSROOT"
+	# shellcheck disable=SC2086
+	q cryptsetup ./configure --host=x86_64-linux-musl --prefix=/usr $CRYPTSETUP_CONF
+	q cryptsetup make clean
+	q cryptsetup make -j"$JOBS" cryptsetup.static
+	strip -o "$OUT/cryptsetup" cryptsetup.static
+	cd "$STACKS"
+	stamp_set cryptsetup "$conf"
+}
+
+# ---- mdadm: no libudev, no corosync or dlm; Debian's config paths and its device nodes (group
+# disk, 0660: DEBIAN); the map in /run/mdadm, which need not exist at build time ----
+MDADM_CONF="COROSYNC=-DNO_COROSYNC DLM=-DNO_DLM LDLIBS= DEBIAN=yes \
+CONFFILE=/etc/mdadm/mdadm.conf CONFFILE2=/etc/mdadm.conf RUN_DIR=/run/mdadm CHECK_RUN_DIR=0"
+MDADM_DEFS="-DNO_LIBUDEV"
+build_mdadm() {
+	stamp_ok mdadm "$MDADM_CONF $MDADM_DEFS" "$OUT/mdadm" && return 0
+	dir=$(fetch mdadm)
+	begin mdadm "$dir"
+	cd "$dir"
+	q mdadm make clean
+	# shellcheck disable=SC2086
+	q mdadm make -j"$JOBS" mdadm CC="$CC" $MDADM_CONF CXFLAGS="$MDADM_DEFS $CFLAGS" \
+		LDFLAGS="$LDFLAGS"
+	strip -o "$OUT/mdadm" mdadm
+	cd "$STACKS"
+	stamp_set mdadm "$MDADM_CONF $MDADM_DEFS"
+}
+
+build_aio
+build_jsonc
+build_popt
+build_uuid
+build_lvm2
+build_cryptsetup
+build_mdadm
+for b in cryptsetup lvm dmsetup mdadm; do
+	file "$OUT/$b" | grep -q 'statically linked' ||
+		{ echo "stacks: $OUT/$b is not static" >&2; exit 1; }
+done
+# Every output is current now: newer than this script, so make does not run it again.
+touch "$OUT/cryptsetup" "$OUT/lvm" "$OUT/dmsetup" "$OUT/mdadm"
