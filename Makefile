@@ -28,7 +28,8 @@ INIT_LIBS := -lmount -lblkid -lkmod -llzma -lzstd -lz
 
 HOST_CC := gcc
 MK_DEFS := -DRDINIT_INIT_PATH='"$(CURDIR)/$(B)/rdinit"' \
-	-DRDINIT_MODULES_DIR='"$(CURDIR)/modules"' -DRDINIT_CONF_DIR='"$(CURDIR)/conf"'
+	-DRDINIT_MODULES_DIR='"$(CURDIR)/modules"' -DRDINIT_CONF_DIR='"$(CURDIR)/conf"' \
+	-DRDINIT_STACKS_DIR='"$(CURDIR)/$(B)/stacks/sbin"'
 MK_CFLAGS := -std=gnu11 -O2 $(WARN) -Icommon $(MK_DEFS) $(shell pkg-config --cflags libkmod libarchive libzstd 2>/dev/null) -pthread
 MK_LIBS := $(shell pkg-config --libs libkmod libarchive libzstd 2>/dev/null) -pthread
 

@@ -9,20 +9,31 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "host.h"
 
 /* Stacked devices nest a few levels (dm-crypt on LVM on md); loops are bugs. */
 #define MAX_DEPTH 8
+
+static void names_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
 
 void host_root_free(struct host_root *h)
 {
@@ -31,6 +42,12 @@ void host_root_free(struct host_root *h)
 		free(h->keys[i].where);
 	}
 	free(h->keys);
+	for (size_t i = 0; i < h->n_crypt; i++) {
+		free(h->crypt[i].name);
+		free(h->crypt[i].uuid);
+		names_free(h->crypt[i].slaves, h->crypt[i].n_slaves);
+	}
+	free(h->crypt);
 	free(h->fstype);
 	free(h->source);
 	*h = (struct host_root){ 0 };
@@ -216,46 +233,121 @@ static int walk_parents(struct host_root *h, const char *sysfs, char *dir)
 
 static int walk_block(struct host_root *h, const char *sysfs, const char *dev, int depth);
 
-/* dm and md devices sit on "slaves"; their own module depends on the kind. */
-static int walk_stack(struct host_root *h, const char *sysfs, const char *dev, int depth)
+/* The names in DEV/slaves, sorted (none for a device that sits on nothing). */
+static int read_slaves(const char *dev, char ***names, size_t *n)
 {
-	_cleanup_closedir_ DIR *d = NULL;
 	_cleanup_free_ char *slaves = NULL;
-	struct dirent *de;
-	char buf[256];
+	struct dirent **list = NULL;
+	int count, r = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (asprintf(&slaves, "%s/slaves", dev) < 0)
+		return -ENOMEM;
+	count = scandir(slaves, &list, NULL, alphasort);
+	if (count < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	*names = calloc((size_t)count + 1, sizeof(char *));
+	if (!*names)
+		r = -ENOMEM;
+	for (int i = 0; i < count; i++) {
+		if (r == 0 && list[i]->d_name[0] != '.') {
+			(*names)[*n] = strdup(list[i]->d_name);
+			if (!(*names)[(*n)++])
+				r = -ENOMEM;
+		}
+		free(list[i]);
+	}
+	free(list);
+	return r;
+}
+
+/*
+ * "CRYPT-LUKS2-0a1b...9f-NAME" (cryptsetup's dm uuid): the header's UUID, dashes
+ * dropped; NULL for plain and other formats, which have none.
+ */
+static char *luks_uuid(const char *dm_uuid)
+{
+	const char *hex;
+
+	if (strncmp(dm_uuid, "CRYPT-LUKS", 10) || !dm_uuid[10] || dm_uuid[11] != '-')
+		return NULL;
+	hex = dm_uuid + 12;
+	return strndup(hex, strcspn(hex, "-"));
+}
+
+/* A dm-crypt device: its driver, the LUKS stack, and what picks its crypttab line. */
+static int add_crypt(struct host_root *h, const char *dev, const char *dm_uuid, char **slaves,
+		     size_t n_slaves)
+{
+	struct host_crypt *c, *v;
+	char name[256];
 	int r;
+
+	r = add_key(h, HOST_STACK, "dm_crypt", dev);
+	if (r < 0)
+		return r;
+	h->stacks |= STACK_LUKS;
+	if (read_attr(dev, "dm/name", name, sizeof(name)) < 0)
+		name[0] = '\0';
+	v = reallocarray(h->crypt, h->n_crypt + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	h->crypt = v;
+	c = &h->crypt[h->n_crypt];
+	*c = (struct host_crypt){ .name = strdup(name), .uuid = luks_uuid(dm_uuid) };
+	c->slaves = calloc(n_slaves + 1, sizeof(char *));
+	for (size_t i = 0; c->slaves && i < n_slaves; i++)
+		if ((c->slaves[c->n_slaves] = strdup(slaves[i])))
+			c->n_slaves++;
+	h->n_crypt++;
+	return c->name && c->slaves && c->n_slaves == n_slaves ? 0 : -ENOMEM;
+}
+
+/* What a dm or md device needs: its driver modules, and the tool that sets it up. */
+static int add_stack(struct host_root *h, const char *dev, char **slaves, size_t n_slaves)
+{
+	char buf[256];
+	int r = 0;
 
 	if (read_attr(dev, "dm/uuid", buf, sizeof(buf)) == 0) {
 		r = add_key(h, HOST_STACK, "dm_mod", dev);
 		if (r == 0 && !strncmp(buf, "CRYPT-", 6))
-			r = add_key(h, HOST_STACK, "dm_crypt", dev);
+			r = add_crypt(h, dev, buf, slaves, n_slaves);
+		if (!strncmp(buf, "LVM-", 4))
+			h->stacks |= STACK_LVM;
 		if (r < 0)
 			return r;
 	}
 	if (read_attr(dev, "md/level", buf, sizeof(buf)) == 0 && buf[0]) {
+		h->stacks |= STACK_MD;
 		r = add_key(h, HOST_STACK, "md_mod", dev);
 		if (r == 0)
 			r = add_key(h, HOST_STACK, buf, dev);
-		if (r < 0)
-			return r;
 	}
-	if (asprintf(&slaves, "%s/slaves", dev) < 0)
-		return -ENOMEM;
-	d = opendir(slaves);
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
+	return r;
+}
+
+/* dm and md devices sit on "slaves"; their own modules and tools depend on the kind. */
+static int walk_stack(struct host_root *h, const char *sysfs, const char *dev, int depth)
+{
+	char **slaves = NULL;
+	size_t n = 0;
+	int r;
+
+	r = read_slaves(dev, &slaves, &n);
+	if (r == 0)
+		r = add_stack(h, dev, slaves, n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
 		_cleanup_free_ char *link = NULL;
 
-		if (de->d_name[0] == '.')
-			continue;
-		if (asprintf(&link, "%s/%s", slaves, de->d_name) < 0)
-			return -ENOMEM;
-		r = walk_block(h, sysfs, link, depth + 1);
-		if (r < 0)
-			return r;
+		if (asprintf(&link, "%s/slaves/%s", dev, slaves[i]) < 0)
+			r = -ENOMEM;
+		else
+			r = walk_block(h, sysfs, link, depth + 1);
 	}
-	return 0;
+	names_free(slaves, n);
+	return r;
 }
 
 static int walk_block(struct host_root *h, const char *sysfs, const char *dev, int depth)
@@ -300,4 +392,76 @@ int host_root_scan(struct host_root *h, const char *mountinfo, const char *sysfs
 		return mk_errf(err, r, "cannot walk the root device %u:%u in %s: %s", h->major,
 			       h->minor, sysfs, strerror(-r));
 	return 0;
+}
+
+/* The target of the symlink @path, or NULL (a dangling one in a fixture still names it). */
+static char *read_link(const char *path)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* The kernel name a /dev path or a udev tag leads to: "UUID=x" is /dev/disk/by-uuid/x. */
+static char *device_kernel_name(const char *device, const char *root)
+{
+	static const char *const tags[][2] = { { "UUID=", "by-uuid" },
+					       { "PARTUUID=", "by-partuuid" },
+					       { "LABEL=", "by-label" },
+					       { "PARTLABEL=", "by-partlabel" } };
+	_cleanup_free_ char *path = NULL, *real = NULL;
+	const char *base;
+
+	for (size_t i = 0; !path && i < sizeof(tags) / sizeof(tags[0]); i++)
+		if (!strncmp(device, tags[i][0], strlen(tags[i][0])) &&
+		    asprintf(&path, "%s/dev/disk/%s/%s", root, tags[i][1],
+			     device + strlen(tags[i][0])) < 0)
+			return NULL;
+	if (!path && (device[0] != '/' || asprintf(&path, "%s%s", root, device) < 0))
+		return NULL;
+	/* udev's links are relative ("../../vda2"): they stay below a fixture's root */
+	real = realpath(path, NULL);
+	if (!real)
+		real = read_link(path);
+	base = strrchr(real ? real : path, '/');
+	return strdup(base ? base + 1 : real ? real : path);
+}
+
+/* UUID= against the UUID in a LUKS device's dm uuid, case and dashes aside. */
+static bool same_luks_uuid(const char *device, const char *uuid)
+{
+	const char *s = device + 5;
+	size_t i = 0;
+
+	if (!uuid || strncmp(device, "UUID=", 5))
+		return false;
+	for (; *s; s++) {
+		if (*s == '-')
+			continue;
+		if (!uuid[i] || tolower((unsigned char)*s) != tolower((unsigned char)uuid[i]))
+			return false;
+		i++;
+	}
+	return i > 0 && !uuid[i];
+}
+
+bool host_crypt_wants(const struct host_root *h, const char *name, const char *device,
+		      const char *root)
+{
+	_cleanup_free_ char *kname = device_kernel_name(device, root);
+
+	for (size_t i = 0; i < h->n_crypt; i++) {
+		const struct host_crypt *c = &h->crypt[i];
+
+		if (!strcmp(c->name, name) || same_luks_uuid(device, c->uuid))
+			return true;
+		for (size_t j = 0; kname && j < c->n_slaves; j++)
+			if (!strcmp(c->slaves[j], kname))
+				return true;
+	}
+	return false;
 }

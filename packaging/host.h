@@ -6,9 +6,11 @@
 #ifndef MKRDINIT_HOST_H
 #define MKRDINIT_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mkrdinit.h"
+#include "stacks.h"
 
 enum host_kind {
 	HOST_MODALIAS, /* a device's modalias: its driver, if this kernel has one */
@@ -22,12 +24,23 @@ struct host_key {
 	char *where; /* the sysfs dir it came from, for --verbose */
 };
 
+/* A dm-crypt device in the root's stack, for picking its crypttab entry. */
+struct host_crypt {
+	char *name;    /* dm/name: crypttab's NAME that opened it */
+	char *uuid;    /* the LUKS header's UUID, lowercase hex without dashes; NULL if not LUKS */
+	char **slaves; /* kernel names of the devices below it ("vda2", "dm-0") */
+	size_t n_slaves;
+};
+
 struct host_root {
 	char *fstype;		   /* of / as mountinfo says */
 	char *source;		   /* mountinfo's mount source, e.g. /dev/vda */
 	unsigned int major, minor; /* 0:0 when / has no block device */
 	struct host_key *keys;
 	size_t n_keys, cap;
+	unsigned int stacks; /* STACK_*: the tools the chain needs to come up */
+	struct host_crypt *crypt;
+	size_t n_crypt;
 };
 
 /*
@@ -41,5 +54,14 @@ struct host_root {
 int host_root_scan(struct host_root *h, const char *mountinfo, const char *sysfs,
 		   struct mk_err *err);
 void host_root_free(struct host_root *h);
+
+/*
+ * Whether the crypttab entry @name @device opens a dm-crypt device of the root's stack:
+ * @name is its dm name, or @device (UUID=, PARTUUID=, LABEL=, PARTLABEL=, a /dev path) is
+ * a device below it.  Tags and /dev paths are resolved through the udev links under
+ * @root/dev ("" for the host's own /dev); UUID= also matches the UUID of a LUKS header.
+ */
+bool host_crypt_wants(const struct host_root *h, const char *name, const char *device,
+		      const char *root);
 
 #endif

@@ -187,6 +187,15 @@ static void ar_listp(struct ar_list *l)
 	ar_list_free(l);
 }
 
+static bool is_elf(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char magic[4];
+
+	return fd >= 0 && read(fd, magic, sizeof(magic)) == sizeof(magic) &&
+	       !memcmp(magic, "\177ELF", 4);
+}
+
 static int check_file(const char *what, const char *path, struct mk_err *err)
 {
 	struct stat st;
@@ -322,6 +331,210 @@ int image_check_inputs(const struct image_opts *o, struct mk_err *err)
 	return 0;
 }
 
+/* Each chosen stack's tool in --stacks-dir: a readable ELF program. */
+static int check_tools(const struct image_opts *o, unsigned int stacks, struct mk_err *err)
+{
+	size_t n;
+	const struct stack_info *s = stacks_all(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *path = NULL;
+		struct stat st;
+
+		if (!(stacks & s[i].bit))
+			continue;
+		if (asprintf(&path, "%s/%s", o->stacks_dir, s[i].tool) < 0)
+			return -ENOMEM;
+		if (stat(path, &st) < 0 || access(path, R_OK) < 0)
+			return mk_errf(err, -errno,
+				       "cannot use the %s tool %s: %s; build the tools with 'make "
+				       "stacks', name their directory with --stacks-dir, or leave "
+				       "the stack out with --omit-stacks %s",
+				       s[i].name, path, strerror(errno), s[i].name);
+		if (!S_ISREG(st.st_mode) || !is_elf(path))
+			return mk_errf(err, -ENOEXEC,
+				       "cannot use the %s tool %s: not an ELF program", s[i].name,
+				       path);
+	}
+	return 0;
+}
+
+/* @keyfile, named by an entry going into the image, joins the key files (once). */
+static int add_key_file(struct image_plan *p, const char *keyfile, const char *root)
+{
+	char **keys, **srcs;
+
+	for (size_t i = 0; i < p->n_keys; i++)
+		if (!strcmp(p->keys[i], keyfile))
+			return 0;
+	keys = reallocarray(p->keys, p->n_keys + 1, sizeof(*keys));
+	if (keys)
+		p->keys = keys;
+	srcs = reallocarray(p->key_srcs, p->n_keys + 1, sizeof(*srcs));
+	if (srcs)
+		p->key_srcs = srcs;
+	if (!keys || !srcs)
+		return -ENOMEM;
+	p->keys[p->n_keys] = strdup(keyfile);
+	if (asprintf(&p->key_srcs[p->n_keys], "%s%s", root, keyfile) < 0)
+		p->key_srcs[p->n_keys] = NULL;
+	p->n_keys++;
+	return p->keys[p->n_keys - 1] && p->key_srcs[p->n_keys - 1] ? 0 : -ENOMEM;
+}
+
+/*
+ * The key file of @e, which goes into the image: an absolute path to a readable regular
+ * file, read below @root.  A path under /dev names a device (a key on a USB stick) that
+ * the initramfs reads at boot: nothing to copy.
+ */
+static int plan_key(struct image_plan *p, const struct crypttab_entry *e, const char *root,
+		    struct mk_err *err)
+{
+	const char *where = p->tab.path, *key = e->keyfile;
+	_cleanup_free_ char *src = NULL;
+	struct stat st;
+
+	if (!key || !strncmp(key, "/dev/", 5))
+		return 0;
+	if (strchr(key, ':'))
+		return mk_errf(err, -EINVAL,
+			       "%s:%zu: key file %s: a key on another device (PATH:DEVICE) is not "
+			       "supported; copy the key into a file",
+			       where, e->lineno, key);
+	if (key[0] != '/')
+		return mk_errf(err, -EINVAL,
+			       "%s:%zu: key file '%s' is not an absolute path (nor none or -)",
+			       where, e->lineno, key);
+	if (asprintf(&src, "%s%s", root, key) < 0)
+		return -ENOMEM;
+	if (stat(src, &st) < 0 || access(src, R_OK) < 0)
+		return mk_errf(err, -errno, "%s:%zu: key file %s: %s", where, e->lineno, src,
+			       strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return mk_errf(err, -EINVAL, "%s:%zu: key file %s: not a regular file", where,
+			       e->lineno, src);
+	return add_key_file(p, key, root);
+}
+
+struct host_pick {
+	const struct host_root *host;
+	const char *root;
+};
+
+static bool host_wants(const struct crypttab_entry *e, void *data)
+{
+	const struct host_pick *pick = data;
+
+	return host_crypt_wants(pick->host, e->name, e->device, pick->root);
+}
+
+/* The entries of the host's crypttab that open a dm-crypt device below its root. */
+static int plan_host_crypttab(const struct image_opts *o, struct image_plan *p, struct mk_err *err)
+{
+	struct host_pick pick = { &p->host, o->host_root };
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	if (asprintf(&path, "%s/etc/crypttab", o->host_root) < 0)
+		return -ENOMEM;
+	r = crypttab_read(&p->tab, path, err);
+	if (r == -ENOENT) {
+		if (o->debug)
+			fprintf(o->debug, "mkrdinit: host: no %s\n", path);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	crypttab_filter(&p->tab, host_wants, &pick);
+	p->tab_filtered = true;
+	if (p->tab.n == 0 && o->warn)
+		fprintf(o->warn,
+			"mkrdinit: warning: the root is on dm-crypt, but %s has no entry for it "
+			"(by its name or its device): the image gets no /etc/crypttab\n",
+			path);
+	if (p->tab.n == 0)
+		crypttab_free(&p->tab);
+	for (size_t i = 0; o->debug && i < p->tab.n; i++)
+		fprintf(o->debug, "mkrdinit: host: crypttab %s:%zu: %s\n", path, p->tab.v[i].lineno,
+			p->tab.v[i].name);
+	return 0;
+}
+
+/* --crypttab whole, else the host's entries for its root; then their key files. */
+static int plan_crypttab(const struct image_opts *o, struct image_plan *p, struct mk_err *err)
+{
+	const char *root = "";
+	int r = 0;
+
+	if (o->crypttab) {
+		r = crypttab_read(&p->tab, o->crypttab, err);
+		if (r == -ENOENT)
+			return mk_errf(err, r, "cannot read --crypttab %s: %s", o->crypttab,
+				       strerror(-r));
+	} else if (o->profile == PROFILE_HOST && (p->stacks & STACK_LUKS)) {
+		r = plan_host_crypttab(o, p, err);
+		root = o->host_root;
+	}
+	for (size_t i = 0; r == 0 && i < p->tab.n; i++)
+		r = plan_key(p, &p->tab.v[i], root, err);
+	return r;
+}
+
+static int scan_host(const struct image_opts *o, struct host_root *h, struct mk_err *err)
+{
+	_cleanup_free_ char *mountinfo = NULL, *sysfs = NULL;
+	size_t n;
+	const struct stack_info *s = stacks_all(&n);
+	int r;
+
+	if (asprintf(&mountinfo, "%s/proc/self/mountinfo", o->host_root) < 0 ||
+	    asprintf(&sysfs, "%s/sys", o->host_root) < 0)
+		return -ENOMEM;
+	r = host_root_scan(h, mountinfo, sysfs, err);
+	if (r < 0 || !o->debug)
+		return r;
+	fprintf(o->debug, "mkrdinit: host: / is %s on %s (%u:%u)\n", h->fstype, h->source, h->major,
+		h->minor);
+	for (size_t i = 0; i < n; i++)
+		if (h->stacks & s[i].bit)
+			fprintf(o->debug, "mkrdinit: host: / is on %s: %s%s\n", s[i].name,
+				s[i].tool, (o->omit_stacks & s[i].bit) ? " (--omit-stacks)" : "");
+	return 0;
+}
+
+int image_plan(const struct image_opts *o, struct image_plan *p, struct mk_err *err)
+{
+	int r;
+
+	*p = (struct image_plan){ 0 };
+	if (o->profile == PROFILE_GENERIC)
+		p->stacks = STACK_ALL;
+	if (o->profile == PROFILE_HOST) {
+		r = scan_host(o, &p->host, err);
+		if (r < 0)
+			return r;
+		p->stacks = p->host.stacks;
+	}
+	p->stacks &= ~o->omit_stacks;
+	r = check_tools(o, p->stacks, err);
+	if (r < 0)
+		return r;
+	return plan_crypttab(o, p, err);
+}
+
+void image_plan_free(struct image_plan *p)
+{
+	host_root_free(&p->host);
+	crypttab_free(&p->tab);
+	for (size_t i = 0; i < p->n_keys; i++) {
+		free(p->keys[i]);
+		free(p->key_srcs[i]);
+	}
+	free(p->keys);
+	free(p->key_srcs);
+	*p = (struct image_plan){ 0 };
+}
+
 /* One name per line; '#' starts a comment. */
 static int parse_set_line(char *line, char **name)
 {
@@ -386,7 +599,16 @@ static int cmp_dirent(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-static int add_sets(struct closure *c, const struct image_opts *o, struct mk_err *err)
+/* A stack's set goes in with its tool: --omit-stacks leaves out both. */
+static bool set_wanted(const char *file, unsigned int stacks)
+{
+	const struct stack_info *s = stack_by_set(file);
+
+	return !s || (stacks & s->bit);
+}
+
+static int add_sets(struct closure *c, const struct image_opts *o, unsigned int stacks,
+		    struct mk_err *err)
 {
 	struct dirent **list = NULL;
 	int n, r = 0;
@@ -396,7 +618,7 @@ static int add_sets(struct closure *c, const struct image_opts *o, struct mk_err
 		return mk_errf(err, -errno, "cannot read module sets from %s: %s", o->modules_dir,
 			       strerror(errno));
 	for (int i = 0; i < n; i++) {
-		if (r == 0)
+		if (r == 0 && set_wanted(list[i]->d_name, stacks))
 			r = add_set(c, o, list[i]->d_name, err);
 		free(list[i]);
 	}
@@ -431,30 +653,48 @@ static int add_host_fs(struct closure *c, const struct host_root *h, const struc
 	return r < 0 ? r : 0;
 }
 
-static int add_host(struct closure *c, const struct image_opts *o, struct mk_err *err)
+/*
+ * sysfs tells a dm-crypt device but not its cipher, an LV but not its targets: those
+ * stacks take their whole sets.  An md device says its level, which the keys have.
+ */
+static int add_host_sets(struct closure *c, const struct image_opts *o, unsigned int stacks,
+			 struct mk_err *err)
 {
-	_cleanup_(host_root_free) struct host_root h = { 0 };
+	size_t n;
+	const struct stack_info *s = stacks_all(&n);
 	int r;
 
-	r = host_root_scan(&h, o->mountinfo ? o->mountinfo : "/proc/self/mountinfo",
-			   o->sysfs ? o->sysfs : "/sys", err);
-	if (r < 0)
-		return r;
-	if (o->debug)
-		fprintf(o->debug, "mkrdinit: host: / is %s on %s (%u:%u)\n", h.fstype, h.source,
-			h.major, h.minor);
-	r = add_host_fs(c, &h, o, err);
-	for (size_t i = 0; r >= 0 && i < h.n_keys; i++) {
+	for (size_t i = 0; i < n; i++) {
+		if (!(stacks & s[i].bit) || s[i].bit == STACK_MD)
+			continue;
+		r = add_set(c, o, s[i].set, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_host(struct closure *c, const struct image_opts *o, const struct image_plan *p,
+		    struct mk_err *err)
+{
+	const struct host_root *h = &p->host;
+	int r;
+
+	r = add_host_fs(c, h, o, err);
+	for (size_t i = 0; r >= 0 && i < h->n_keys; i++) {
 		_cleanup_free_ char *why = NULL;
 
-		if (asprintf(&why, "host root device %s", h.keys[i].where) < 0)
+		if (asprintf(&why, "host root device %s", h->keys[i].where) < 0)
 			return -ENOMEM;
-		r = add_optional(c, h.keys[i].key, why, o, err);
+		r = add_optional(c, h->keys[i].key, why, o, err);
 	}
+	if (r >= 0)
+		r = add_host_sets(c, o, p->stacks, err);
 	return r < 0 ? r : 0;
 }
 
-int image_closure(const struct image_opts *o, struct closure **out, struct mk_err *err)
+int image_closure(const struct image_opts *o, const struct image_plan *p, struct closure **out,
+		  struct mk_err *err)
 {
 	_cleanup_(closure_freep) struct closure *c = NULL;
 	int r;
@@ -473,9 +713,9 @@ int image_closure(const struct image_opts *o, struct closure **out, struct mk_er
 			return r;
 	}
 	if (o->profile == PROFILE_GENERIC)
-		r = add_sets(c, o, err);
+		r = add_sets(c, o, p->stacks, err);
 	else if (o->profile == PROFILE_HOST)
-		r = add_host(c, o, err);
+		r = add_host(c, o, p, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < o->n_add; i++) {
@@ -824,15 +1064,6 @@ static void elf_setp(struct elf_set *s)
 	elf_set_free(s);
 }
 
-static bool is_elf(const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	unsigned char magic[4];
-
-	return fd >= 0 && read(fd, magic, sizeof(magic)) == sizeof(magic) &&
-	       !memcmp(magic, "\177ELF", 4);
-}
-
 /* Hooks under their stage's directory, with their modes. */
 static int add_hooks(struct ar_list *l, const struct image_opts *o)
 {
@@ -850,71 +1081,98 @@ static int add_hooks(struct ar_list *l, const struct image_opts *o)
 }
 
 /*
- * The ELF hooks' libraries join the --install set, so a library both need goes in once;
- * a hook itself goes only where add_hooks() puts it, unless --install'd too.
+ * Programs the image holds at a place of their own (hooks, the stacks' tools): their
+ * libraries join the --install set, so a library two of them need goes in once; a program
+ * itself goes only to its place, unless --install'd too.
  */
-struct hook_bins {
-	char **v; /* for each hook, its real path when it is ELF, else NULL */
-	size_t n;
+struct placed_bins {
+	char **v; /* the real paths of the ELF ones */
+	size_t n, cap;
 };
 
-static void hook_bins_free(struct hook_bins *h)
+static void placed_bins_free(struct placed_bins *b)
 {
-	for (size_t i = 0; i < h->n; i++)
-		free(h->v[i]);
-	free(h->v);
+	for (size_t i = 0; i < b->n; i++)
+		free(b->v[i]);
+	free(b->v);
 }
 
-static int collect_hook_libs(struct elf_set *set, const struct image_opts *o,
-			     struct hook_bins *bins, struct mk_err *err)
+static int collect_placed(struct elf_set *set, struct placed_bins *bins, const char *what,
+			  const char *src, struct mk_err *err)
 {
-	for (size_t i = 0; i < o->n_hooks; i++) {
+	char *real;
+
+	if (bins->n == bins->cap)
+		return -ENOMEM; /* sized by the caller */
+	real = realpath(src, NULL);
+	if (!real)
+		return mk_errf(err, -errno, "%s %s: %s", what, src, strerror(errno));
+	bins->v[bins->n++] = real;
+	return elf_collect(set, "", real, err);
+}
+
+static int collect_placed_libs(struct elf_set *set, const struct image_opts *o,
+			       const struct image_plan *p, struct placed_bins *bins,
+			       struct mk_err *err)
+{
+	size_t n;
+	const struct stack_info *s = stacks_all(&n);
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < o->n_hooks; i++) {
 		const char *src = strchr(o->hooks[i], ':') + 1;
-		int r;
 
-		if (!is_elf(src))
-			continue;
-		bins->v[i] = realpath(src, NULL);
-		if (!bins->v[i])
-			return mk_errf(err, -errno, "--hook %s: %s", src, strerror(errno));
-		r = elf_collect(set, "", bins->v[i], err);
-		if (r < 0)
-			return r;
+		if (is_elf(src))
+			r = collect_placed(set, bins, "--hook", src, err);
 	}
-	return 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		_cleanup_free_ char *tool = NULL;
+
+		if (!(p->stacks & s[i].bit))
+			continue;
+		if (asprintf(&tool, "%s/%s", o->stacks_dir, s[i].tool) < 0)
+			return -ENOMEM;
+		r = collect_placed(set, bins, "stack tool", tool, err);
+	}
+	return r;
 }
 
-static bool only_a_hook(const struct image_opts *o, const struct hook_bins *bins, const char *path)
+static bool only_placed(const struct image_opts *o, const struct placed_bins *bins,
+			const char *path)
 {
-	bool hook = false;
+	bool placed = false;
 
 	for (size_t i = 0; i < bins->n; i++)
-		hook |= bins->v[i] && !strcmp(bins->v[i], path);
-	for (size_t i = 0; hook && i < o->n_install; i++)
-		hook = strcmp(o->install[i], path) != 0;
-	return hook;
+		placed |= !strcmp(bins->v[i], path);
+	for (size_t i = 0; placed && i < o->n_install; i++)
+		placed = strcmp(o->install[i], path) != 0;
+	return placed;
 }
 
 /* Programs at their own paths, libraries where the loader will look for them. */
-static int add_installs(struct ar_list *l, const struct image_opts *o, struct mk_err *err)
+static int add_installs(struct ar_list *l, const struct image_opts *o, const struct image_plan *p,
+			struct mk_err *err)
 {
 	_cleanup_(elf_setp) struct elf_set set = { 0 };
-	_cleanup_(hook_bins_free) struct hook_bins bins = { calloc(o->n_hooks, sizeof(char *)),
-							    o->n_hooks };
+	_cleanup_(placed_bins_free) struct placed_bins bins = { 0 };
+	size_t n_stacks;
 	int r;
 
-	if (!bins.v && o->n_hooks)
+	(void)stacks_all(&n_stacks);
+	bins.cap = o->n_hooks + n_stacks;
+	bins.v = calloc(bins.cap, sizeof(char *));
+	if (!bins.v)
 		return -ENOMEM;
 	for (size_t i = 0; i < o->n_install; i++) {
 		r = elf_collect(&set, "", o->install[i], err);
 		if (r < 0)
 			return r;
 	}
-	r = collect_hook_libs(&set, o, &bins, err);
+	r = collect_placed_libs(&set, o, p, &bins, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < set.n; i++) {
-		if (only_a_hook(o, &bins, set.paths[i]))
+		if (only_placed(o, &bins, set.paths[i]))
 			continue;
 		r = ar_add_file(l, set.names[i], set.paths[i], 0);
 		if (r < 0)
@@ -924,12 +1182,50 @@ static int add_installs(struct ar_list *l, const struct image_opts *o, struct mk
 	return 0;
 }
 
+/* Each chosen stack's tool as /usr/sbin/TOOL, where /init runs it from. */
+static int add_stack_tools(struct ar_list *l, const struct image_opts *o, unsigned int stacks)
+{
+	size_t n;
+	const struct stack_info *s = stacks_all(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *src = NULL, *dst = NULL;
+		int r;
+
+		if (!(stacks & s[i].bit))
+			continue;
+		if (asprintf(&src, "%s/%s", o->stacks_dir, s[i].tool) < 0 ||
+		    asprintf(&dst, "usr/sbin/%s", s[i].tool) < 0)
+			return -ENOMEM;
+		r = ar_add_file(l, dst, src, 0755);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* /etc/crypttab (the staged copy when only some lines go in), and its key files. */
+static int add_crypttab(struct ar_list *l, const struct image_plan *p, const char *stage)
+{
+	_cleanup_free_ char *staged = NULL;
+	int r;
+
+	if (!p->tab.path)
+		return 0;
+	if (p->tab_filtered && asprintf(&staged, "%s/etc/crypttab", stage) < 0)
+		return -ENOMEM;
+	r = ar_add_file_keep_perm(l, "etc/crypttab", staged ? staged : p->tab.path);
+	for (size_t i = 0; r == 0 && i < p->n_keys; i++)
+		r = ar_add_file_keep_perm(l, p->keys[i] + 1, p->key_srcs[i]);
+	return r;
+}
+
 /*
  * /dev/console must exist before /init runs: the kernel opens it for
  * init's stdio, and devtmpfs is not mounted yet unless DEVTMPFS_MOUNT.
  */
-static int collect(struct ar_list *l, const struct image_opts *o, const char *stage,
-		   struct mk_err *err)
+static int collect(struct ar_list *l, const struct image_opts *o, const struct image_plan *p,
+		   const char *stage, struct mk_err *err)
 {
 	static const char *const dirs[] = { "dev", "proc", "sys", "run", "root", "etc", "lib" };
 	_cleanup_free_ char *lib = NULL;
@@ -949,9 +1245,13 @@ static int collect(struct ar_list *l, const struct image_opts *o, const char *st
 		r = add_includes(l, o);
 	if (r == 0)
 		r = add_hooks(l, o);
+	if (r == 0)
+		r = add_stack_tools(l, o, p->stacks);
+	if (r == 0)
+		r = add_crypttab(l, p, stage);
 	if (r < 0)
 		return mk_errf(err, r, "cannot add files to the image: %s", strerror(-r));
-	r = add_installs(l, o, err);
+	r = add_installs(l, o, p, err);
 	if (r < 0)
 		return r;
 	if (asprintf(&lib, "%s/lib", stage) < 0)
@@ -1120,8 +1420,44 @@ static int commit_output(struct tmpout *t, const char *output, struct mk_err *er
 	return 0;
 }
 
-int image_write(const struct image_opts *o, struct closure *c, struct image_stats *st,
-		struct mk_err *err)
+/*
+ * The host's crypttab, cut down to the root's entries: a file of our own in the staging
+ * tree, with the mode of the one it comes from.
+ */
+static int stage_crypttab(const struct mk_dir *stage, const struct image_plan *p,
+			  struct mk_err *err)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	struct stat st;
+	int fd, r = 0;
+
+	if (!p->tab_filtered || !p->tab.path)
+		return 0;
+	if (stat(p->tab.path, &st) < 0)
+		return mk_errf(err, -errno, "cannot stat %s: %s", p->tab.path, strerror(errno));
+	fd = create_staged(stage, "etc/crypttab", err);
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "we");
+	if (!f) {
+		r = -errno;
+		(void)close(fd);
+		return r;
+	}
+	if (fchmod(fd, st.st_mode & 07777) < 0)
+		r = -errno;
+	fprintf(f, "# The entries of %s for the root (mkrdinit --profile host)\n", p->tab.path);
+	for (size_t i = 0; i < p->tab.n; i++)
+		fprintf(f, "%s\n", p->tab.v[i].text);
+	if (fflush(f) != 0 && r == 0)
+		r = -errno;
+	return r < 0 ? mk_errf(err, r, "cannot write %s/etc/crypttab: %s", stage->path,
+			       strerror(-r))
+		     : 0;
+}
+
+int image_write(const struct image_opts *o, const struct image_plan *p, struct closure *c,
+		struct image_stats *st, struct mk_err *err)
 {
 	/* first declared, so last cleaned up: after the two below */
 	_cleanup_(guard_stop) struct guard guard = { .fd = -1 };
@@ -1151,12 +1487,16 @@ int image_write(const struct image_opts *o, struct closure *c, struct image_stat
 		return r;
 	drop_text_indexes(stage.path, o->kver);
 	r = stage_firmware(&stage.dir, c, err);
+	if (r == 0)
+		r = stage_crypttab(&stage.dir, p, err);
 	if (r < 0)
 		return r;
-	r = collect(&l, o, stage.path, err);
+	r = collect(&l, o, p, stage.path, err);
 	if (r < 0)
 		return r;
 	warn_private_list(o, &l, stage.path, out.mode);
+	if (p->tab_filtered && p->tab.path)
+		warn_private(o, p->tab.path, out.mode);
 	for (size_t i = 0; i < o->n_microcode; i++)
 		warn_private(o, o->microcode[i], out.mode);
 	r = write_microcode(o, out.fd, err);

@@ -10,8 +10,11 @@
 #include <stdio.h>
 
 #include "closure.h"
+#include "crypttab.h"
+#include "host.h"
 #include "mkrdinit.h"
 #include "rdarchive.h"
+#include "stacks.h"
 
 enum image_profile {
 	PROFILE_GENERIC, /* the sets in modules_dir */
@@ -46,8 +49,10 @@ struct image_opts {
 	size_t n_hooks;
 	char **microcode; /* --microcode files, for the early cpio */
 	size_t n_microcode;
-	const char *mountinfo; /* --profile host reads these */
-	const char *sysfs;
+	const char *stacks_dir;	  /* holds the stacks' tools, cryptsetup, lvm, mdadm */
+	unsigned int omit_stacks; /* STACK_*: --omit-stacks */
+	const char *crypttab;	  /* --crypttab: becomes /etc/crypttab, with its key files */
+	const char *host_root;	  /* --profile host reads its /proc, /sys, /dev, /etc here */
 	enum ar_compress compress;
 	int level; /* --compress-level; 0 for the default */
 	enum image_modcomp modcomp;
@@ -64,11 +69,31 @@ struct image_stats {
 	size_t recompressed; /* modules recompressed to .ko.zst */
 };
 
+/* What goes into the image besides /init, the options' files and the modules. */
+struct image_plan {
+	unsigned int stacks;   /* STACK_*: tools in /usr/sbin, and (generic) module sets */
+	struct host_root host; /* --profile host: the root's device chain */
+	struct crypttab tab;   /* the entries of /etc/crypttab; tab.path NULL for none */
+	bool tab_filtered;     /* only some of tab.path's lines: write them, not the file */
+	char **keys;	       /* the entries' key files, absolute, as named in the image */
+	char **key_srcs;       /* ... and where each is read (below --host-root for the host's) */
+	size_t n_keys;
+};
+
 /* Fail early, before the slow part, on inputs that cannot work. */
 int image_check_inputs(const struct image_opts *o, struct mk_err *err);
 
+/*
+ * Decide the stacks (the profile's, less --omit-stacks; --profile host scans the root
+ * first), check their tools are in o->stacks_dir, and read the crypttab: --crypttab, else
+ * for a host root on LUKS the entries of the host's that open it; check its key files.
+ */
+int image_plan(const struct image_opts *o, struct image_plan *p, struct mk_err *err);
+void image_plan_free(struct image_plan *p);
+
 /* Resolve the module sets and --add-modules for o->kver. */
-int image_closure(const struct image_opts *o, struct closure **out, struct mk_err *err);
+int image_closure(const struct image_opts *o, const struct image_plan *p, struct closure **out,
+		  struct mk_err *err);
 
 /*
  * Stage the closure, index it with depmod and write the image to
@@ -76,7 +101,7 @@ int image_closure(const struct image_opts *o, struct closure **out, struct mk_er
  * image in place and never a partial one.  The image keeps the mode of the
  * file it replaces, else gets 0666 less the umask.
  */
-int image_write(const struct image_opts *o, struct closure *c, struct image_stats *st,
-		struct mk_err *err);
+int image_write(const struct image_opts *o, const struct image_plan *p, struct closure *c,
+		struct image_stats *st, struct mk_err *err);
 
 #endif

@@ -27,6 +27,7 @@
 #include "modcomp.h"
 #include "mkrdinit.h"
 #include "rdarchive.h"
+#include "stacks.h"
 
 #ifndef RDINIT_INIT_PATH
 #define RDINIT_INIT_PATH "/usr/lib/rdinit/rdinit"
@@ -36,6 +37,9 @@
 #endif
 #ifndef RDINIT_MODULES_DIR
 #define RDINIT_MODULES_DIR "/usr/share/rdinit/modules"
+#endif
+#ifndef RDINIT_STACKS_DIR
+#define RDINIT_STACKS_DIR "/usr/lib/rdinit/stacks"
 #endif
 
 enum {
@@ -53,6 +57,10 @@ enum {
 	OPT_DECOMPRESS,
 	OPT_MODLEVEL,
 	OPT_HOOK,
+	OPT_STACKS_DIR,
+	OPT_OMIT_STACKS,
+	OPT_CRYPTTAB,
+	OPT_HOST_ROOT,
 };
 
 static const struct option long_opts[] = {
@@ -75,6 +83,11 @@ static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
 	{ "modules-dir", required_argument, NULL, OPT_MODULES_DIR },
+	{ "stacks-dir", required_argument, NULL, OPT_STACKS_DIR },
+	{ "omit-stacks", required_argument, NULL, OPT_OMIT_STACKS },
+	{ "crypttab", required_argument, NULL, OPT_CRYPTTAB },
+	/* for tests: a tree with proc/self/mountinfo, sys, dev and etc/crypttab, in place of / */
+	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
 	{ "list", required_argument, NULL, 'l' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -104,11 +117,11 @@ static void usage(FILE *f)
 		"                           firmware under DIR too (default: /)\n"
 		"      --profile P          generic (default): the module sets in\n"
 		"                           --modules-dir (storage, filesystems, USB\n"
-		"                           storage, dm/md, dm-crypt);\n"
+		"                           storage) and the three storage stacks;\n"
 		"                           host: what this machine's root device and\n"
 		"                           its filesystem need (from /sys and\n"
-		"                           /proc/self/mountinfo);\n"
-		"                           none: only --add-modules\n"
+		"                           /proc/self/mountinfo), and the stacks it\n"
+		"                           sits on; none: only --add-modules\n"
 		"  -a, --add-modules A,B    add modules (names or aliases) with their\n"
 		"                           dependencies, softdeps and firmware;\n"
 		"                           repeatable; a name not found is an error\n"
@@ -129,6 +142,18 @@ static void usage(FILE *f)
 		"                           these three options the last one wins.\n"
 		"      --modules-dir DIR    where the generic sets are, DIR/*.list\n"
 		"                           (default: " RDINIT_MODULES_DIR ")\n"
+		"\n"
+		"Storage stacks (LUKS: cryptsetup, luks.list; LVM: lvm, lvm.list;\n"
+		"MD RAID: mdadm, md.list), each a tool in /usr/sbin and a module set:\n"
+		"      --stacks-dir DIR     where the tools are (default:\n"
+		"                           " RDINIT_STACKS_DIR ");\n"
+		"                           a missing one is an error ('make stacks')\n"
+		"      --omit-stacks A,B    leave out the tool and the set of these\n"
+		"                           stacks: luks, lvm, md; repeatable\n"
+		"      --crypttab FILE      copy FILE (crypttab(5)) to /etc/crypttab with\n"
+		"                           its mode, and each key file it names to the\n"
+		"                           same path; default with --profile host: the\n"
+		"                           lines of /etc/crypttab that open the root\n"
 		"\n"
 		"Contents:\n"
 		"      --init PATH          /init of the image\n"
@@ -278,6 +303,22 @@ static int check_hook(const char *spec)
 			   (int)(colon - spec), spec, spec);
 }
 
+/* "luks,md": each name a stack, into the mask of stacks to leave out. */
+static int parse_stacks(char *list, unsigned int *mask)
+{
+	char *save = NULL;
+
+	for (char *s = strtok_r(list, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+		const struct stack_info *st = stack_by_name(s);
+
+		if (!st)
+			return usage_error("unknown stack '%s' in --omit-stacks (" STACK_NAMES ")",
+					   s);
+		*mask |= st->bit;
+	}
+	return 0;
+}
+
 static int parse_option(struct args *a, int opt, char *arg)
 {
 	int r;
@@ -306,6 +347,17 @@ static int parse_option(struct args *a, int opt, char *arg)
 		return 0;
 	case OPT_MODULES_DIR:
 		a->img.modules_dir = arg;
+		return 0;
+	case OPT_STACKS_DIR:
+		a->img.stacks_dir = arg;
+		return 0;
+	case OPT_OMIT_STACKS:
+		return parse_stacks(arg, &a->img.omit_stacks);
+	case OPT_CRYPTTAB:
+		a->img.crypttab = arg;
+		return 0;
+	case OPT_HOST_ROOT:
+		a->img.host_root = arg;
 		return 0;
 	case OPT_KEEP:
 		a->img.modcomp = MODCOMP_KEEP;
@@ -477,6 +529,7 @@ static int fail(const struct mk_err *err, int r)
 static int build(struct args *a, struct mk_err *err)
 {
 	_cleanup_(closure_freep) struct closure *c = NULL;
+	_cleanup_(image_plan_free) struct image_plan plan = { 0 };
 	struct image_stats st = { 0 };
 	struct timespec t0;
 	int r;
@@ -485,13 +538,16 @@ static int build(struct args *a, struct mk_err *err)
 	r = image_check_inputs(&a->img, err);
 	if (r < 0)
 		return fail(err, r);
-	r = image_closure(&a->img, &c, err);
+	r = image_plan(&a->img, &plan, err);
+	if (r < 0)
+		return fail(err, r);
+	r = image_closure(&a->img, &plan, &c, err);
 	if (r < 0)
 		return fail(err, r);
 	if (a->verbose)
 		print_closure(c);
 	warn_broken(c);
-	r = image_write(&a->img, c, &st, err);
+	r = image_write(&a->img, &plan, c, &st, err);
 	if (r < 0)
 		return fail(err, r);
 	printf("mkrdinit: wrote %s: %zu files, %zu modules, %" PRIu64 " KiB uncompressed, %" PRIu64
@@ -506,6 +562,8 @@ int main(int argc, char **argv)
 	struct args a = { .img = { .basedir = "/",
 				   .init = RDINIT_INIT_PATH,
 				   .modules_dir = RDINIT_MODULES_DIR,
+				   .stacks_dir = RDINIT_STACKS_DIR,
+				   .host_root = "",
 				   .config = RDINIT_CONF_DIR "/rdinit.conf",
 				   .compress = AR_GZIP,
 				   .modlevel = MODCOMP_LEVEL_DEFAULT } };
