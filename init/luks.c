@@ -532,10 +532,11 @@ static int ask(struct boot *b, const char *tool, const struct blockdev *d,
 	for (i = 0; i < p->tries; i++) {
 		long long t0 = mono_ms();
 
+		/* a whole line first: what a console log (and a test) can see at once */
 		snprintf(prompt, sizeof(prompt),
-			 "%sPassphrase for /dev/%s (LUKS UUID %s, to open as %s; empty line or "
-			 "Ctrl-C gives up): ",
-			 i ? "Wrong passphrase. " : "\n", d->name, d->uuid, p->name);
+			 "\n%sPassphrase for /dev/%s (LUKS UUID %s, to open as %s):\n"
+			 "passphrase (an empty line or Ctrl-C gives up): ",
+			 i ? "Wrong passphrase. " : "", d->name, d->uuid, p->name);
 		r = luks_read_passphrase(b, prompt, pass, sizeof(pass));
 		b->st.paused_ms += mono_ms() - t0;
 		if (r <= 0)

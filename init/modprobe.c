@@ -69,6 +69,7 @@ int modprobe_main(int argc, char **argv)
 		log_err("modprobe %s: libkmod: %s", name, strerror(-r));
 		return 1;
 	}
+	m.quiet = true;
 	r = modules_load_alias(&m, name, false);
 	if (r > 0)
 		log_info("loaded %s for the kernel", name);

@@ -685,9 +685,9 @@ static void task_failed(struct modules *m, const struct task *t, const char *nam
 	/* stuck in its init: a second load would wait for ever */
 	if (stuck)
 		(void)strset_add(&m->crashed, name);
-	log_msg(stuck	    ? LOG_LVL_ERR
-		: t->wished ? LOG_LVL_DEBUG
-			    : LOG_LVL_WARNING,
+	log_msg(stuck			? LOG_LVL_ERR
+		: t->wished || m->quiet ? LOG_LVL_DEBUG
+					: LOG_LVL_WARNING,
 		"loading module %s", why);
 	if (t->wished && !stuck)
 		return;

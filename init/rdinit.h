@@ -218,6 +218,8 @@ struct modules {
 	int workers;		 /* 0: one per CPU, at most MODULES_MAX_WORKERS */
 	/* plan only: log "would load" for each module, insert nothing, ask /sys/module nothing */
 	bool dry_run;
+	/* modprobe -q: a module that will not load is the asker's business (debug only) */
+	bool quiet;
 };
 #define MODULES_MAX_WORKERS 4
 #define MODULE_FAILURES "/run/rdinit/module-failures"

@@ -460,7 +460,12 @@ static void md_member(struct boot *b, const struct blockdev *d)
 	(void)modules_load_alias(&b->mods, "md_mod", false);
 	snprintf(dev, sizeof(dev), "/dev/%s", d->name);
 	{
-		char *argv[] = { (char *)mdadm, "--incremental", "--export", dev, NULL };
+		/*
+		 * The initramfs has no host name of its own: every array would look foreign
+		 * and lose its name (/dev/md/NAME) for a number. Arrays get their own names.
+		 */
+		char *argv[] = { (char *)mdadm, "--incremental", "--export", "--homehost=<ignore>",
+				 dev, NULL };
 
 		r = stack_run(argv, NULL, 0, out, sizeof(out));
 	}

@@ -1,0 +1,184 @@
+# shellcheck shell=bash
+# Storage stacks: roots on LUKS2, LUKS1, LVM, LVM on LUKS and MD RAID1, on disks a helper VM
+# made (tests/vm/stackdisks.sh), booted through the default image with the static
+# cryptsetup, lvm and mdadm in it. Passphrases are typed on the serial console once the
+# prompt shows (type_after, scn_fail.sh). Sourced by tests/vm/run.sh.
+
+. tests/vm/stackdisks.sh
+
+SCENARIOS+=(s_luks2_prompt s_luks2_keyfile s_luks1 s_lvm_path s_lvm_uuid s_lvm_luks s_md_both
+	s_md_degraded s_lvm_late_pv s_luks_wrong_key s_lvm_incomplete)
+
+SD_PROMPT='Passphrase for /dev/'
+
+# sd_disks NAME...: VM_DISK for the stack disks NAME (from stack_disks), in order
+sd_disks() {
+	local all=() n
+	for n in "$@"; do
+		stack_drive "$SD/$n.img" "$n"
+		all+=("${VM_DISK[@]}")
+	done
+	VM_DISK=("${all[@]}")
+}
+
+# sd_boot NAME APPEND [PATTERN TEXT]...: boot with INITRD (default image), typing TEXT on the
+# console after each PATTERN shows
+sd_boot() {
+	local name=$1 append=$2 fifo=$VM_OUT/$1.in pid
+	shift 2
+	rm -f "$fifo" "$VM_OUT/logs/$name.log" && mkfifo "$fifo"
+	type_after "$VM_OUT/logs/$name.log" "$fifo" "$@" &
+	pid=$!
+	VM_STDIN=$fifo vm_boot "$name" "$append" "${VM_DISK[@]}"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -f "$fifo"
+}
+
+sd_prepare() {
+	stack_disks || { fail "the stack disks to be made (build/vm/logs/stackdisks.log)"; return 1; }
+}
+
+# A LUKS2 root named by its filesystem's UUID, the passphrase typed: a wrong one first. The
+# cipher module (xts) is not loaded before: dm-crypt asks the kernel, the kernel asks /init.
+scenario_s_luks2_prompt() {
+	sd_prepare || return
+	sd_disks luks2
+	sd_boot s_luks2_prompt "root=UUID=$SD_FS_LUKS2 rdinit.timeout=10" \
+		"$SD_PROMPT" "not-the-passphrase" "$SD_PROMPT" "$SD_PASS"
+	expect_reached s_luks2
+	expect_fixed "Passphrase for /dev/vda (LUKS UUID $SD_LUKS2, to open as luks-$SD_LUKS2):" \
+		"the prompt to name the device, its UUID and the mapping"
+	expect_fixed "Wrong passphrase. Passphrase for /dev/vda" "a second try after the wrong one"
+	expect '^RDTEST root=/dev/dm-0 fstype=ext4 opts=ro ' "/ to be the dm-crypt device, ro"
+	expect 'rdinit: loaded crypto-xts(\(aes\))?(-all)? for the kernel' \
+		"the kernel's request for the xts cipher answered by /init"
+	reject "$SD_PASS" "the passphrase never echoed"
+	reject 'rdinit: loading module' "no module load failing aloud (aesni_intel on this CPU)"
+	reject 'not-the-passphrase' "the wrong passphrase never echoed"
+}
+
+# LUKS2 with a key file from mkrdinit --crypttab; root by /dev/mapper/NAME; no prompt.
+scenario_s_luks2_keyfile() {
+	sd_prepare || return
+	local t=$VM_OUT/s_luks2_keyfile
+	rm -rf "$t" && mkdir -p "$t"
+	printf %s "$SD_KEY" >"$t/root.key"
+	chmod 0600 "$t/root.key"
+	printf '# the root\ncryptroot UUID=%s %s discard\n' "$SD_LUKS2" "$PWD/$t/root.key" \
+		>"$t/crypttab"
+	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --crypttab "$t/crypttab" \
+		--output "$t/initrd.img" >/dev/null 2>"$t/mkrdinit.err" ||
+		{ fail "mkrdinit --crypttab to build ($(cat "$t/mkrdinit.err"))"; return; }
+	sd_disks luks2
+	INITRD=$t/initrd.img vm_boot s_luks2_keyfile "root=/dev/mapper/cryptroot rdinit.timeout=10" \
+		"${VM_DISK[@]}"
+	expect_reached s_luks2
+	reject "$SD_PROMPT" "no passphrase prompt"
+	expect 'unlocked as /dev/mapper/cryptroot \(key file\)' "the key file to open it"
+	expect '^RDTEST root=/dev/dm-0 fstype=ext4 ' "/ to be the dm-crypt device"
+}
+
+scenario_s_luks1() {
+	sd_prepare || return
+	sd_disks luks1
+	sd_boot s_luks1 "root=LABEL=RDS_luks1 rw rd.luks.uuid=luks-$SD_LUKS1" "$SD_PROMPT" "$SD_PASS"
+	expect_reached s_luks1
+	expect '^RDTEST root=/dev/dm-0 fstype=ext4 opts=rw' "/ to be the LUKS1 mapping, rw"
+}
+
+scenario_s_lvm_path() {
+	sd_prepare || return
+	sd_disks lvm
+	vm_boot s_lvm_path "root=/dev/rdvg/root rdinit.timeout=10" "${VM_DISK[@]}"
+	expect_reached s_lvm
+	expect '^RDTEST root=/dev/dm-0 fstype=ext4 ' "/ to be the logical volume"
+	expect 'volume group rdvg activated' "rdvg activated"
+}
+
+# By the filesystem's UUID, rd.lvm.vg= naming the group; rd.lvm.vg=other would leave it
+scenario_s_lvm_uuid() {
+	sd_prepare || return
+	sd_disks lvm
+	vm_boot s_lvm_uuid "root=UUID=$SD_FS_LVM rd.lvm.vg=rdvg rdinit.timeout=10" "${VM_DISK[@]}"
+	expect_reached s_lvm
+}
+
+# LVM on LUKS, the default encrypted layout of Debian's installer; root by its dm name
+scenario_s_lvm_luks() {
+	sd_prepare || return
+	sd_disks lvluks
+	sd_boot s_lvm_luks "root=/dev/mapper/rdvgc-root rdinit.timeout=10" "$SD_PROMPT" "$SD_PASS"
+	expect_reached s_lvm_luks
+	expect 'volume group rdvgc activated' "the group on the LUKS device activated"
+	expect '^RDTEST root=/dev/dm-1 fstype=ext4 ' "/ to be the LV on the dm-crypt device"
+}
+
+scenario_s_md_both() {
+	sd_prepare || return
+	sd_disks md_a md_b
+	vm_boot s_md_both "root=/dev/md/rdroot rdinit.timeout=10" "${VM_DISK[@]}"
+	expect_reached s_md
+	expect '^RDTEST root=/dev/md[0-9]+ fstype=ext4 ' "/ to be the array"
+	reject 'DEGRADED' "the array complete, not degraded"
+}
+
+# One mirror half missing: the array starts degraded after rd.retry= and says so
+scenario_s_md_degraded() {
+	sd_prepare || return
+	sd_disks md_b
+	vm_boot s_md_degraded "root=UUID=$SD_FS_MD rd.retry=3 rdinit.timeout=20" "${VM_DISK[@]}"
+	expect_reached s_md
+	expect 'started DEGRADED after rd.retry=3 s: 1 of 2 devices missing' \
+		"the console to say the array started degraded"
+}
+
+# The second PV of rdvg2 is hot-added 3 s after the first is seen: the group is activated
+# when it is complete, not before
+scenario_s_lvm_late_pv() {
+	sd_prepare || return
+	local sock=$VM_OUT/s_lvm_late_pv.qmp
+	sd_disks lvm2a
+	vm_qmp_hotplug_later "$sock" "$VM_OUT/logs/s_lvm_late_pv.log" \
+		'volume group rdvg2 incomplete' 3 "$SD/lvm2b.img" late
+	vm_boot s_lvm_late_pv "root=/dev/rdvg2/root rdinit.timeout=30 rdinit.debug" \
+		"${VM_DISK[@]}" -qmp "unix:$sock,server=on,wait=off"
+	wait "$VM_QMP_PID" 2>/dev/null
+	expect_reached s_lvm2
+	expect 'volume group rdvg2 incomplete' "the first PV alone not to complete the group"
+	expect 'volume group rdvg2 activated \(completed by /dev/vdb\)' \
+		"the late PV to complete and activate the group"
+}
+
+# A wrong key file in the image, then the prompt given up with an empty line: the boot
+# stops and the report names the device still locked, and why
+scenario_s_luks_wrong_key() {
+	sd_prepare || return
+	local t=$VM_OUT/s_luks_wrong_key
+	rm -rf "$t" && mkdir -p "$t"
+	printf 'not-the-key' >"$t/wrong.key"
+	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --include "$t/wrong.key:/etc/keys/root.key" \
+		--output "$t/initrd.img" >/dev/null 2>&1 || { fail "mkrdinit to build"; return; }
+	sd_disks luks2
+	INITRD=$t/initrd.img sd_boot s_luks_wrong_key \
+		"root=UUID=$SD_FS_LUKS2 rd.luks.key=/etc/keys/root.key rdinit.timeout=10 panic=-1" \
+		"$SD_PROMPT" ""
+	reject '^RDTEST' "no real init"
+	expect_exited
+	expect_report 'a LUKS device stays locked' "the report to say a LUKS device stays locked"
+	expect_report "LUKS /dev/vda UUID=$SD_LUKS2: locked: key file /etc/keys/root.key did not open it" \
+		"the report to name the device and the key file that failed"
+	expect_report 'passphrase prompt given up' "the report to say the prompt was given up"
+}
+
+# A volume group missing a PV for good: the report lists it as incomplete
+scenario_s_lvm_incomplete() {
+	sd_prepare || return
+	sd_disks lvm2a
+	vm_boot s_lvm_incomplete "root=/dev/rdvg2/root rdinit.timeout=3 panic=-1" "${VM_DISK[@]}"
+	reject '^RDTEST' "no real init"
+	expect_exited
+	expect_report 'LVM /dev/vda UUID=' "the report to list the PV"
+	expect_report 'waiting: volume group rdvg2 incomplete: not activated' \
+		"the report to say the group is incomplete"
+}
