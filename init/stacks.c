@@ -464,8 +464,9 @@ static void md_member(struct boot *b, const struct blockdev *d)
 		 * The initramfs has no host name of its own: every array would look foreign
 		 * and lose its name (/dev/md/NAME) for a number. Arrays get their own names.
 		 */
-		char *argv[] = { (char *)mdadm, "--incremental", "--export", "--homehost=<ignore>",
-				 dev, NULL };
+		char *argv[] = { (char *)mdadm, "--incremental",
+				 "--export",	"--homehost=<ignore>",
+				 dev,		NULL };
 
 		r = stack_run(argv, NULL, 0, out, sizeof(out));
 	}
