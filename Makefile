@@ -69,14 +69,14 @@ UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging -Icommon $(MK_D
 UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 
 # the storage stacks, and what they call of the rest of /init
-STACK_SRCS := init/stacks.c init/luks.c init/cmdline.c init/sys.c init/strset.c
+STACK_SRCS := init/stacks.c init/luks.c init/cmdline.c init/sys.c init/strset.c init/timing.c
 UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
 	$(UT)/test_switchroot $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_modfile \
 	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event $(UT)/test_log $(UT)/test_elf \
 	$(UT)/test_fstab $(UT)/test_hooks $(UT)/test_stacks
 
-$(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/log.c $(INIT_HDRS)
-$(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/log.c $(INIT_HDRS)
+$(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/strset.c init/log.c $(INIT_HDRS)
+$(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/strset.c init/log.c $(INIT_HDRS)
 $(UT)/test_rootspec: tests/unit/test_rootspec.c init/rootspec.c init/log.c $(INIT_HDRS)
 $(UT)/test_uevent: tests/unit/test_uevent.c init/uevent.c init/log.c $(INIT_HDRS)
 $(UT)/test_switchroot: tests/unit/test_switchroot.c init/switchroot.c init/log.c $(INIT_HDRS)
@@ -92,7 +92,7 @@ $(UT)/test_devices: tests/unit/test_devices.c init/devices.c init/report.c init/
 $(UT)/test_devices: UT_LIBS += -lblkid
 $(UT)/test_coldplug: tests/unit/test_coldplug.c init/coldplug.c init/uevent.c init/log.c \
 	$(INIT_HDRS)
-$(UT)/test_hooks: tests/unit/test_hooks.c init/hooks.c init/cmdline.c init/log.c init/sys.c \
+$(UT)/test_hooks: tests/unit/test_hooks.c init/hooks.c init/cmdline.c init/strset.c init/log.c init/sys.c \
 	$(INIT_HDRS)
 $(UT)/test_log: tests/unit/test_log.c init/log.c $(INIT_HDRS)
 $(UT)/test_fstab: tests/unit/test_fstab.c init/fstab.c init/log.c $(INIT_HDRS)
@@ -123,10 +123,12 @@ mkrdinit-test: all
 
 # Benchmarks, not tests (run as root; one after the other, never in parallel):
 # image generation against mkinitramfs and dracut, then boot time against busybox and C
-# floors, tiny-initramfs, initramfs-tools and dracut, and with 1, 8 and 32 disks
+# floors, tiny-initramfs, initramfs-tools and dracut, and with 1, 8 and 32 disks; then LUKS2 and
+# LVM-on-LUKS roots against a plain one
 bench: all
 	bash tests/bench/mkrdinit.sh 3
 	bash tests/bench/boot.sh 5
+	bash tests/bench/stacks.sh 5
 
 # libFuzzer (clang) on the parsers; make check runs the same for a few seconds
 fuzz:

@@ -583,6 +583,13 @@ static void unlocked(struct stack_member *m, const struct blockdev *d, const str
 	log_info("/dev/%s: %s", d->name, m->what);
 }
 
+/*
+ * dm-crypt; the AF_ALG sockets cryptsetup hashes and checks ciphers through; the cipher mode
+ * of LUKS's default, aes-xts-plain64
+ */
+static const char *const luks_modules[] = { "dm_mod",	      "dm_crypt", "af_alg", "algif_hash",
+					    "algif_skcipher", "xts",	  NULL };
+
 void luks_member(struct boot *b, const struct blockdev *d)
 {
 	struct stack_member *m = stacks_member(b, d, STACK_LUKS);
@@ -618,8 +625,12 @@ void luks_member(struct boot *b, const struct blockdev *d)
 		b->st.gave_up = true;
 		return;
 	}
-	(void)modules_load_alias(&b->mods, "dm_mod", false);
-	(void)modules_load_alias(&b->mods, "dm_crypt", false);
+	/*
+	 * What cryptsetup and dm-crypt will ask the kernel for, loaded now: each request the
+	 * kernel makes starts /init again as modprobe, tens of ms under emulation.
+	 */
+	for (const char *const *mod = luks_modules; *mod; mod++)
+		(void)modules_load_alias(&b->mods, *mod, false);
 	if (p.keyfile[0] && try_keyfile(b, tool, d, &p, why, sizeof(why)) == 0) {
 		unlocked(m, d, &p, "key file");
 		return;

@@ -89,6 +89,17 @@ static void __attribute__((noreturn)) tool_exec(char *const argv[], int in, int 
 	_exit(127);
 }
 
+/* "running cryptsetup open": the timeline shows what each tool costs the boot */
+static void stack_mark(const char *what, char *const argv[])
+{
+	const char *tool = strrchr(argv[0], '/');
+	char mark[96];
+
+	snprintf(mark, sizeof(mark), "%s %s %s", what, tool ? tool + 1 : argv[0],
+		 argv[1] ? argv[1] : "");
+	timing_mark(mark);
+}
+
 /* Read what the tool says until it closes its end or @deadline (mono_ms) passes. */
 static void read_output(int fd, char *out, size_t outlen, long long deadline)
 {
@@ -129,6 +140,7 @@ int stack_run(char *const argv[], const char *input, size_t inlen, char *out, si
 	pid_t pid;
 
 	out[0] = '\0';
+	stack_mark("running", argv);
 	if (pipe2(o, O_CLOEXEC) < 0)
 		return -errno;
 	if (input ? pipe2(in, O_CLOEXEC) < 0
@@ -157,6 +169,7 @@ int stack_run(char *const argv[], const char *input, size_t inlen, char *out, si
 		return r;
 	r = sys_wait_child(pid, -1, (int)(deadline > mono_ms() ? deadline - mono_ms() : 0),
 			   &status);
+	stack_mark("ran", argv);
 	if (r == -ETIME) {
 		(void)kill(pid, SIGKILL);
 		(void)sys_wait_child(pid, -1, -1, &status);

@@ -27,8 +27,8 @@ OUT=build/fuzz
 
 # the init/ and packaging/ sources each target links
 declare -A srcs=(
-	[cmdline]="init/cmdline.c init/log.c"
-	[conf]="init/conf.c init/cmdline.c init/log.c"
+	[cmdline]="init/cmdline.c init/strset.c init/log.c"
+	[conf]="init/conf.c init/cmdline.c init/strset.c init/log.c"
 	[uevent]="init/uevent.c init/log.c"
 	[rootspec]="init/rootspec.c init/log.c"
 	[fstab]="init/fstab.c init/log.c"
