@@ -54,8 +54,10 @@ cryptsetup open --key-file /tmp/pass /dev/vdb c1 || die "open luks2"
 put 0 /dev/mapper/c1
 cryptsetup close c1
 
-# LUKS1, a passphrase
-cryptsetup luksFormat --type luks1 $fast --uuid "$luks1" --key-file /tmp/pass /dev/vdc ||
+# LUKS1, a passphrase, and the cipher older volumes have (its essiv module is one rdinit does
+# not load ahead: dm-crypt asks the kernel for it)
+cryptsetup luksFormat --type luks1 $fast --cipher aes-cbc-essiv:sha256 --key-size 256 \
+	--uuid "$luks1" --key-file /tmp/pass /dev/vdc ||
 	die "luksFormat luks1"
 cryptsetup open --key-file /tmp/pass /dev/vdc c2 || die "open luks1"
 put 1 /dev/mapper/c2
