@@ -32,13 +32,14 @@ declare -A srcs=(
 	[uevent]="init/uevent.c init/log.c"
 	[rootspec]="init/rootspec.c init/log.c"
 	[fstab]="init/fstab.c init/log.c"
+	[crypttab]="init/crypttab.c init/log.c"
 	[modfile]="init/modfile.c init/log.c"
 	[elf]="packaging/elf.c"
 )
 # and the libraries beyond libc
 declare -A libs=([modfile]="-llzma -lzstd -lz")
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cmdline conf uevent rootspec fstab modfile elf)
+[ ${#targets[@]} -gt 0 ] || targets=(cmdline conf uevent rootspec fstab crypttab modfile elf)
 
 mkdir -p "$OUT"
 passed=0 failed=0
