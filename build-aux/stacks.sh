@@ -95,17 +95,23 @@ build_aio() {
 # ---- json-c: cryptsetup's LUKS2 metadata ----
 JSONC_CONF="-DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON -DBUILD_TESTING=OFF -DBUILD_APPS=OFF \
 -DDISABLE_WERROR=ON -DDISABLE_EXTRA_LIBS=ON -DENABLE_THREADING=OFF -DCMAKE_BUILD_TYPE=None"
+# The seed of json-c's string hash: getrandom() if the kernel's RNG is ready, else the time, never
+# /dev/urandom. Early in boot, before the RNG is seeded (a machine or VM without RDRAND), a read
+# of /dev/urandom makes the kernel gather jitter entropy until it is: over a second under QEMU
+# TCG, in every cryptsetup run that parses a LUKS2 header. The seed only guards the hash tables
+# against collision floods; json-c itself falls back to the time when it has nothing else.
+JSONC_SEED='{ int s_ = 0; if (get_getrandom_seed(&s_) == 0) return s_; return get_time_seed(); }'
 build_jsonc() {
-	stamp_ok json-c "$JSONC_CONF" "$PREFIX/lib/libjson-c.a" && return 0
+	stamp_ok json-c "$JSONC_CONF $JSONC_SEED" "$PREFIX/lib/libjson-c.a" && return 0
 	dir=$(fetch json-c)
 	begin json-c "$dir"
 	rm -rf "$dir/_build"
 	# shellcheck disable=SC2086 # one word per option
 	q json-c cmake -S "$dir" -B "$dir/_build" -DCMAKE_C_COMPILER="$CC" \
 		-DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_INSTALL_PREFIX="$PREFIX" \
-		-DCMAKE_INSTALL_LIBDIR=lib $JSONC_CONF
+		-DCMAKE_INSTALL_LIBDIR=lib -DOVERRIDE_GET_RANDOM_SEED="$JSONC_SEED" $JSONC_CONF
 	q json-c make -C "$dir/_build" -j"$JOBS" install
-	stamp_set json-c "$JSONC_CONF"
+	stamp_set json-c "$JSONC_CONF $JSONC_SEED"
 }
 
 # ---- popt: cryptsetup's command line ----
