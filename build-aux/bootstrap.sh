@@ -6,7 +6,7 @@ set -eu
 PKGS="
 build-essential pkg-config file cpio kmod python3
 musl-tools musl-dev
-dpkg-dev autoconf automake libtool cmake autopoint gettext
+dpkg-dev autoconf automake libtool cmake autopoint gettext m4
 libkmod-dev libblkid-dev libmount-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev
 libcmocka-dev clang clang-format
 qemu-system-x86 qemu-utils

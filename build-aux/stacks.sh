@@ -4,7 +4,7 @@
 #
 #   STACKDIR/sbin/cryptsetup  STACKDIR/sbin/lvm  STACKDIR/sbin/dmsetup  STACKDIR/sbin/mdadm
 #
-# The libraries only they need (libaio, json-c, popt, libuuid, libdevmapper) go to
+# The libraries only they need (libaio, json-c, popt, libuuid, libdevmapper, libnettle) go to
 # STACKDIR/sysroot, sources to STACKDIR/src; libblkid comes from rdinit's own sysroot
 # (build-aux/sysroot.sh, run first). Cached like sysroot.sh: a stamp per step holds how it was
 # built, so a second run does nothing and a changed option rebuilds that step and what uses it.
@@ -95,17 +95,23 @@ build_aio() {
 # ---- json-c: cryptsetup's LUKS2 metadata ----
 JSONC_CONF="-DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON -DBUILD_TESTING=OFF -DBUILD_APPS=OFF \
 -DDISABLE_WERROR=ON -DDISABLE_EXTRA_LIBS=ON -DENABLE_THREADING=OFF -DCMAKE_BUILD_TYPE=None"
+# The seed of json-c's string hash: getrandom() if the kernel's RNG is ready, else the time, never
+# /dev/urandom. Early in boot, before the RNG is seeded (a machine or VM without RDRAND), a read
+# of /dev/urandom makes the kernel gather jitter entropy until it is: over a second under QEMU
+# TCG, in every cryptsetup run that parses a LUKS2 header. The seed only guards the hash tables
+# against collision floods; json-c itself falls back to the time when it has nothing else.
+JSONC_SEED='{ int s_ = 0; if (get_getrandom_seed(&s_) == 0) return s_; return get_time_seed(); }'
 build_jsonc() {
-	stamp_ok json-c "$JSONC_CONF" "$PREFIX/lib/libjson-c.a" && return 0
+	stamp_ok json-c "$JSONC_CONF $JSONC_SEED" "$PREFIX/lib/libjson-c.a" && return 0
 	dir=$(fetch json-c)
 	begin json-c "$dir"
 	rm -rf "$dir/_build"
 	# shellcheck disable=SC2086 # one word per option
 	q json-c cmake -S "$dir" -B "$dir/_build" -DCMAKE_C_COMPILER="$CC" \
 		-DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_INSTALL_PREFIX="$PREFIX" \
-		-DCMAKE_INSTALL_LIBDIR=lib $JSONC_CONF
+		-DCMAKE_INSTALL_LIBDIR=lib -DOVERRIDE_GET_RANDOM_SEED="$JSONC_SEED" $JSONC_CONF
 	q json-c make -C "$dir/_build" -j"$JOBS" install
-	stamp_set json-c "$JSONC_CONF"
+	stamp_set json-c "$JSONC_CONF $JSONC_SEED"
 }
 
 # ---- popt: cryptsetup's command line ----
@@ -156,6 +162,30 @@ build_uuid() {
 	stamp_set uuid "$UUID_CONF"
 }
 
+# ---- nettle: cryptsetup's hashes, HMAC and PBKDF2 in user space (sha*, sha3, hmac, pbkdf2 and
+# memeql_sec: libnettle alone, no libhogweed and no gmp). The kernel backend made each hash block
+# an AF_ALG syscall: thousands per key slot, costly under emulation. The fat build picks SHA-NI,
+# AES-NI and the like at run time. Only the library and its headers: no tools, tests, examples
+# or documentation ----
+NETTLE_CONF="--disable-shared --enable-static --disable-public-key --disable-documentation \
+--disable-openssl"
+build_nettle() {
+	stamp_ok nettle "$NETTLE_CONF" "$PREFIX/lib/libnettle.a" && return 0
+	dir=$(fetch nettle)
+	begin nettle "$dir"
+	cd "$dir"
+	# shellcheck disable=SC2086
+	q nettle ./configure --host=x86_64-linux-musl --prefix="$PREFIX" --libdir="$PREFIX/lib" \
+		$NETTLE_CONF
+	q nettle make clean
+	q nettle make -j"$JOBS" libnettle.a
+	q nettle make install-headers
+	cp libnettle.a "$PREFIX/lib/"
+	cd "$STACKS"
+	pc nettle -lnettle "${dir##*/nettle-}"
+	stamp_set nettle "$NETTLE_CONF"
+}
+
 # ---- lvm2: lvm.static and dmsetup.static, and libdevmapper.a for cryptsetup ----
 # No udev: libdevmapper makes the /dev/mapper and /dev/VG nodes itself. No daemons (dmeventd,
 # lvmpolld, lvmlockd), no readline, selinux, nls, systemd or blkid; no external thin/cache/vdo
@@ -201,14 +231,16 @@ build_lvm2() {
 	stamp_set lvm2 "$conf"
 }
 
-# ---- cryptsetup: the kernel's crypto API (AF_ALG) instead of OpenSSL, the bundled Argon2 ----
+# ---- cryptsetup: nettle for hashes and PBKDF2, the kernel (AF_ALG, or a dm-crypt mapping) for
+# the key slot's cipher, the bundled Argon2; no OpenSSL ----
 CRYPTSETUP_CONF="--enable-static-cryptsetup --disable-shared --enable-static \
---with-crypto_backend=kernel --enable-internal-sse-argon2 --disable-veritysetup \
+--with-crypto_backend=nettle --enable-internal-sse-argon2 --disable-veritysetup \
 --disable-integritysetup --disable-ssh-token --disable-external-tokens --disable-selinux \
 --disable-udev --disable-nls --disable-pwquality --disable-passwdqc --disable-asciidoc \
 --disable-fips --disable-rpath --with-tmpfilesdir=no --with-luks2-lock-path=/run/cryptsetup"
 build_cryptsetup() {
-	conf="$CRYPTSETUP_CONF $(stamp_of json-c) $(stamp_of popt) $(stamp_of uuid) $(stamp_of lvm2)"
+	conf="$CRYPTSETUP_CONF $(stamp_of json-c) $(stamp_of popt) $(stamp_of uuid) $(stamp_of lvm2) \
+$(stamp_of nettle)"
 	stamp_ok cryptsetup "$conf" "$OUT/cryptsetup" && return 0
 	dir=$(fetch cryptsetup)
 	begin cryptsetup "$dir"
@@ -249,6 +281,7 @@ build_jsonc
 build_popt
 build_uuid
 build_lvm2
+build_nettle
 build_cryptsetup
 build_mdadm
 for b in cryptsetup lvm dmsetup mdadm; do
