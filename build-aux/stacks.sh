@@ -188,8 +188,9 @@ build_nettle() {
 
 # ---- lvm2: lvm.static and dmsetup.static, and libdevmapper.a for cryptsetup ----
 # No udev: libdevmapper makes the /dev/mapper and /dev/VG nodes itself. No daemons (dmeventd,
-# lvmpolld, lvmlockd), no readline, selinux, nls, systemd or blkid; no external thin/cache/vdo
-# tools (the segment types stay, their check tools are simply not run).
+# lvmpolld, lvmlockd), no readline, selinux, nls, systemd or blkid; no thin, cache, vdo,
+# writecache or integrity volumes (activating them needs thin_check and the like, which no
+# image carries; a root on them is for the host's own initramfs).
 LVM_CONF="--enable-static_link --disable-udev_sync --disable-udev_rules \
 --disable-udev-systemd-background-jobs --disable-dmeventd --disable-lvmpolld \
 --disable-use-lvmpolld --disable-use-lvmlockd --disable-readline --disable-editline \
@@ -200,6 +201,7 @@ LVM_CONF="--enable-static_link --disable-udev_sync --disable-udev_rules \
 --with-thin-check= --with-thin-dump= --with-thin-repair= --with-thin-restore= \
 --with-cache-check= --with-cache-dump= --with-cache-repair= --with-cache-restore= \
 --with-vdo-format= --with-optimisation=-Os \
+--with-thin=none --with-cache=none --with-vdo=none --with-writecache=none --with-integrity=none \
 --prefix=/usr --exec-prefix= --with-confdir=/etc --with-default-system-dir=/etc/lvm \
 --with-default-run-dir=/run/lvm --with-default-locking-dir=/run/lock/lvm \
 --with-default-pid-dir=/run --with-default-dm-run-dir=/run"

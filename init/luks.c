@@ -509,7 +509,7 @@ static void unlocked(struct stack_member *m, const struct blockdev *d, const str
  * dm-crypt; the AF_ALG sockets cryptsetup hashes and checks ciphers through; the cipher mode
  * of LUKS's default, aes-xts-plain64
  */
-static const char *const luks_modules[] = { "dm_mod",	      "dm_crypt", "af_alg", "algif_hash",
+static const char *const luks_modules[] = { "dm_mod",	      "dm_crypt", "af_alg",
 					    "algif_skcipher", "xts",	  NULL };
 
 void luks_member(struct boot *b, const struct blockdev *d)
