@@ -35,3 +35,17 @@ grep -q 'rdinit: musl streams' lib/commands/toolcontext.c || {
 #endif' lib/commands/toolcontext.c
 	grep -q 'set_buffering && LVM_REOPEN_STREAMS' lib/commands/toolcontext.c
 }
+
+# Not musl's business but the initramfs's: every lvm command seeds its rand() from
+# /dev/urandom (lib/commands/toolcontext.c, _init_rand()). Early in boot, before the kernel's
+# random generator is ready, that read makes the kernel gather entropy until it is: over a
+# second under emulation, paid by the first lvm command of the boot. The seed picks nothing
+# secret (it is time + pid when the read fails): take getrandom()'s bytes if the generator is
+# ready, else that fallback at once. PV and VG UUIDs still come from /dev/urandom.
+grep -q 'rdinit: no wait for entropy' lib/commands/toolcontext.c || {
+	sed -i -e 's|^\tif (read_urandom(&cmd->rand_seed, sizeof(cmd->rand_seed))) {$|\tif (getrandom(\&cmd->rand_seed, sizeof(cmd->rand_seed), GRND_NONBLOCK) == (ssize_t)sizeof(cmd->rand_seed)) { /* rdinit: no wait for entropy */|' \
+		lib/commands/toolcontext.c
+	sed -i '/^#include "lib\/commands\/toolcontext.h"/a\
+#include <sys/random.h>' lib/commands/toolcontext.c
+	grep -q 'rdinit: no wait for entropy' lib/commands/toolcontext.c
+}
