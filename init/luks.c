@@ -101,6 +101,7 @@ struct luks_plan {
 	char keyfile[PATH_MAX]; /* "" : no key file */
 	bool discard, readonly;
 	int tries;
+	int keyslot; /* keyslot=N as N + 1; 0: every slot, in order */
 };
 
 /* One option of crypttab's fourth field or rd.luks.options= */
@@ -117,6 +118,8 @@ static void plan_option(struct luks_plan *p, const char *opt, size_t n)
 	else if ((n == 8 && !strncmp(opt, "readonly", n)) ||
 		 (n == 9 && !strncmp(opt, "read-only", n)))
 		p->readonly = true;
+	else if (n > 8 && !strncmp(opt, "keyslot=", 8) && isdigit((unsigned char)opt[8]))
+		p->keyslot = atoi(opt + 8) + 1;
 	else if (n > 6 && !strncmp(opt, "tries=", 6) && isdigit((unsigned char)opt[6]))
 		p->tries = atoi(opt + 6) > 0 ? atoi(opt + 6) : DEFAULT_TRIES;
 	else {
@@ -412,7 +415,7 @@ int luks_read_passphrase(const struct boot *b, const char *prompt, char *buf, si
 static int luks_open(const char *tool, const struct blockdev *d, const struct luks_plan *p,
 		     const char *keyfile, const char *pass, char *out, size_t outlen)
 {
-	char dev[80], key[PATH_MAX + 16];
+	char dev[80], key[PATH_MAX + 16], slot[24];
 	char *argv[12];
 	int n = 0;
 
@@ -426,6 +429,11 @@ static int luks_open(const char *tool, const struct blockdev *d, const struct lu
 		argv[n++] = "--allow-discards";
 	if (p->readonly)
 		argv[n++] = "--readonly";
+	/* one key derivation instead of one per slot tried before the right one */
+	if (p->keyslot) {
+		snprintf(slot, sizeof(slot), "--key-slot=%d", p->keyslot - 1);
+		argv[n++] = slot;
+	}
 	argv[n++] = dev;
 	argv[n++] = (char *)p->name;
 	argv[n] = NULL;

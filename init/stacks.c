@@ -270,16 +270,35 @@ static bool vg_wanted(const struct stack_opts *o, const char *vg)
 }
 
 /* Activate @vg: only the rd.lvm.lv= volumes in it when there are any, else all. */
-static int vg_activate(const char *lvm, const struct stack_opts *o, const char *vg, char *out,
+/*
+ * "--devices=/dev/vda,/dev/vdc": the physical volumes of @vg seen so far. Without it every lvm
+ * command opens and reads every block device there is (a CD-ROM drive included) to find them.
+ */
+static void vg_devices(const struct boot *b, const char *vg, char *buf, size_t size)
+{
+	size_t i, len = (size_t)snprintf(buf, size, "--devices=");
+
+	for (i = 0; i < b->st.n && len < size; i++) {
+		const struct stack_member *m = &b->st.v[i];
+
+		if (m->kind == STACK_LVM && !strcmp(m->group, vg))
+			len += (size_t)snprintf(buf + len, size - len, "%s/dev/%s",
+						buf[len - 1] == '=' ? "" : ",", m->dev);
+	}
+}
+
+static int vg_activate(const struct boot *b, const char *lvm, const char *vg, char *out,
 		       size_t outlen)
 {
+	const struct stack_opts *o = &b->opts.stacks;
 	size_t i, n = strlen(vg);
 	int r = 1, any = 0;
+	char devs[2048];
 
+	vg_devices(b, vg, devs, sizeof(devs));
 	for (i = 0; i < o->lvm_lv.n; i++) {
-		char *argv[] = {
-			(char *)lvm, "lvchange", "-aay", "--sysinit", o->lvm_lv.v[i], NULL
-		};
+		char *argv[] = { (char *)lvm, "lvchange",     "-aay", "--sysinit",
+				 devs,	      o->lvm_lv.v[i], NULL };
 
 		if (strncmp(o->lvm_lv.v[i], vg, n) || o->lvm_lv.v[i][n] != '/')
 			continue;
@@ -289,7 +308,8 @@ static int vg_activate(const char *lvm, const struct stack_opts *o, const char *
 			return r;
 	}
 	if (!any) {
-		char *argv[] = { (char *)lvm, "vgchange", "-aay", "--sysinit", (char *)vg, NULL };
+		char *argv[] = { (char *)lvm, "vgchange", "-aay", "--sysinit",
+				 devs,	      (char *)vg, NULL };
 
 		r = stack_run(argv, NULL, 0, out, outlen);
 	}
@@ -325,7 +345,7 @@ static void lvm_member(struct boot *b, const struct blockdev *d)
 {
 	const struct stack_opts *o = &b->opts.stacks;
 	struct stack_member *m = stacks_member(b, d, STACK_LVM);
-	char dev[80], out[4096], line[160], what[512];
+	char dev[80], devs[96], out[4096], line[160], what[512];
 	const char *lvm;
 	int r;
 
@@ -341,10 +361,12 @@ static void lvm_member(struct boot *b, const struct blockdev *d)
 	}
 	(void)modules_load_alias(&b->mods, "dm_mod", false);
 	snprintf(dev, sizeof(dev), "/dev/%s", d->name);
+	snprintf(devs, sizeof(devs), "--devices=%s", dev);
 	{
 		char *argv[] = {
 			(char *)lvm,  "pvscan",		  "--cache", "--listvg", "--checkcomplete",
-			"--vgonline", "--autoactivation", "event",   dev,	 NULL
+			"--vgonline", "--autoactivation", "event",   devs,	 dev,
+			NULL
 		};
 
 		r = stack_run(argv, NULL, 0, out, sizeof(out));
@@ -370,7 +392,7 @@ static void lvm_member(struct boot *b, const struct blockdev *d)
 		log_info("/dev/%s: %s", d->name, what);
 		return;
 	}
-	r = vg_activate(lvm, o, m->group, out, sizeof(out));
+	r = vg_activate(b, lvm, m->group, out, sizeof(out));
 	if (r != 0) {
 		snprintf(what, sizeof(what), "activating volume group %s failed (%d): %s", m->group,
 			 r, stack_last_line(out, line, sizeof(line)));

@@ -74,7 +74,7 @@ for r in $(seq 1 "$N"); do
 	INITRD=$T/initrd-kdf.img vm_boot bench_kdf "quiet root=UUID=$SD_FS_LUKS2" \
 		-drive "file=$SD/luks2.img,format=raw,if=none,id=d,snapshot=on" \
 		-device virtio-blk-pci,drive=d
-	KDF="$KDF $(sed -n 's/^RDBENCH kdf_ms=\([0-9]*\).*/\1/p' "$VM_LOG")"
+	KDF="$KDF $(sed -n 's/.*RDBENCH kdf_ms=\([0-9]*\).*/\1/p' "$VM_LOG")"
 done
 
 median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END {

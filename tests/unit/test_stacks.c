@@ -215,7 +215,11 @@ static void test_lvm_completes(void **state)
 	assert_string_equal(b.st.v[0].group, "vg0");
 	assert_int_equal(b.st.v[0].state, MEMBER_WAITING);
 	add("vdc");
-	assert_non_null(strstr(slurp(runs), "lvm vgchange -aay --sysinit vg0"));
+	/* only the group's own PVs are read, not every block device */
+	assert_non_null(strstr(slurp(runs), "pvscan --cache --listvg --checkcomplete --vgonline "
+					    "--autoactivation event --devices=/dev/vdc /dev/vdc"));
+	assert_non_null(
+		strstr(slurp(runs), "lvm vgchange -aay --sysinit --devices=/dev/vdb,/dev/vdc vg0"));
 	assert_int_equal(b.st.v[0].state, MEMBER_DONE);
 	assert_int_equal(b.st.v[1].state, MEMBER_DONE);
 	/* a second "add" of the same device runs nothing again */
@@ -239,7 +243,8 @@ static void test_lvm_limits(void **state)
 	add("vdb");
 	add("vdc");
 	assert_null(strstr(slurp(runs), "vgchange"));
-	assert_non_null(strstr(slurp(runs), "lvm lvchange -aay --sysinit vg1/root"));
+	assert_non_null(
+		strstr(slurp(runs), "lvm lvchange -aay --sysinit --devices=/dev/vdc vg1/root"));
 	assert_int_equal(b.st.v[0].state, MEMBER_SKIPPED);
 	assert_non_null(strstr(b.st.v[0].what, "not in rd.lvm.vg="));
 }
@@ -338,12 +343,12 @@ static void test_luks_keyfile(void **state)
 	tool("cryptsetup", luks_script);
 	snprintf(path, sizeof(path), "%s/key", top);
 	write_file(path, "right", 0600);
-	snprintf(text, sizeof(text), "cryptroot UUID=1234-5678 %s discard\n", path);
+	snprintf(text, sizeof(text), "cryptroot UUID=1234-5678 %s discard,keyslot=1\n", path);
 	assert_int_equal(crypttab_parse(text, strlen(text), "t", &b.st.crypttab), 0);
 	b.st.crypttab_read = true;
 	add("vdb");
 	add("vdc");
-	assert_non_null(strstr(slurp(runs), "--allow-discards /dev/vdb cryptroot"));
+	assert_non_null(strstr(slurp(runs), "--allow-discards --key-slot=1 /dev/vdb cryptroot"));
 	assert_int_equal(b.st.v[0].state, MEMBER_DONE);
 	/* vdc is not in crypttab: left locked, nothing run for it */
 	assert_null(strstr(slurp(runs), "vdc"));
