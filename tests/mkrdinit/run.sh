@@ -638,13 +638,13 @@ t_stacks_generic() {
 		cmp -s <(extract "$T/st.img" "usr/sbin/$tool") "$STACKS/$tool" ||
 			fail "usr/sbin/$tool in the image is not $STACKS/$tool"
 	done
-	for m in dm-mod dm-crypt algif_skcipher algif_hash af_alg dm-snapshot dm-mirror md-mod \
+	for m in dm-mod dm-crypt algif_skcipher af_alg dm-snapshot dm-mirror md-mod \
 		raid0 raid1 raid10 raid456; do
 		has "$T/st.img" "/$m\.ko" "the stacks' module $m"
 	done
 	must_build "$T/st-l.img" --omit-stacks luks
 	lacks "$T/st-l.img" '^usr/sbin/cryptsetup$' "cryptsetup with --omit-stacks luks"
-	lacks "$T/st-l.img" '/(dm-crypt|algif_skcipher|algif_hash|af_alg)\.ko' "luks.list's modules"
+	lacks "$T/st-l.img" '/(dm-crypt|algif_skcipher|af_alg)\.ko' "luks.list's modules"
 	has "$T/st-l.img" '^usr/sbin/lvm$' "lvm with --omit-stacks luks"
 	has "$T/st-l.img" '^usr/sbin/mdadm$' "mdadm with --omit-stacks luks"
 	has "$T/st-l.img" '/dm-mod\.ko' "dm_mod, which LVM needs too"
@@ -780,7 +780,7 @@ t_stacks_host() {
 	has "$T/hs.img" '^usr/sbin/cryptsetup$' "cryptsetup for a root on LUKS"
 	has "$T/hs.img" '^usr/sbin/lvm$' "lvm for a root on LVM"
 	lacks "$T/hs.img" '^usr/sbin/mdadm$' "mdadm for a root without md"
-	for m in dm-mod dm-crypt algif_skcipher algif_hash dm-snapshot virtio_blk ext4; do
+	for m in dm-mod dm-crypt algif_skcipher dm-snapshot virtio_blk ext4; do
 		has "$T/hs.img" "/$m\.ko" "$m for the fixture's root"
 	done
 	lacks "$T/hs.img" '/(md-mod|raid1|raid456|xfs|ahci)\.ko' "modules the root does not need"
