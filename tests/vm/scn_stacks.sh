@@ -7,7 +7,7 @@
 . tests/vm/stackdisks.sh
 
 SCENARIOS+=(s_luks2_prompt s_luks2_keyfile s_luks1 s_lvm_path s_lvm_uuid s_lvm_luks s_md_both
-	s_md_degraded s_lvm_late_pv s_luks_wrong_key s_lvm_incomplete)
+	s_md_degraded s_lvm_late_pv s_luks_wrong_key s_lvm_incomplete s_luks_two_consoles)
 
 SD_PROMPT='Passphrase for /dev/'
 
@@ -182,4 +182,20 @@ scenario_s_lvm_incomplete() {
 	expect_report 'LVM /dev/vda UUID=' "the report to list the PV"
 	expect_report 'waiting: volume group rdvg2 incomplete: not activated' \
 		"the report to say the group is incomplete"
+}
+
+# Two consoles, the serial line first: /dev/console is tty0 (the screen), yet the prompt is on
+# the serial line too and the passphrase typed there unlocks the root. (The real init's output
+# goes to tty0, so the kernel log says the boot went on.)
+scenario_s_luks_two_consoles() {
+	sd_prepare || return
+	sd_disks luks2
+	VM_CONSOLE="console=ttyS0 console=tty0" sd_boot s_luks_two_consoles \
+		"root=UUID=$SD_FS_LUKS2 rdinit.timeout=10" "$SD_PROMPT" "$SD_PASS"
+	expect_exited
+	expect_fixed "Passphrase for /dev/vda (LUKS UUID $SD_LUKS2" "the prompt on the serial line"
+	expect "rdinit: /dev/vda: unlocked as /dev/mapper/luks-$SD_LUKS2 \\(passphrase\\)" \
+		"the passphrase typed on the serial line to unlock it"
+	expect 'rdinit: handing over to /sbin/init' "the boot to go on to the real init"
+	reject "$SD_PASS" "the passphrase never echoed"
 }
