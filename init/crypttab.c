@@ -58,6 +58,11 @@ int crypttab_parse(const char *text, size_t len, const char *name, struct cryptt
 		line++;
 		snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
 		p += n + (nl != NULL);
+		if (n >= sizeof(buf)) {
+			log_warn("%s:%u: ignoring a line of %zu bytes (at most %zu)", name, line, n,
+				 sizeof(buf) - 1);
+			continue;
+		}
 		for (w = strtok_r(buf, " \t\r", &save); w && nf < 4;
 		     w = strtok_r(NULL, " \t\r", &save)) {
 			if (*w == '#')

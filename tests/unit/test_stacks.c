@@ -179,6 +179,18 @@ static void test_crypttab_parse(void **state)
 	assert_string_equal(t.v[2].keyfile, "-");
 	assert_non_null(strstr(slurp(logpath), "crypttab:4: ignoring 'bad'"));
 	crypttab_free(&t);
+	/* a line too long to hold is said and skipped, not cut into a different entry */
+	{
+		char long_text[1200];
+
+		memset(long_text, 'x', sizeof(long_text));
+		memcpy(long_text, "n UUID=1 ", 9);
+		assert_int_equal(crypttab_parse(long_text, sizeof(long_text), "crypttab", &t), 0);
+		assert_int_equal(t.n, 0);
+		assert_non_null(
+			strstr(slurp(logpath), "crypttab:1: ignoring a line of 1200 bytes"));
+		crypttab_free(&t);
+	}
 }
 
 static void test_cmdline_options(void **state)
@@ -404,24 +416,31 @@ static pid_t typist_start(int master, const char *dir, const char *const *answer
 	_exit(0);
 }
 
+/* A pseudo-terminal as the one console rdinit asks on; returns its master side. */
+static int pty_console(void)
+{
+	static char active[256];
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	snprintf(active, sizeof(active), "%s/active", top);
+	write_file(active, ptsname(master) + strlen("/dev/"), 0644);
+	b.st.consoles = active;
+	return master;
+}
+
 /* A wrong key file, then the prompt: one wrong passphrase, then the right one. */
 static void test_luks_prompt(void **state)
 {
-	static char active[256];
-	char path[256], text[512], *slave;
+	char path[256], text[512];
 	int master, status;
 	pid_t typist;
 
 	media = luks_media;
 	tool("cryptsetup", luks_script);
-	master = posix_openpt(O_RDWR | O_NOCTTY);
-	assert_true(master >= 0);
-	assert_int_equal(grantpt(master), 0);
-	assert_int_equal(unlockpt(master), 0);
-	slave = ptsname(master);
-	snprintf(active, sizeof(active), "%s/active", top);
-	write_file(active, slave + strlen("/dev/"), 0644);
-	b.st.consoles = active;
+	master = pty_console();
 	snprintf(path, sizeof(path), "%s/key", top);
 	write_file(path, "wrong", 0600);
 	snprintf(text, sizeof(text), "rd.luks.uuid=1234-5678 rd.luks.key=%s", path);
@@ -452,21 +471,12 @@ static void test_luks_prompt(void **state)
 /* Ctrl-C gives up at once: the boot's wait ends and the report names the device. */
 static void test_luks_give_up(void **state)
 {
-	static char path[256];
-	char *slave;
 	int master, status;
 	pid_t typist;
 
 	media = luks_media;
 	tool("cryptsetup", luks_script);
-	master = posix_openpt(O_RDWR | O_NOCTTY);
-	assert_true(master >= 0);
-	assert_int_equal(grantpt(master), 0);
-	assert_int_equal(unlockpt(master), 0);
-	slave = ptsname(master);
-	snprintf(path, sizeof(path), "%s/active", top);
-	write_file(path, slave + strlen("/dev/"), 0644);
-	b.st.consoles = path;
+	master = pty_console();
 	typist = typist_start(master, top, (const char *const[]){ "\x03", NULL });
 	add("vdb");
 	assert_int_equal(waitpid(typist, &status, 0), typist);
