@@ -55,35 +55,6 @@ static const struct crypttab *crypttab(struct boot *b)
 
 /* ---- which devices, which names, which keys ---- */
 
-/* A device as crypttab names one: UUID=, PARTUUID=, LABEL=, /dev/disk/by-uuid/..., /dev/X */
-static bool device_matches(const char *spec, const struct blockdev *d)
-{
-	static const struct {
-		const char *prefix, *as;
-	} links[] = {
-		{ "/dev/disk/by-uuid/", "UUID=" },
-		{ "/dev/disk/by-partuuid/", "PARTUUID=" },
-		{ "/dev/disk/by-label/", "LABEL=" },
-		{ "/dev/disk/by-partlabel/", "PARTLABEL=" },
-	};
-	char buf[300];
-	struct root_spec rs;
-	size_t i;
-
-	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		size_t n = strlen(links[i].prefix);
-
-		if (!strncmp(spec, links[i].prefix, n)) {
-			snprintf(buf, sizeof(buf), "%s%s", links[i].as, spec + n);
-			spec = buf;
-			break;
-		}
-	}
-	if (!strncasecmp(spec, "luks-", 5))
-		return !strcasecmp(spec + 5, d->uuid);
-	return rootspec_parse(spec, &rs) == 0 && rootdev_matches(&rs, d);
-}
-
 /* "luks-UUID" or "UUID" against @d's LUKS UUID */
 static bool uuid_matches(const char *v, size_t n, const struct blockdev *d)
 {
@@ -92,6 +63,17 @@ static bool uuid_matches(const char *v, size_t n, const struct blockdev *d)
 		n -= 5;
 	}
 	return n == strlen(d->uuid) && !strncasecmp(v, d->uuid, n);
+}
+
+/* A device as crypttab names one: UUID=, PARTUUID=, LABEL=, /dev/disk/by-uuid/..., /dev/X
+ * (rootspec_parse() reads them all, as for root=), or luks-UUID */
+static bool device_matches(const char *spec, const struct blockdev *d)
+{
+	struct root_spec rs;
+
+	if (!strncasecmp(spec, "luks-", 5))
+		return uuid_matches(spec, strlen(spec), d);
+	return rootspec_parse(spec, &rs) == 0 && rootdev_matches(&rs, d);
 }
 
 struct luks_plan {
