@@ -185,7 +185,20 @@ static void replay(struct boot *b)
 		(void)coldplug_storage_buses(b);
 }
 
-/* Read what the socket holds and dispatch it; a lost event means replaying /sys. */
+/*
+ * The device @spec names, once seen: the root is matched by devices.c as each device is
+ * probed (b->root), any other spec against the devices seen so far.
+ */
+static const struct blockdev *wanted(struct boot *b, const struct root_spec *spec)
+{
+	return spec == &b->spec ? b->root : devices_find(b, spec);
+}
+
+/*
+ * Read what the socket holds and dispatch it; a lost event means replaying /sys. A wait
+ * stops reading once its device is seen: what is left (the "change" a dm device sends
+ * after its "add", which would probe it again through the cipher) waits for the next read.
+ */
 static void drain(struct boot *b)
 {
 	char buf[UEVENT_BUFSIZE + 1];
@@ -220,6 +233,8 @@ static void drain(struct boot *b)
 		buf[n] = '\0';
 		if (uevent_parse_netlink(buf, (size_t)n + 1, &ev) == 0)
 			event_dispatch(b, &ev);
+		if (b->ev.want && wanted(b, b->ev.want))
+			return;
 	}
 }
 
@@ -241,15 +256,6 @@ static bool work(struct boot *b)
 	free(alias);
 	b->ev.loaded = true;
 	return true;
-}
-
-/*
- * The device @spec names, once seen: the root is matched by devices.c as each device is
- * probed (b->root), any other spec against the devices seen so far.
- */
-static const struct blockdev *wanted(struct boot *b, const struct root_spec *spec)
-{
-	return spec == &b->spec ? b->root : devices_find(b, spec);
 }
 
 /*

@@ -70,6 +70,7 @@ int modprobe_main(int argc, char **argv)
 		return 1;
 	}
 	m.quiet = true;
+	m.kernel_request = true;
 	r = modules_load_alias(&m, name, false);
 	if (r > 0)
 		log_info("loaded %s for the kernel", name);

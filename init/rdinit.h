@@ -220,6 +220,12 @@ struct modules {
 	bool dry_run;
 	/* modprobe -q: a module that will not load is the asker's business (debug only) */
 	bool quiet;
+	/*
+	 * The kernel asked (modprobe mode): it names an algorithm or a service ("crypto-aes"),
+	 * which modules for CPU features (aesni_intel, padlock_aes) and generic code both
+	 * provide; a module for features this CPU lacks is left out, not tried.
+	 */
+	bool kernel_request;
 };
 #define MODULES_MAX_WORKERS 4
 #define MODULE_FAILURES "/run/rdinit/module-failures"

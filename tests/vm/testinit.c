@@ -155,6 +155,36 @@ static double run_init_stamp(void)
 	return stamp;
 }
 
+/*
+ * With rdtest.kmsg on the command line: the whole kernel log, as "RDTEST kmsg=LINE", for
+ * profiling a boot (rdinit.debug logs there without slowing the serial console).
+ */
+static void report_kmsg(void)
+{
+	char cmdline[4096] = "", *buf, *save = NULL;
+	FILE *f = fopen("/proc/cmdline", "re");
+	int size, n;
+
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = '\0';
+		fclose(f);
+	}
+	if (!strstr(cmdline, "rdtest.kmsg"))
+		return;
+	size = klogctl(SYSLOG_ACTION_SIZE_BUFFER, NULL, 0);
+	if (size <= 0)
+		size = 1 << 20;
+	buf = malloc((size_t)size + 1);
+	if (!buf)
+		return;
+	n = klogctl(SYSLOG_ACTION_READ_ALL, buf, size);
+	buf[n > 0 ? n : 0] = '\0';
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		printf("RDTEST kmsg=%s\n", l);
+	free(buf);
+}
+
 static void report_initrd_time(void)
 {
 	double stamp = run_init_stamp();
@@ -488,6 +518,7 @@ int main(int argc, char **argv)
 	report_modparams();
 	report_process_state();
 	report_runfiles();
+	report_kmsg();
 	reap_children();
 	report_memory();
 	printf("RDTEST done\n");
