@@ -209,8 +209,58 @@ static void test_cmdline_options(void **state)
 	assert_non_null(strstr(slurp(logpath), "ignoring rd.lvm.lv=nolv"));
 }
 
-/* A volume group of two PVs is activated when the second appears, not before. */
+/*
+ * A volume group of two PVs is activated when the second appears, not before: with nothing
+ * on the command line to choose by, by the one "pvscan --cache -aay" the second PV's arrival
+ * runs, which may read every PV seen so far.
+ */
 static void test_lvm_completes(void **state)
+{
+	static const struct medium m[] = { { "vdb", "LVM2_member", "pv-b" },
+					   { "vdc", "LVM2_member", "pv-c" },
+					   { "vdd", "LVM2_member", "pv-d" },
+					   { "vde", "LVM2_member", "pv-e" },
+					   { NULL, NULL, NULL } };
+
+	media = m;
+	tool("lvm",
+	     "case \"$*\" in\n"
+	     "*pvscan*vdb) echo '  pvscan[1] PV /dev/vdb online, VG vg.0 incomplete (need 1).' ;;\n"
+	     "*pvscan*vdc) echo '  pvscan[2] PV /dev/vdc online, VG vg.0 is complete.'\n"
+	     "  echo '  pvscan[2] VG vg.0 run autoactivation.'\n"
+	     "  echo '  1 logical volume(s) in volume group \"vg.0\" now active' ;;\n"
+	     "*pvscan*vdd) echo '  pvscan[3] PV /dev/vdd online, VG unknown.' ;;\n"
+	     "*pvscan*vde) echo '  pvscan[4] PV /dev/vde online, VG bad is complete.'\n"
+	     "  echo '  device-mapper: reload ioctl on  (253:1) failed: Invalid argument'; exit 5 ;;\n"
+	     "esac\nexit 0");
+	add("vdb");
+	assert_string_equal(b.st.v[0].group, "vg.0");
+	assert_int_equal(b.st.v[0].state, MEMBER_WAITING);
+	assert_non_null(strstr(b.st.v[0].what, "volume group vg.0 incomplete"));
+	add("vdc");
+	assert_non_null(strstr(slurp(runs), "lvm pvscan --cache -aay --autoactivation event "
+					    "--devices=/dev/vdb,/dev/vdc /dev/vdc"));
+	assert_null(strstr(slurp(runs), "vgchange"));
+	assert_null(strstr(slurp(runs), "--listvg"));
+	assert_int_equal(b.st.v[0].state, MEMBER_DONE);
+	assert_int_equal(b.st.v[1].state, MEMBER_DONE);
+	assert_string_equal(b.st.v[1].what, "volume group vg.0 activated");
+	/* a second "add" of the same device runs nothing again */
+	add("vdc");
+	assert_int_equal(b.st.n, 2);
+	/* a PV without metadata, first of its group: no group to say */
+	add("vdd");
+	assert_int_equal(b.st.v[2].state, MEMBER_SKIPPED);
+	assert_string_equal(b.st.v[2].group, "");
+	/* complete, but the activation fails: the group's failure, with lvm's last line */
+	add("vde");
+	assert_int_equal(b.st.v[3].state, MEMBER_FAILED);
+	assert_non_null(strstr(b.st.v[3].what, "activating volume group bad failed (5): "
+					       "device-mapper: reload ioctl"));
+}
+
+/* With rd.lvm.vg=: pvscan names the group first, vgchange activates it once complete. */
+static void test_lvm_completes_listed(void **state)
 {
 	static const struct medium m[] = { { "vdb", "LVM2_member", "pv-b" },
 					   { "vdc", "LVM2_member", "pv-c" },
@@ -222,6 +272,7 @@ static void test_lvm_completes(void **state)
 	     "*pvscan*vdb) echo '  VG vg0 incomplete' ;;\n"
 	     "*pvscan*vdc) echo '  pvscan[1] PV /dev/vdc online.'; echo '  VG vg0 complete' ;;\n"
 	     "esac\nexit 0");
+	cmdline("rd.lvm.vg=vg0");
 	add("vdb");
 	assert_null(strstr(slurp(runs), "vgchange"));
 	assert_string_equal(b.st.v[0].group, "vg0");
@@ -234,9 +285,6 @@ static void test_lvm_completes(void **state)
 		strstr(slurp(runs), "lvm vgchange -aay --sysinit --devices=/dev/vdb,/dev/vdc vg0"));
 	assert_int_equal(b.st.v[0].state, MEMBER_DONE);
 	assert_int_equal(b.st.v[1].state, MEMBER_DONE);
-	/* a second "add" of the same device runs nothing again */
-	add("vdc");
-	assert_int_equal(b.st.n, 2);
 }
 
 /* rd.lvm.vg= leaves other groups alone; rd.lvm.lv= activates only the volumes it names */
@@ -512,6 +560,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crypttab_parse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cmdline_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lvm_completes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lvm_completes_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lvm_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_md_degraded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_md_report, setup, teardown),

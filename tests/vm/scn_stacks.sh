@@ -103,6 +103,9 @@ scenario_s_lvm_path() {
 	expect_reached s_lvm
 	expect '^RDTEST root=/dev/dm-0 fstype=ext4 ' "/ to be the logical volume"
 	expect 'volume group rdvg activated' "rdvg activated"
+	# nothing to choose by: one "pvscan --cache -aay" records the PV and activates the group
+	expect 'running lvm pvscan' "pvscan to record the PV"
+	reject 'running lvm vgchange' "no second lvm command"
 }
 
 # By the filesystem's UUID, rd.lvm.vg= naming the group; rd.lvm.vg=other would leave it
@@ -111,6 +114,8 @@ scenario_s_lvm_uuid() {
 	sd_disks lvm
 	vm_boot s_lvm_uuid "root=UUID=$SD_FS_LVM rd.lvm.vg=rdvg rdinit.timeout=10" "${VM_DISK[@]}"
 	expect_reached s_lvm
+	# rd.lvm.vg= chooses by group: pvscan names it, then vgchange activates it
+	expect 'running lvm vgchange' "vgchange to activate the group rd.lvm.vg= names"
 }
 
 # LVM on LUKS, the default encrypted layout of Debian's installer; root by its dm name
