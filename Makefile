@@ -61,6 +61,47 @@ stacks: $(STACKS_BIN)
 all: $(STACKS_BIN)
 .PHONY: stacks
 
+# ---- make install (PREFIX=/usr, DESTDIR=): mkrdinit built for the installed paths ----
+PREFIX := /usr
+LIBDIR := $(PREFIX)/lib/rdinit
+SHAREDIR := $(PREFIX)/share/rdinit
+MANDIR := $(PREFIX)/share/man
+DOCDIR := $(PREFIX)/share/doc/rdinit
+INSTALL_DEFS := -DRDINIT_INIT_PATH='"$(LIBDIR)/rdinit"' -DRDINIT_MODULES_DIR='"$(SHAREDIR)/modules"' \
+	-DRDINIT_CONF_DIR='"$(SHAREDIR)/conf"' -DRDINIT_STACKS_DIR='"$(LIBDIR)/stacks"'
+MANPAGES := init/rdinit.8 packaging/mkrdinit.8 conf/rdinit.conf.5
+
+# the prefix is compiled in: a change of PREFIX rebuilds it
+$(B)/install/mkrdinit: $(MK_SRCS) $(MK_HDRS) FORCE
+	@mkdir -p $(B)/install
+	@echo '$(INSTALL_DEFS)' | cmp -s - $(B)/install/defs || echo '$(INSTALL_DEFS)' >$(B)/install/defs
+	@if [ ! -x $@ ] || [ -n "$$(find $(MK_SRCS) $(MK_HDRS) $(B)/install/defs -newer $@)" ]; then \
+		echo "$(HOST_CC) ... -o $@"; \
+		$(HOST_CC) $(filter-out -DRDINIT_%,$(MK_CFLAGS)) $(INSTALL_DEFS) $(MK_SRCS) $(MK_LIBS) -o $@; fi
+
+install: all $(B)/install/mkrdinit
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(LIBDIR)/stacks $(DESTDIR)$(SHAREDIR)/modules \
+		$(DESTDIR)$(SHAREDIR)/conf $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DOCDIR)/hooks
+	install -m 0755 $(B)/install/mkrdinit $(DESTDIR)$(PREFIX)/sbin/mkrdinit
+	install -m 0755 $(B)/rdinit $(DESTDIR)$(LIBDIR)/rdinit
+	install -m 0755 $(B)/stacks/sbin/* $(DESTDIR)$(LIBDIR)/stacks/
+	install -m 0644 modules/*.list $(DESTDIR)$(SHAREDIR)/modules/
+	install -m 0644 conf/rdinit.conf $(DESTDIR)$(SHAREDIR)/conf/rdinit.conf
+	install -m 0644 init.conf.example README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 hooks/* $(DESTDIR)$(DOCDIR)/hooks/
+	for m in $(MANPAGES); do s=$${m##*.}; n=$${m##*/}; \
+		gzip -9n <$$m >$(DESTDIR)$(MANDIR)/man$$s/$$n.gz && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$$n.gz || exit 1; done
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/mkrdinit $(DESTDIR)$(MANDIR)/man8/rdinit.8.gz \
+		$(DESTDIR)$(MANDIR)/man8/mkrdinit.8.gz $(DESTDIR)$(MANDIR)/man5/rdinit.conf.5.gz
+	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
+
+FORCE:
+.PHONY: install uninstall FORCE
+
 # ---- unit tests: the same sources, linked with glibc, ASan and UBSan ----
 UT := $(B)/unit
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -139,7 +180,7 @@ demo: bootstrap
 	bash tests/vm/demo.sh
 
 clean:
-	rm -rf $(B)/rdinit $(B)/mkrdinit $(UT) $(B)/vm
+	rm -rf $(B)/rdinit $(B)/mkrdinit $(B)/install $(UT) $(B)/vm
 
 distclean:
 	rm -rf $(B)

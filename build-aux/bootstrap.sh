@@ -11,7 +11,7 @@ libkmod-dev libblkid-dev libmount-dev libarchive-dev libzstd-dev liblzma-dev zli
 libcmocka-dev clang clang-format
 qemu-system-x86 qemu-utils
 e2fsprogs fdisk xfsprogs btrfs-progs dosfstools
-zstd xz-utils lz4 busybox-static
+zstd xz-utils lz4 busybox-static man-db
 "
 
 missing=""

@@ -46,6 +46,9 @@ LDFLAGS="-static -Wl,--gc-sections -L$PREFIX/lib -L$SYSROOT/lib"
 PKG_CONFIG_LIBDIR=$PREFIX/lib/pkgconfig
 export CC CFLAGS CPPFLAGS LDFLAGS PKG_CONFIG_LIBDIR
 unset PKG_CONFIG_PATH
+# "make install DESTDIR=..." exports DESTDIR: the libraries built here install into their own
+# prefix, never there
+unset DESTDIR
 
 # q STEP CMD...: run CMD with its output in STEP's log; on failure show the log's end and stop
 q() {

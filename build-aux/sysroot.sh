@@ -5,6 +5,9 @@
 # Debian ships no musl builds of these, so: `apt-get source` (build-aux/debsrc.sh), build with
 # musl-gcc.
 set -eu
+# "make install DESTDIR=..." exports DESTDIR: the libraries built here install into their own
+# prefix, never there
+unset DESTDIR
 
 SYSROOT=${1:?usage: sysroot.sh SYSROOT}
 mkdir -p "$SYSROOT"

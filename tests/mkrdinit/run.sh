@@ -860,9 +860,69 @@ t_help() {
 	done
 }
 
+# make install PREFIX=/usr DESTDIR=...: every file where it belongs, an mkrdinit that looks in
+# the installed places, and an image from the installed pieces whose /init is the installed one
+t_make_install() {
+	local d=$T/destdir f
+	make -s install PREFIX=/usr DESTDIR="$d" >"$T/install.out" 2>&1 ||
+		{ fail "make install failed: $(tail -n 3 "$T/install.out")"; return; }
+	for f in usr/sbin/mkrdinit usr/lib/rdinit/rdinit usr/lib/rdinit/stacks/cryptsetup \
+		usr/lib/rdinit/stacks/lvm usr/lib/rdinit/stacks/mdadm; do
+		[ -x "$d/$f" ] || fail "/$f not installed, or not executable"
+	done
+	for f in usr/share/rdinit/modules/storage.list usr/share/rdinit/modules/luks.list \
+		usr/share/rdinit/conf/rdinit.conf usr/share/man/man8/rdinit.8.gz \
+		usr/share/man/man8/mkrdinit.8.gz usr/share/man/man5/rdinit.conf.5.gz \
+		usr/share/doc/rdinit/init.conf.example; do
+		[ -f "$d/$f" ] || fail "/$f not installed"
+	done
+	[ -z "$(find "$d" -path "$d/usr" -prune -o -print | grep -v "^$d\$")" ] ||
+		fail "files outside DESTDIR/usr: $(find "$d" -path "$d/usr" -prune -o -print | head -3)"
+	"$d/usr/sbin/mkrdinit" --help >"$T/ihelp" 2>&1
+	for f in /usr/share/rdinit/modules /usr/lib/rdinit/stacks /usr/lib/rdinit/rdinit \
+		/usr/share/rdinit/conf/rdinit.conf; do
+		grep -qF "$f" "$T/ihelp" || fail "installed mkrdinit's defaults do not name $f"
+	done
+	grep -q "$PWD" "$T/ihelp" && fail "installed mkrdinit names the source tree: $(grep "$PWD" "$T/ihelp")"
+	"$d/usr/sbin/mkrdinit" --kver "$KVER" --basedir "$KDIR" --init "$d/usr/lib/rdinit/rdinit" \
+		--modules-dir "$d/usr/share/rdinit/modules" --stacks-dir "$d/usr/lib/rdinit/stacks" \
+		--config "$d/usr/share/rdinit/conf/rdinit.conf" --compress none --decompress-modules \
+		--output "$T/inst.img" >"$T/out" 2>"$T/err" ||
+		{ fail "installed mkrdinit failed: $(cat "$T/err")"; return; }
+	has "$T/inst.img" '^usr/sbin/cryptsetup$' "the installed cryptsetup"
+	cmp -s <(cpio -i --quiet --to-stdout init <"$T/inst.img") "$d/usr/lib/rdinit/rdinit" ||
+		fail "/init is not the installed rdinit"
+	cmp -s <(cpio -i --quiet --to-stdout usr/sbin/lvm <"$T/inst.img") \
+		"$d/usr/lib/rdinit/stacks/lvm" || fail "/usr/sbin/lvm is not the installed lvm"
+	MANPATH=$d/usr/share/man man -w rdinit >/dev/null 2>&1 || fail "man does not find rdinit(8)"
+	MANPATH=$d/usr/share/man man -w 5 rdinit.conf >/dev/null 2>&1 ||
+		fail "man does not find rdinit.conf(5)"
+	MANPATH=$d/usr/share/man man -w mkrdinit >/dev/null 2>&1 || fail "man does not find mkrdinit(8)"
+}
+
+# The man pages render without a warning, and rdinit(8) names every option rdinit reads
+t_manpages() {
+	local m o
+	for m in init/rdinit.8 conf/rdinit.conf.5 packaging/mkrdinit.8; do
+		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" >"$T/man.txt" 2>"$T/man.err" ||
+			fail "$m does not render"
+		[ -s "$T/man.err" ] && fail "$m: $(head -n 3 "$T/man.err")"
+		[ "$(wc -l <"$T/man.txt")" -gt 20 ] || fail "$m renders to almost nothing"
+	done
+	LC_ALL=C.UTF-8 MANWIDTH=200 man -l init/rdinit.8 2>/dev/null >"$T/rdinit.txt"
+	for o in $(grep -o 'strcmp(key, "[a-z_.]*")' init/cmdline.c | sed 's/.*"\(.*\)".*/\1/') \
+		$(sed -n '/^static const char \*const flag_names/,/};/p' init/cmdline.c |
+			grep -o '"[a-z_.]*"' | tr -d '"'); do
+		[ "$o" = luks ] && continue # an old alias of rd.luks
+		grep -Eq "(^|[ ,(])${o//./\\.}([=, ]|\$)" "$T/rdinit.txt" ||
+			fail "rdinit(8) does not document $o"
+	done
+}
+
 TESTS=(reproducible summary errors profile_none profile_generic profile_host omit
 	module_compression module_zstd install hook default_conf include microcode compress_level confine modes signals
-	install_relative stacks_generic stacks_dir crypttab stacks_host stacks_host_md help)
+	install_relative stacks_generic stacks_dir crypttab stacks_host stacks_host_md help
+	make_install manpages)
 [ $# -gt 0 ] && TESTS=("$@")
 for t in "${TESTS[@]}"; do
 	declare -F "t_$t" >/dev/null || { echo "mkrdinit: no test '$t'" >&2 && exit 2; }
