@@ -381,15 +381,15 @@ static void lvm_autoactivate(struct boot *b, struct stack_member *m, const char 
 
 	vg_devices(b, NULL, devs, sizeof(devs));
 	{
-		char *argv[] = { (char *)lvm, "pvscan", "--cache",     "-aay", "--autoactivation",
-				 "event",      devs,	 (char *)dev, NULL };
+		char *argv[] = { (char *)lvm, "pvscan", "--cache",   "-aay", "--autoactivation",
+				 "event",     devs,	(char *)dev, NULL };
 
 		r = stack_run(argv, NULL, 0, out, sizeof(out));
 	}
 	complete = parse_pvscan_aa(out, m->group, sizeof(m->group));
 	if (r != 0 && complete == 1) {
-		snprintf(what, sizeof(what), "activating volume group %s failed (%d): %s",
-			 m->group, r, stack_last_line(out, line, sizeof(line)));
+		snprintf(what, sizeof(what), "activating volume group %s failed (%d): %s", m->group,
+			 r, stack_last_line(out, line, sizeof(line)));
 		set_group_state(b, STACK_LVM, m->group, MEMBER_FAILED, what);
 		log_console("%s", what);
 	} else if (r != 0) {

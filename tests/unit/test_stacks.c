@@ -231,7 +231,8 @@ static void test_lvm_completes(void **state)
 	     "  echo '  1 logical volume(s) in volume group \"vg.0\" now active' ;;\n"
 	     "*pvscan*vdd) echo '  pvscan[3] PV /dev/vdd online, VG unknown.' ;;\n"
 	     "*pvscan*vde) echo '  pvscan[4] PV /dev/vde online, VG bad is complete.'\n"
-	     "  echo '  device-mapper: reload ioctl on  (253:1) failed: Invalid argument'; exit 5 ;;\n"
+	     "  echo '  device-mapper: reload ioctl on  (253:1) failed: Invalid argument'; exit 5 "
+	     ";;\n"
 	     "esac\nexit 0");
 	add("vdb");
 	assert_string_equal(b.st.v[0].group, "vg.0");
