@@ -67,6 +67,7 @@ LIBDIR := $(PREFIX)/lib/rdinit
 SHAREDIR := $(PREFIX)/share/rdinit
 MANDIR := $(PREFIX)/share/man
 DOCDIR := $(PREFIX)/share/doc/rdinit
+SYSCONFDIR := /etc
 INSTALL_DEFS := -DRDINIT_INIT_PATH='"$(LIBDIR)/rdinit"' -DRDINIT_MODULES_DIR='"$(SHAREDIR)/modules"' \
 	-DRDINIT_CONF_DIR='"$(SHAREDIR)/conf"' -DRDINIT_STACKS_DIR='"$(LIBDIR)/stacks"'
 MANPAGES := init/rdinit.8 packaging/mkrdinit.8 conf/rdinit.conf.5
@@ -90,6 +91,14 @@ install: all $(B)/install/mkrdinit
 	install -m 0644 conf/rdinit.conf $(DESTDIR)$(SHAREDIR)/conf/rdinit.conf
 	install -m 0644 init.conf.example README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 hooks/* $(DESTDIR)$(DOCDIR)/hooks/
+	# initramfs-tools: the hook (looking for rdinit where this installs it) and its switch, off
+	install -d $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks \
+		$(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d
+	sed 's|/usr/lib/rdinit|$(LIBDIR)|g' packaging/initramfs-tools/hooks/rdinit \
+		>$(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit
+	chmod 0755 $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit
+	install -m 0644 packaging/initramfs-tools/conf.d/rdinit \
+		$(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d/rdinit
 	for m in $(MANPAGES); do s=$${m##*.}; n=$${m##*/}; \
 		gzip -9n <$$m >$(DESTDIR)$(MANDIR)/man$$s/$$n.gz && \
 		chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$$n.gz || exit 1; done
@@ -97,6 +106,8 @@ install: all $(B)/install/mkrdinit
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/mkrdinit $(DESTDIR)$(MANDIR)/man8/rdinit.8.gz \
 		$(DESTDIR)$(MANDIR)/man8/mkrdinit.8.gz $(DESTDIR)$(MANDIR)/man5/rdinit.conf.5.gz
+	rm -f $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit \
+		$(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d/rdinit
 	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
 
 FORCE:

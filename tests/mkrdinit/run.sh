@@ -876,8 +876,12 @@ t_make_install() {
 		usr/share/doc/rdinit/init.conf.example; do
 		[ -f "$d/$f" ] || fail "/$f not installed"
 	done
-	[ -z "$(find "$d" -path "$d/usr" -prune -o -print | grep -v "^$d\$")" ] ||
-		fail "files outside DESTDIR/usr: $(find "$d" -path "$d/usr" -prune -o -print | head -3)"
+	[ -x "$d/usr/share/initramfs-tools/hooks/rdinit" ] || fail "the initramfs-tools hook not installed"
+	grep -q '^RDINIT=n$' "$d/etc/initramfs-tools/conf.d/rdinit" ||
+		fail "initramfs-tools' switch installed, and off"
+	local outside
+	outside=$(cd "$d" && find . -type f | grep -v -e '^\./usr/' -e '^\./etc/initramfs-tools/conf\.d/rdinit$')
+	[ -z "$outside" ] || fail "files outside DESTDIR/usr: $outside"
 	"$d/usr/sbin/mkrdinit" --help >"$T/ihelp" 2>&1
 	for f in /usr/share/rdinit/modules /usr/lib/rdinit/stacks /usr/lib/rdinit/rdinit \
 		/usr/share/rdinit/conf/rdinit.conf; do
