@@ -105,15 +105,17 @@ scenario_systemd() {
 	# the initrd timestamp systemd has is rdinit's own start (/run/rdinit/timings' first row)
 	start=$(vm_field rdinit_start)
 	usec=$(vm_field initrd_usec)
-	[ -n "$start" ] && [ "$usec" = "$(awk -v s="$start" 'BEGIN { printf "%.0f", s * 1e6 }')" ] ||
+	if [ -z "$start" ] || [ "$usec" != "$(awk -v s="$start" 'BEGIN { printf "%.0f", s * 1e6 }')" ]; then
 		fail "systemd's InitRDTimestampMonotonic ($usec) to be rdinit's start ($start s)"
+	fi
 	expect '^RDTEST machine_id=[0-9a-f]{32}$' "a machine-id set up on the first boot"
 	# systemd-shutdown remounts / read-only before the poweroff: nothing to recover or fix
 	fsck=$(e2fsck -fn "$img" 2>&1)
 	rc=$?
 	echo "$fsck" >>"$VM_LOG.cmd"
-	[ "$rc" = 0 ] && grep -q '^RDTEST_SYSTEMD: [0-9]*/[0-9]* files' <<<"$fsck" ||
+	if [ "$rc" != 0 ] || ! grep -q '^RDTEST_SYSTEMD: [0-9]*/[0-9]* files' <<<"$fsck"; then
 		fail "e2fsck -fn to find the root clean after the poweroff (status $rc, $VM_LOG.cmd)"
+	fi
 	dumpe2fs -h "$img" 2>/dev/null | grep -Eq '^Filesystem state: +clean$' ||
 		fail "the root's superblock to say clean (unmounted or read-only at the poweroff)"
 }
