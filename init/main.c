@@ -159,24 +159,57 @@ static void run_hooks(struct boot *b, const char *stage)
 		on_fail(&b->opts, true);
 }
 
-static void exec_init(const char *init, int argc, char **argv)
+/*
+ * Exec @init with the kernel's arguments. With @serial_fd (systemd.c) systemd is told first
+ * that it comes after an initrd and where the serialization is: the one fd left open.
+ */
+static void exec_init(const char *init, int argc, char **argv, int serial_fd)
 {
-	char *args[argc + 1];
+	char *args[argc + 4], fdarg[32];
 	sigset_t all;
-	int i;
+	int i, n = 0;
 
-	args[0] = (char *)init;
+	args[n++] = (char *)init;
+	if (serial_fd >= 0) {
+		snprintf(fdarg, sizeof(fdarg), "--deserialize=%d", serial_fd);
+		args[n++] = "--switched-root";
+		args[n++] = "--system";
+		args[n++] = fdarg;
+	}
 	for (i = 1; i < argc; i++)
-		args[i] = argv[i];
-	args[argc] = NULL;
+		args[n++] = argv[i];
+	args[n] = NULL;
 	/* the real init inherits a clean slate: no mask, default handlers, no stray fds */
 	sigemptyset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);
 	for (i = 1; i < NSIG; i++)
 		(void)signal(i, SIG_DFL);
 	(void)syscall(SYS_close_range, 3U, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+	if (serial_fd >= 0)
+		(void)fcntl(serial_fd, F_SETFD, 0);
 	sys_reap();
 	execve(init, args, environ);
+}
+
+/*
+ * systemd as the real init: the serialization that gives it the initrd start, or -1 (any
+ * other init, or none could be made: systemd then boots as without an initramfs).
+ */
+static int systemd_handoff(const char *init)
+{
+	unsigned long long rt, mono;
+	int fd;
+
+	if (!init_is_systemd("/", init) || timing_start(&rt, &mono) < 0)
+		return -1;
+	fd = systemd_serialization(rt, mono);
+	if (fd < 0) {
+		log_warn("no serialization for systemd (%s): it will not know the initrd's time",
+			 strerror(-fd));
+		return -1;
+	}
+	log_debug("systemd: --switched-root, initrd start in fd %d", fd);
+	return fd;
 }
 
 /* defaults < /etc/rdinit.conf < the kernel command line */
@@ -396,7 +429,7 @@ int main(int argc, char **argv)
 		.ev.nl_fd = -1,
 	};
 	char init[PATH_MAX];
-	int r;
+	int r, serial_fd;
 
 	if (argc > 1 && !strcmp(argv[1], "--dry-run"))
 		return dry_run(argc, argv);
@@ -440,8 +473,11 @@ int main(int argc, char **argv)
 	timing_mark("exec init");
 	timing_finish("/run/rdinit/timings", b.opts.debug);
 	timing_setenv();
+	serial_fd = systemd_handoff(init);
 	log_close();
-	exec_init(init, argc, argv);
+	exec_init(init, argc, argv, serial_fd);
+	if (serial_fd >= 0)
+		close(serial_fd);
 	log_console("executing %s failed: %m", init);
 	for (;;)
 		on_fail(&b.opts, false);

@@ -417,6 +417,11 @@ void timing_mark_at(unsigned long long usec, const char *what);
 unsigned long long timing_now(void);
 void timing_finish(const char *path, bool table);
 void timing_setenv(void);
+int timing_start(unsigned long long *realtime, unsigned long long *monotonic);
+
+/* systemd.c: systemd's initrd interface */
+bool init_is_systemd(const char *root, const char *init);
+int systemd_serialization(unsigned long long realtime, unsigned long long monotonic);
 
 /* main.c / sys.c */
 void sys_reboot_after(int seconds, int how) __attribute__((noreturn));

@@ -2,9 +2,10 @@
 /*
  * The boot timeline: a monotonic timestamp at each phase and each module loaded. Logged at
  * debug level, printed as a table with rdinit.debug, saved to /run/rdinit/timings for the
- * real system, and handed to systemd as RD_TIMESTAMP, the initrd start it shows in
- * systemd-analyze.
+ * real system. The start is the initrd timestamp systemd-analyze shows: handed to systemd
+ * in a serialization (systemd.c), and as RD_TIMESTAMP, which systemd 252 does not read.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,20 @@ void timing_finish(const char *path, bool table)
 		fclose(f);
 }
 
-/* systemd reads "realtime monotonic" in microseconds from RD_TIMESTAMP as the initrd start. */
+/* When the initramfs started, in microseconds of CLOCK_REALTIME and CLOCK_MONOTONIC. */
+int timing_start(unsigned long long *realtime, unsigned long long *monotonic)
+{
+	if (nmarks == 0)
+		return -ENODATA;
+	*realtime = start_realtime;
+	*monotonic = marks[0].usec;
+	return 0;
+}
+
+/*
+ * RD_TIMESTAMP="realtime monotonic" (microseconds), the initrd start as dracut once handed it
+ * to systemd; systemd 252 does not read it (see systemd.c), other tools may.
+ */
 void timing_setenv(void)
 {
 	char buf[64];

@@ -6,8 +6,8 @@
 # usage: tests/vm/run.sh [-j JOBS] [-l] [SCENARIO...]
 #   -j JOBS   boot up to JOBS VMs at once (default 1; each keeps one host CPU busy)
 #   -l        list the scenarios
-# Environment: VM_TIMEOUT (seconds per boot, default 90),
-#              MKRDINIT (default build/mkrdinit).
+# Environment: VM_TIMEOUT (seconds per boot, default 90; SYSTEMD_VM_TIMEOUT, default 300,
+#              for the Debian/systemd boot), MKRDINIT (default build/mkrdinit).
 # Artifacts: build/vm/ (testinit, initrd.img, disks/, logs/SCENARIO.log and .log.cmd).
 # Last line: "N passed, N failed". Exit status 1 if a scenario failed, 2 on setup errors.
 set -u

@@ -1,4 +1,5 @@
-# The boot timeline: rdinit.debug prints it, and systemd's RD_TIMESTAMP reaches the real init.
+# The boot timeline: rdinit.debug prints it, and RD_TIMESTAMP reaches the real init (systemd gets
+# the start through --deserialize instead: scn_systemd.sh).
 # Sourced by tests/vm/run.sh.
 # shellcheck shell=bash
 
@@ -14,5 +15,5 @@ scenario_t_timeline() {
 	expect 'rdinit: +[0-9]+\.[0-9]{3} s  \+ +[0-9]+ ms  loaded virtio_blk$' "a row per module"
 	expect 'rdinit: +[0-9]+\.[0-9]{3} s  \+ +[0-9]+ ms  root mounted$' "the root mount's row"
 	expect 'rdinit: +[0-9]+\.[0-9]{3} s  \+ +[0-9]+ ms  exec init$' "the last row"
-	expect '^RDTEST env=RD_TIMESTAMP=[0-9]+ [0-9]+$' "RD_TIMESTAMP for systemd"
+	expect '^RDTEST env=RD_TIMESTAMP=[0-9]+ [0-9]+$' "RD_TIMESTAMP, the initramfs start"
 }
