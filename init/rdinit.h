@@ -90,6 +90,8 @@ struct rdinit_opts {
 	bool quiet;
 	bool debug;
 	bool keep_initramfs; /* rdinit.keep_initramfs: for tests, the switch deletes nothing */
+	bool ram;	     /* root=ram or rdinit.mode=ram: the OS is in the initramfs */
+	char *ramsize;	     /* rdinit.ramsize=: that tmpfs's size=, as tmpfs takes it */
 	int onfail;	     /* enum onfail */
 	unsigned int breaks; /* bit (1 << enum stage) for each rdinit.break= stage */
 	struct stack_opts stacks;
