@@ -125,7 +125,7 @@ STACK_SRCS := init/stacks.c init/luks.c init/crypttab.c init/cmdline.c init/sys.
 UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
 	$(UT)/test_switchroot $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_modfile \
 	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event $(UT)/test_log $(UT)/test_elf \
-	$(UT)/test_fstab $(UT)/test_hooks $(UT)/test_stacks $(UT)/test_systemd
+	$(UT)/test_fstab $(UT)/test_hooks $(UT)/test_stacks $(UT)/test_systemd $(UT)/test_ramroot
 
 $(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/strset.c init/log.c $(INIT_HDRS)
 $(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/strset.c init/log.c $(INIT_HDRS)
@@ -134,6 +134,8 @@ $(UT)/test_uevent: tests/unit/test_uevent.c init/uevent.c init/log.c $(INIT_HDRS
 $(UT)/test_switchroot: tests/unit/test_switchroot.c init/switchroot.c init/log.c $(INIT_HDRS)
 $(UT)/test_systemd: tests/unit/test_systemd.c init/systemd.c init/switchroot.c init/log.c \
 	$(INIT_HDRS)
+$(UT)/test_ramroot: tests/unit/test_ramroot.c init/ramroot.c init/switchroot.c init/cmdline.c \
+	init/strset.c init/log.c $(INIT_HDRS)
 $(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c \
 	common/modname.c $(MK_HDRS)
 $(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c common/modname.c $(MK_HDRS)

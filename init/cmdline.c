@@ -43,6 +43,7 @@ void opts_free(struct rdinit_opts *o)
 	free(o->console);
 	free(o->resume);
 	free(o->resume_offset);
+	free(o->ramsize);
 	stack_opts_free(&o->stacks);
 	opts_init(o);
 }
@@ -196,6 +197,34 @@ static int set_onfail(struct rdinit_opts *o, const char *val)
 	return -EINVAL;
 }
 
+/* rdinit.mode=ram: run the OS in the initramfs (ramroot.c) even with a root=; auto: only without */
+static int set_mode(struct rdinit_opts *o, const char *val)
+{
+	if (val && (!strcmp(val, "ram") || !strcmp(val, "auto"))) {
+		o->ram = !strcmp(val, "ram");
+		return 0;
+	}
+	log_warn("ignoring rdinit.mode=%s: not ram or auto", val ? val : "");
+	return -EINVAL;
+}
+
+/*
+ * rdinit.ramsize=: what tmpfs's size= takes, a number of bytes with an optional k, m, g, t,
+ * p or e suffix, or a percentage of RAM; checked here so a typo is said at once, not as a
+ * failed mount after the image has been looked through.
+ */
+static int set_ramsize(struct rdinit_opts *o, const char *val)
+{
+	size_t n = val ? strspn(val, "0123456789") : 0;
+
+	if (n == 0 || n > 19 || (val[n] && (val[n + 1] || !strchr("kKmMgGtTpPeE%", val[n])))) {
+		log_warn("ignoring rdinit.ramsize=%s: not a size such as 512M or 50%%",
+			 val ? val : "");
+		return -EINVAL;
+	}
+	return set_str(&o->ramsize, "rdinit.ramsize", val);
+}
+
 /* "root,mount": a comma list of stage names; a bare rdinit.break means "mount" (as rd.break) */
 static int set_breaks(struct rdinit_opts *o, const char *val)
 {
@@ -329,6 +358,10 @@ int opts_set(struct rdinit_opts *o, const char *key, const char *val)
 		return set_onfail(o, val);
 	if (!strcmp(key, "rdinit.break"))
 		return set_breaks(o, val);
+	if (!strcmp(key, "rdinit.mode"))
+		return set_mode(o, val);
+	if (!strcmp(key, "rdinit.ramsize"))
+		return set_ramsize(o, val);
 	if (!strncmp(key, "rd.", 3) || !strcmp(key, "luks"))
 		return stack_set(&o->stacks, key, val);
 	if (!is_flag(key))

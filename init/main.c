@@ -350,6 +350,32 @@ static void find_and_mount_root(struct boot *b, char *init, size_t initlen)
 }
 
 /*
+ * Where the real init is: the OS in the initramfs itself (ramroot.c: no root=, root=ram or
+ * rdinit.mode=ram, and an init in the image), or the root device, found and mounted.
+ */
+static const char *find_root(struct boot *b, char *init, size_t initlen)
+{
+	int r;
+
+	while ((r = ramroot_find(&b->opts, "/", "/proc/self/exe", init, initlen)) < 0)
+		on_fail(&b->opts, true);
+	if (r > 0) {
+		log_info("running %s from the initramfs", init);
+		return RDINIT_RAMROOT;
+	}
+	find_and_mount_root(b, init, initlen);
+	return RDINIT_NEWROOT;
+}
+
+/* A switch that fails has deleted nothing: the initramfs and its shell are still there. */
+static int switch_to(const struct boot *b, const char *newroot)
+{
+	if (!strcmp(newroot, RDINIT_RAMROOT))
+		return ramroot_switch(&b->opts, newroot);
+	return switch_root(newroot, b->opts.keep_initramfs);
+}
+
+/*
  * rdinit --dry-run [--sysroot DIR] [--kver VER] [--cmdline "..."]: on a running system (or
  * a copy of its /sys, /dev and /lib/modules under DIR), what the initramfs would do: the
  * modules it would load for the devices there, and which device would be the root. Loads,
@@ -429,6 +455,7 @@ int main(int argc, char **argv)
 		.ev.nl_fd = -1,
 	};
 	char init[PATH_MAX];
+	const char *newroot;
 	int r, serial_fd;
 
 	if (argc > 1 && !strcmp(argv[1], "--dry-run"))
@@ -457,7 +484,7 @@ int main(int argc, char **argv)
 	/* the kernel's module requests come to this program, at the path it was started as */
 	modprobe_take_over(argv[0][0] == '/' ? argv[0] : "/init");
 	timing_mark("libkmod and netlink ready");
-	find_and_mount_root(&b, init, sizeof(init));
+	newroot = find_root(&b, init, sizeof(init));
 	stacks_end(&b);
 	events_close(&b);
 	modules_exit(&b.mods);
@@ -465,8 +492,7 @@ int main(int argc, char **argv)
 
 	run_hooks(&b, RDINIT_HOOK_PRE_SWITCH);
 	stage_break(&b.opts, STAGE_SWITCH);
-	/* a switch that fails has deleted nothing: the initramfs and its shell are still there */
-	while (switch_root(RDINIT_NEWROOT, b.opts.keep_initramfs) < 0)
+	while (switch_to(&b, newroot) < 0)
 		on_fail(&b.opts, true);
 	console_open(b.opts.console);
 	log_info("handing over to %s", init);

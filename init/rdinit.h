@@ -90,6 +90,8 @@ struct rdinit_opts {
 	bool quiet;
 	bool debug;
 	bool keep_initramfs; /* rdinit.keep_initramfs: for tests, the switch deletes nothing */
+	bool ram;	     /* root=ram or rdinit.mode=ram: the OS is in the initramfs */
+	char *ramsize;	     /* rdinit.ramsize=: that tmpfs's size=, as tmpfs takes it */
 	int onfail;	     /* enum onfail */
 	unsigned int breaks; /* bit (1 << enum stage) for each rdinit.break= stage */
 	struct stack_opts stacks;
@@ -407,6 +409,27 @@ int delete_tree(int dirfd, dev_t dev, const char *skip);
 int switch_root(const char *newroot, bool keep_initramfs);
 int init_resolve(const char *newroot, const char *init, char *out, size_t outlen);
 int open_in_root(const char *newroot, const char *path, int flags);
+
+/* ramroot.c: the OS in the initramfs, run from a tmpfs (LinuxKit) */
+#define RDINIT_RAMROOT "/.rdinit-ram"
+/* how deep the initramfs's tree may go: two fds a level */
+#define RAMROOT_MAX_DEPTH 128
+struct tree_stats {
+	unsigned long long files, bytes;
+	unsigned int depth;
+};
+struct tree_move_opts {
+	dev_t dev;		 /* only what lives on this device moves */
+	const char *const *skip; /* names at the top left where they are; NULL-terminated */
+	bool unlink;		 /* remove each source once copied */
+	bool keep_existing;	 /* moving back: what the destination has stays */
+};
+int tree_scan(int dirfd, dev_t dev, const char *const *skip, struct tree_stats *st);
+int tree_move(int srcfd, int dstfd, const struct tree_move_opts *o, struct tree_stats *done,
+	      char *where);
+int ramroot_find(const struct rdinit_opts *o, const char *root, const char *self, char *init,
+		 size_t initlen);
+int ramroot_switch(const struct rdinit_opts *o, const char *dir);
 
 /* hooks.c: the executables in hooks_dir/STAGE.d (stages: common/hooks.h) */
 int hooks_run(struct boot *b, const char *stage);

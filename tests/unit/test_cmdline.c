@@ -256,6 +256,28 @@ static void test_onfail_and_break(void **state)
 	opts_free(&o);
 }
 
+static void test_ram_mode(void **state)
+{
+	struct rdinit_opts o = parse("rdinit.mode=ram rdinit.ramsize=512M");
+
+	assert_true(o.ram);
+	assert_string_equal(o.ramsize, "512M");
+	opts_free(&o);
+	o = parse("rdinit.ramsize=50% rdinit.mode=ram rdinit.mode=auto");
+	assert_false(o.ram);
+	assert_string_equal(o.ramsize, "50%");
+	opts_free(&o);
+	o = parse("rdinit.ramsize=1048576 rdinit.ramsize=64x rdinit.ramsize=M "
+		  "rdinit.ramsize=5GB rdinit.ramsize=-1 rdinit.ramsize= rdinit.mode=disk");
+	assert_string_equal(o.ramsize, "1048576"); /* the bad values left the good one alone */
+	assert_false(o.ram);
+	opts_free(&o);
+	o = parse("rdinit.ramsize=12345678901234567890k rdinit.mode");
+	assert_null(o.ramsize);
+	assert_false(o.ram);
+	opts_free(&o);
+}
+
 static void test_next_words(void **state)
 {
 	char buf[] = "a=1 \"b c\" d=\"e f\" g";
@@ -296,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_whitespace),
 		cmocka_unit_test(test_overlong),
 		cmocka_unit_test(test_onfail_and_break),
+		cmocka_unit_test(test_ram_mode),
 		cmocka_unit_test(test_next_words),
 	};
 
