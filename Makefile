@@ -99,6 +99,14 @@ install: all $(B)/install/mkrdinit
 	chmod 0755 $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit
 	install -m 0644 packaging/initramfs-tools/conf.d/rdinit \
 		$(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d/rdinit
+	# dracut's module (dracut --add rdinit --omit systemd) and mkinitcpio's install hook
+	install -d $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/99rdinit $(DESTDIR)$(PREFIX)/lib/initcpio/install
+	sed 's|/usr/lib/rdinit|$(LIBDIR)|g' packaging/dracut/99rdinit/module-setup.sh \
+		>$(DESTDIR)$(PREFIX)/lib/dracut/modules.d/99rdinit/module-setup.sh
+	sed 's|/usr/lib/rdinit|$(LIBDIR)|g' packaging/mkinitcpio/install/rdinit \
+		>$(DESTDIR)$(PREFIX)/lib/initcpio/install/rdinit
+	chmod 0755 $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/99rdinit/module-setup.sh \
+		$(DESTDIR)$(PREFIX)/lib/initcpio/install/rdinit
 	for m in $(MANPAGES); do s=$${m##*.}; n=$${m##*/}; \
 		gzip -9n <$$m >$(DESTDIR)$(MANDIR)/man$$s/$$n.gz && \
 		chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$$n.gz || exit 1; done
@@ -106,7 +114,9 @@ install: all $(B)/install/mkrdinit
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/mkrdinit $(DESTDIR)$(MANDIR)/man8/rdinit.8.gz \
 		$(DESTDIR)$(MANDIR)/man8/mkrdinit.8.gz $(DESTDIR)$(MANDIR)/man5/rdinit.conf.5.gz
-	rm -f $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit \
+	rm -rf $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/99rdinit
+	rm -f $(DESTDIR)$(PREFIX)/lib/initcpio/install/rdinit \
+		$(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit \
 		$(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d/rdinit
 	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
 

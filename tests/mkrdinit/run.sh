@@ -877,6 +877,8 @@ t_make_install() {
 		[ -f "$d/$f" ] || fail "/$f not installed"
 	done
 	[ -x "$d/usr/share/initramfs-tools/hooks/rdinit" ] || fail "the initramfs-tools hook not installed"
+	[ -x "$d/usr/lib/dracut/modules.d/99rdinit/module-setup.sh" ] || fail "dracut's module not installed"
+	[ -x "$d/usr/lib/initcpio/install/rdinit" ] || fail "mkinitcpio's hook not installed"
 	grep -q '^RDINIT=n$' "$d/etc/initramfs-tools/conf.d/rdinit" ||
 		fail "initramfs-tools' switch installed, and off"
 	local outside
