@@ -99,6 +99,12 @@ install: all $(B)/install/mkrdinit
 	chmod 0755 $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit
 	install -m 0644 packaging/initramfs-tools/conf.d/rdinit \
 		$(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d/rdinit
+	# the kernel packages' hooks (off until /etc/default/rdinit says RDINIT_KERNEL_HOOK=yes)
+	install -d $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d $(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d \
+		$(DESTDIR)$(SYSCONFDIR)/default
+	install -m 0755 packaging/kernel/postinst.d/zz-rdinit $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/
+	install -m 0755 packaging/kernel/postrm.d/zz-rdinit $(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/
+	install -m 0644 packaging/kernel/default $(DESTDIR)$(SYSCONFDIR)/default/rdinit
 	# dracut's module (dracut --add rdinit --omit systemd) and mkinitcpio's install hook
 	install -d $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/99rdinit $(DESTDIR)$(PREFIX)/lib/initcpio/install
 	sed 's|/usr/lib/rdinit|$(LIBDIR)|g' packaging/dracut/99rdinit/module-setup.sh \
@@ -114,6 +120,8 @@ install: all $(B)/install/mkrdinit
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/mkrdinit $(DESTDIR)$(MANDIR)/man8/rdinit.8.gz \
 		$(DESTDIR)$(MANDIR)/man8/mkrdinit.8.gz $(DESTDIR)$(MANDIR)/man5/rdinit.conf.5.gz
+	rm -f $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-rdinit \
+		$(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/zz-rdinit $(DESTDIR)$(SYSCONFDIR)/default/rdinit
 	rm -rf $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/99rdinit
 	rm -f $(DESTDIR)$(PREFIX)/lib/initcpio/install/rdinit \
 		$(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit \

@@ -12,7 +12,7 @@ libcmocka-dev clang clang-format
 qemu-system-x86 qemu-utils
 e2fsprogs fdisk xfsprogs btrfs-progs dosfstools
 zstd xz-utils lz4 busybox-static man-db
-initramfs-tools-core dracut-core shellcheck mmdebstrap
+initramfs-tools-core dracut-core shellcheck mmdebstrap debhelper lintian fakeroot
 "
 
 missing=""

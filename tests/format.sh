@@ -15,7 +15,8 @@ done
 # the generator integrations run in other programs' shells: shellcheck, as they have no boot
 # test of their own where the generator is not in Debian (mkinitcpio)
 for f in packaging/initramfs-tools/hooks/rdinit packaging/initramfs-tools/conf.d/rdinit \
-	packaging/dracut/99rdinit/module-setup.sh packaging/mkinitcpio/install/rdinit; do
+	packaging/dracut/99rdinit/module-setup.sh packaging/mkinitcpio/install/rdinit \
+	packaging/kernel/postinst.d/zz-rdinit packaging/kernel/postrm.d/zz-rdinit packaging/kernel/default; do
 	shell=sh
 	head -n 1 "$f" | grep -q bash && shell=bash
 	if shellcheck -s "$shell" "$f" >/dev/null 2>&1; then

@@ -882,7 +882,8 @@ t_make_install() {
 	grep -q '^RDINIT=n$' "$d/etc/initramfs-tools/conf.d/rdinit" ||
 		fail "initramfs-tools' switch installed, and off"
 	local outside
-	outside=$(cd "$d" && find . -type f | grep -v -e '^\./usr/' -e '^\./etc/initramfs-tools/conf\.d/rdinit$')
+	outside=$(cd "$d" && find . -type f | grep -v -e '^\./usr/' -e '^\./etc/initramfs-tools/conf\.d/rdinit$' \
+		-e '^\./etc/kernel/post\(inst\|rm\)\.d/zz-rdinit$' -e '^\./etc/default/rdinit$')
 	[ -z "$outside" ] || fail "files outside DESTDIR/usr: $outside"
 	"$d/usr/sbin/mkrdinit" --help >"$T/ihelp" 2>&1
 	for f in /usr/share/rdinit/modules /usr/lib/rdinit/stacks /usr/lib/rdinit/rdinit \
@@ -904,6 +905,58 @@ t_make_install() {
 	MANPATH=$d/usr/share/man man -w 5 rdinit.conf >/dev/null 2>&1 ||
 		fail "man does not find rdinit.conf(5)"
 	MANPATH=$d/usr/share/man man -w mkrdinit >/dev/null 2>&1 || fail "man does not find mkrdinit(8)"
+}
+
+# The kernel packages' hooks: nothing until /etc/default/rdinit says yes; then postinst.d
+# builds /boot/initrd.img-VERSION with mkrdinit and its options, postrm.d removes it
+t_kernel_hooks() {
+	local boot=$T/boot
+	mkdir -p "$boot" "$T/bin"
+	ln -sf "$PWD/$MK" "$T/bin/mkrdinit"
+	printf 'RDINIT_KERNEL_HOOK=no\n' >"$T/default"
+	RDINIT_DEFAULTS=$T/default RDINIT_BOOT=$boot PATH=$T/bin:$PATH \
+		packaging/kernel/postinst.d/zz-rdinit "$KVER" /boot/vmlinuz-"$KVER" || fail "postinst.d with no"
+	[ -e "$boot/initrd.img-$KVER" ] && fail "an image although RDINIT_KERNEL_HOOK=no"
+	printf 'RDINIT_KERNEL_HOOK=yes\nMKRDINIT_OPTIONS="--basedir %s --stacks-dir %s --profile none"\n' \
+		"$KDIR" "$STACKS" >"$T/default"
+	RDINIT_DEFAULTS=$T/default RDINIT_BOOT=$boot PATH=$T/bin:$PATH \
+		packaging/kernel/postinst.d/zz-rdinit "$KVER" /boot/vmlinuz-"$KVER" 2>"$T/err" ||
+		fail "postinst.d with yes: $(cat "$T/err")"
+	has "$boot/initrd.img-$KVER" '^init$' "rdinit as /init in the hook's image"
+	RDINIT_DEFAULTS=$T/default RDINIT_BOOT=$boot packaging/kernel/postrm.d/zz-rdinit "$KVER" ||
+		fail "postrm.d"
+	[ -e "$boot/initrd.img-$KVER" ] && fail "postrm.d to remove the image"
+}
+
+# dpkg-buildpackage -us -uc -b: a .deb with everything make install puts in place, the conffiles,
+# mkrdinit's library dependencies, and lintian finds no error (the .deb and the .changes go
+# to a temporary directory, not to the tree's parent)
+t_debian_package() {
+	local o=$T/deb
+	mkdir -p "$o"
+	RDINIT_DEB_DESTDIR=$o dpkg-buildpackage -us -uc -b --changes-option=-u"$o" \
+		--changes-option=-O"$o/rdinit.changes" --buildinfo-option=-u"$o" \
+		--buildinfo-option=-O"$o/rdinit.buildinfo" >"$T/deb.log" 2>&1 ||
+		{ fail "dpkg-buildpackage failed: $(tail -n 5 "$T/deb.log")"; return; }
+	local deb
+	deb=$(ls "$o"/rdinit_*_amd64.deb 2>/dev/null | head -n 1)
+	[ -n "$deb" ] || { fail "no rdinit_*_amd64.deb in $o"; return; }
+	dpkg-deb -c "$deb" | awk '{ print $6 }' >"$T/deb.list"
+	for f in ./usr/sbin/mkrdinit ./usr/lib/rdinit/rdinit ./usr/lib/rdinit/stacks/cryptsetup \
+		./usr/share/rdinit/modules/storage.list ./usr/share/man/man8/rdinit.8.gz \
+		./usr/share/man/man5/rdinit.conf.5.gz ./usr/share/initramfs-tools/hooks/rdinit \
+		./usr/lib/dracut/modules.d/99rdinit/module-setup.sh ./etc/kernel/postinst.d/zz-rdinit \
+		./etc/kernel/postrm.d/zz-rdinit ./etc/default/rdinit ./usr/share/doc/rdinit/copyright; do
+		grep -qxF "$f" "$T/deb.list" || fail "the package lacks $f"
+	done
+	dpkg-deb -I "$deb" conffiles >"$T/conffiles" 2>/dev/null
+	for f in /etc/default/rdinit /etc/initramfs-tools/conf.d/rdinit /etc/kernel/postinst.d/zz-rdinit; do
+		grep -qxF "$f" "$T/conffiles" || fail "$f is not a conffile"
+	done
+	dpkg-deb -f "$deb" Depends | grep -q 'libkmod2' || fail "Depends lacks mkrdinit's libkmod2"
+	lintian --fail-on error "$deb" >"$T/lintian" 2>&1 || fail "lintian: $(grep '^E:' "$T/lintian")"
+	cmp -s <(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/lib/rdinit/rdinit) build/rdinit ||
+		fail "the package's rdinit is not build/rdinit"
 }
 
 # The man pages render without a warning, and rdinit(8) names every option rdinit reads
@@ -928,7 +981,7 @@ t_manpages() {
 TESTS=(reproducible summary errors profile_none profile_generic profile_host omit
 	module_compression module_zstd install hook default_conf include microcode compress_level confine modes signals
 	install_relative stacks_generic stacks_dir crypttab stacks_host stacks_host_md help
-	make_install manpages)
+	make_install manpages kernel_hooks debian_package)
 [ $# -gt 0 ] && TESTS=("$@")
 for t in "${TESTS[@]}"; do
 	declare -F "t_$t" >/dev/null || { echo "mkrdinit: no test '$t'" >&2 && exit 2; }
