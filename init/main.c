@@ -462,6 +462,8 @@ int main(int argc, char **argv)
 		return dry_run(argc, argv);
 	if (modprobe_called(argc, argv))
 		return modprobe_main(argc, argv);
+	if (shutdown_called(argc, argv))
+		return shutdown_main(argc, argv);
 	if (getpid() != 1) {
 		fprintf(stderr, "rdinit: this is the /init of an initramfs; it runs as PID 1 "
 				"(or try rdinit --dry-run)\n");
@@ -490,6 +492,9 @@ int main(int argc, char **argv)
 	modules_exit(&b.mods);
 	modprobe_give_back();
 
+	/* systemd comes back to /run/initramfs/shutdown to take the root apart at shutdown */
+	if (strcmp(newroot, RDINIT_RAMROOT) && init_is_systemd(newroot, init))
+		shutdown_prepare(b.st.n > 0);
 	run_hooks(&b, RDINIT_HOOK_PRE_SWITCH);
 	stage_break(&b.opts, STAGE_SWITCH);
 	while (switch_to(&b, newroot) < 0)

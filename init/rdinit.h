@@ -380,6 +380,11 @@ void stacks_report(const struct boot *b, void (*fn)(const char *line, void *ud),
 struct stack_member *stacks_member(struct boot *b, const struct blockdev *d, enum stack_kind k);
 int stack_tool(struct boot *b, enum stack_kind k, const char **path);
 int stack_run(char *const argv[], const char *input, size_t inlen, char *out, size_t outlen);
+
+/* shutdown.c: /run/initramfs/shutdown, systemd's way back at shutdown */
+void shutdown_prepare(bool stacks);
+bool shutdown_called(int argc, char **argv);
+int shutdown_main(int argc, char **argv);
 const char *stack_last_line(const char *out, char *buf, size_t size);
 /* luks.c */
 void luks_member(struct boot *b, const struct blockdev *d);

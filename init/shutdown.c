@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The way back into the initramfs at shutdown (systemd.io/INITRD_INTERFACE): when
+ * /run/initramfs/shutdown exists, systemd-shutdown, once it has stopped everything and
+ * unmounted what it could, switches root to /run/initramfs with the old root at /oldroot and
+ * runs "/shutdown VERB ...". The root filesystem, and the dm-crypt, LVM and MD devices under
+ * it, can only be taken apart from there: nothing of theirs is in use any more.
+ *
+ * At the switch (shutdown_prepare), when the real init is systemd: rdinit copies itself to
+ * /run/initramfs/shutdown, and dmsetup and mdadm when the root needed the storage stacks
+ * (some 0.6 MB of RAM, 1.4 MB with the tools, for as long as the system runs).
+ * At shutdown (shutdown_main, PID 1 again, started as "shutdown"): unmount everything under
+ * /oldroot, deepest first (read-only where a mount stays busy); remove the device-mapper
+ * devices (LVM's volumes, then what they sit on) and stop the MD arrays; then reboot(2) as
+ * VERB says: reboot, poweroff, halt or kexec. PID 1 never returns from it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rdinit.h"
+
+#define SHUTDOWN_DIR "/run/initramfs"
+
+/* Copy @src to @dst (mode @mode), replacing it. */
+static int copy_exec(const char *src, const char *dst, mode_t mode)
+{
+	struct stat st;
+	int in, out, r = 0;
+	ssize_t n;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	if (fstat(in, &st) < 0) {
+		r = -errno;
+		close(in);
+		return r;
+	}
+	(void)unlink(dst);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (out < 0) {
+		r = -errno;
+		close(in);
+		return r;
+	}
+	for (off_t left = st.st_size; left > 0; left -= n) {
+		n = sendfile(out, in, NULL, (size_t)left);
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			break;
+		}
+	}
+	close(in);
+	if (close(out) < 0 && r == 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlink(dst);
+	return r;
+}
+
+/*
+ * Before the switch: /run/initramfs/shutdown (this program) for a systemd real init, with
+ * the tools that take the storage stacks apart when @stacks (the root needed them).
+ */
+void shutdown_prepare(bool stacks)
+{
+	static const char *const dirs[] = { SHUTDOWN_DIR,	 SHUTDOWN_DIR "/oldroot",
+					    SHUTDOWN_DIR "/dev", SHUTDOWN_DIR "/proc",
+					    SHUTDOWN_DIR "/sys", SHUTDOWN_DIR "/run",
+					    SHUTDOWN_DIR "/usr", SHUTDOWN_DIR "/usr/sbin" };
+	static const char *const tools[] = { "dmsetup", "mdadm" };
+	char src[64], dst[96];
+	int r;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (mkdir(dirs[i], 0755) < 0 && errno != EEXIST) {
+			log_warn("no shutdown program for systemd: %s: %m", dirs[i]);
+			return;
+		}
+	r = copy_exec("/proc/self/exe", SHUTDOWN_DIR "/shutdown", 0755);
+	if (r < 0) {
+		log_warn("no shutdown program for systemd: %s/shutdown: %s", SHUTDOWN_DIR,
+			 strerror(-r));
+		return;
+	}
+	for (size_t i = 0; stacks && i < sizeof(tools) / sizeof(tools[0]); i++) {
+		snprintf(src, sizeof(src), "/usr/sbin/%s", tools[i]);
+		snprintf(dst, sizeof(dst), SHUTDOWN_DIR "/usr/sbin/%s", tools[i]);
+		if (access(src, X_OK) == 0 && (r = copy_exec(src, dst, 0755)) < 0)
+			log_warn("%s for the shutdown: %s", dst, strerror(-r));
+	}
+	log_debug("%s/shutdown ready for systemd%s", SHUTDOWN_DIR,
+		  stacks ? ", with dmsetup and mdadm" : "");
+}
+
+/* Whether we were started by systemd-shutdown as /shutdown, PID 1 again. */
+bool shutdown_called(int argc, char **argv)
+{
+	const char *base = strrchr(argv[0], '/');
+
+	return getpid() == 1 && argc >= 1 && !strcmp(base ? base + 1 : argv[0], "shutdown");
+}
+
+static int cmp_len_desc(const void *a, const void *b)
+{
+	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
+
+	return x < y ? 1 : x > y ? -1 : strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "\040" in mountinfo paths is a space, and so on: undone in place. */
+static void unoctal(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++, d++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*d = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*d = *s;
+		}
+	}
+	*d = '\0';
+}
+
+/*
+ * Unmount every mount at or below @top, deepest first; one that stays busy is made
+ * read-only, then detached. Returns how many could not be unmounted cleanly.
+ */
+static int unmount_below(const char *top)
+{
+	size_t n = 0, cap = 0, len = strlen(top);
+	char **v = NULL, *line = NULL;
+	size_t lcap = 0;
+	int busy = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return -errno;
+	while (getline(&line, &lcap, f) > 0) {
+		char mp[4096];
+
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		unoctal(mp);
+		if (strncmp(mp, top, len) || (mp[len] && mp[len] != '/'))
+			continue;
+		if (n == cap) {
+			char **nv = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));
+
+			if (!nv)
+				break;
+			v = nv;
+		}
+		v[n] = strdup(mp);
+		if (v[n])
+			n++;
+	}
+	free(line);
+	fclose(f);
+	qsort(v, n, sizeof(*v), cmp_len_desc);
+	for (size_t i = 0; i < n; i++) {
+		if (umount2(v[i], 0) == 0 || errno == EINVAL || errno == ENOENT)
+			continue;
+		log_tell(LOG_LVL_WARNING, "shutdown: %s stays busy (%m): read-only, then detached",
+			 v[i]);
+		(void)mount(NULL, v[i], NULL, MS_REMOUNT | MS_RDONLY, NULL);
+		(void)umount2(v[i], MNT_DETACH);
+		busy++;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return busy;
+}
+
+/* How many device-mapper devices there are (/sys/block/dm-N). */
+static int dm_count(void)
+{
+	DIR *d = opendir("/sys/block");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += !strncmp(de->d_name, "dm-", 3);
+	closedir(d);
+	return n;
+}
+
+/* The storage stacks under the old root, top down: dm devices (LVM on LUKS: twice), arrays. */
+static void stacks_down(void)
+{
+	char out[1024];
+
+	for (int i = 0; i < 4 && dm_count() > 0 && access("/usr/sbin/dmsetup", X_OK) == 0; i++) {
+		char *argv[] = { "/usr/sbin/dmsetup", "remove_all", NULL };
+
+		(void)stack_run(argv, NULL, 0, out, sizeof(out));
+	}
+	if (dm_count() > 0)
+		log_tell(LOG_LVL_WARNING, "shutdown: %d device-mapper devices remain", dm_count());
+	if (access("/proc/mdstat", F_OK) == 0 && access("/usr/sbin/mdadm", X_OK) == 0) {
+		char *argv[] = { "/usr/sbin/mdadm", "--stop", "--scan", NULL };
+
+		(void)stack_run(argv, NULL, 0, out, sizeof(out));
+	}
+}
+
+int shutdown_main(int argc, char **argv)
+{
+	static const struct {
+		const char *verb, *doing;
+		int cmd;
+	} verbs[] = {
+		{ "reboot", "rebooting", RB_AUTOBOOT },
+		{ "poweroff", "powering off", RB_POWER_OFF },
+		{ "halt", "halting", RB_HALT_SYSTEM },
+		{ "kexec", "rebooting into the loaded kernel", RB_KEXEC },
+	};
+	const char *verb = argc > 1 ? argv[1] : "poweroff";
+	size_t i, k = 1; /* poweroff when the verb is unknown: stopping is safer than looping */
+	int busy;
+
+	/* systemd brings /dev, /proc, /sys and /run along; without them, mount our own */
+	if (access("/proc/self/mountinfo", F_OK) < 0)
+		(void)mount_early();
+	log_open();
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(verb, verbs[i].verb))
+			k = i;
+	sync();
+	busy = unmount_below("/oldroot");
+	stacks_down();
+	sync();
+	log_tell(LOG_LVL_INFO,
+		 "shutdown: %s: /oldroot unmounted%s, %d device-mapper devices left; %s", verb,
+		 busy > 0   ? " (some mounts were busy)"
+		 : busy < 0 ? " (mountinfo unreadable)"
+			    : "",
+		 dm_count(), verbs[k].doing);
+	log_close();
+	(void)reboot(verbs[k].cmd);
+	if (verbs[k].cmd == RB_KEXEC)
+		(void)reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
+}
