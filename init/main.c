@@ -487,14 +487,14 @@ int main(int argc, char **argv)
 	modprobe_take_over(argv[0][0] == '/' ? argv[0] : "/init");
 	timing_mark("libkmod and netlink ready");
 	newroot = find_root(&b, init, sizeof(init));
+	/* systemd comes back to /run/initramfs/shutdown to take the root apart at shutdown */
+	if (strcmp(newroot, RDINIT_RAMROOT) && init_is_systemd(newroot, init))
+		shutdown_prepare();
 	stacks_end(&b);
 	events_close(&b);
 	modules_exit(&b.mods);
 	modprobe_give_back();
 
-	/* systemd comes back to /run/initramfs/shutdown to take the root apart at shutdown */
-	if (strcmp(newroot, RDINIT_RAMROOT) && init_is_systemd(newroot, init))
-		shutdown_prepare(b.st.n > 0);
 	run_hooks(&b, RDINIT_HOOK_PRE_SWITCH);
 	stage_break(&b.opts, STAGE_SWITCH);
 	while (switch_to(&b, newroot) < 0)

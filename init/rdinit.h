@@ -382,7 +382,7 @@ int stack_tool(struct boot *b, enum stack_kind k, const char **path);
 int stack_run(char *const argv[], const char *input, size_t inlen, char *out, size_t outlen);
 
 /* shutdown.c: /run/initramfs/shutdown, systemd's way back at shutdown */
-void shutdown_prepare(bool stacks);
+void shutdown_prepare(void);
 bool shutdown_called(int argc, char **argv);
 int shutdown_main(int argc, char **argv);
 const char *stack_last_line(const char *out, char *buf, size_t size);

@@ -7,12 +7,14 @@
  * it, can only be taken apart from there: nothing of theirs is in use any more.
  *
  * At the switch (shutdown_prepare), when the real init is systemd: rdinit copies itself to
- * /run/initramfs/shutdown, and dmsetup and mdadm when the root needed the storage stacks
- * (some 0.6 MB of RAM, 1.4 MB with the tools, for as long as the system runs).
+ * /run/initramfs/shutdown (0.6 MB of RAM for as long as the system runs; no tools: the
+ * kernel's own interfaces take the stacks apart, as systemd-shutdown does).
  * At shutdown (shutdown_main, PID 1 again, started as "shutdown"): unmount everything under
  * /oldroot, deepest first (read-only where a mount stays busy); remove the device-mapper
- * devices (LVM's volumes, then what they sit on) and stop the MD arrays; then reboot(2) as
- * VERB says: reboot, poweroff, halt or kexec. PID 1 never returns from it.
+ * devices top down, those nothing holds first (LVM's volumes, then the LUKS mappings under
+ * them: DM_DEV_REMOVE, which is what "cryptsetup close" and "vgchange -an" come to, the
+ * volume key going with the mapping), then stop the MD arrays (STOP_ARRAY); then reboot(2)
+ * as VERB says: reboot, poweroff, halt or kexec. PID 1 never returns from it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,11 +22,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <linux/dm-ioctl.h>
+#include <linux/major.h> /* MD_MAJOR, for md_u.h */
+#include <linux/raid/md_u.h>
 
 #include "rdinit.h"
 
@@ -67,18 +74,12 @@ static int copy_exec(const char *src, const char *dst, mode_t mode)
 	return r;
 }
 
-/*
- * Before the switch: /run/initramfs/shutdown (this program) for a systemd real init, with
- * the tools that take the storage stacks apart when @stacks (the root needed them).
- */
-void shutdown_prepare(bool stacks)
+/* Before the switch: /run/initramfs/shutdown (this program), for a systemd real init. */
+void shutdown_prepare(void)
 {
 	static const char *const dirs[] = { SHUTDOWN_DIR,	 SHUTDOWN_DIR "/oldroot",
 					    SHUTDOWN_DIR "/dev", SHUTDOWN_DIR "/proc",
-					    SHUTDOWN_DIR "/sys", SHUTDOWN_DIR "/run",
-					    SHUTDOWN_DIR "/usr", SHUTDOWN_DIR "/usr/sbin" };
-	static const char *const tools[] = { "dmsetup", "mdadm" };
-	char src[64], dst[96];
+					    SHUTDOWN_DIR "/sys", SHUTDOWN_DIR "/run" };
 	int r;
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -87,19 +88,11 @@ void shutdown_prepare(bool stacks)
 			return;
 		}
 	r = copy_exec("/proc/self/exe", SHUTDOWN_DIR "/shutdown", 0755);
-	if (r < 0) {
+	if (r < 0)
 		log_warn("no shutdown program for systemd: %s/shutdown: %s", SHUTDOWN_DIR,
 			 strerror(-r));
-		return;
-	}
-	for (size_t i = 0; stacks && i < sizeof(tools) / sizeof(tools[0]); i++) {
-		snprintf(src, sizeof(src), "/usr/sbin/%s", tools[i]);
-		snprintf(dst, sizeof(dst), SHUTDOWN_DIR "/usr/sbin/%s", tools[i]);
-		if (access(src, X_OK) == 0 && (r = copy_exec(src, dst, 0755)) < 0)
-			log_warn("%s for the shutdown: %s", dst, strerror(-r));
-	}
-	log_debug("%s/shutdown ready for systemd%s", SHUTDOWN_DIR,
-		  stacks ? ", with dmsetup and mdadm" : "");
+	else
+		log_debug("%s/shutdown ready for systemd", SHUTDOWN_DIR);
 }
 
 /* Whether we were started by systemd-shutdown as /shutdown, PID 1 again. */
@@ -185,38 +178,103 @@ static int unmount_below(const char *top)
 	return busy;
 }
 
-/* How many device-mapper devices there are (/sys/block/dm-N). */
-static int dm_count(void)
+/*
+ * The block devices whose names start with @prefix in /sys/block (those nothing holds, with
+ * @unheld_only): how many; the first @max names go to @names when it is not NULL.
+ */
+static int block_devs(const char *prefix, char names[][32], int max, bool unheld_only)
 {
 	DIR *d = opendir("/sys/block");
-	struct dirent *de;
+	struct dirent *de, *he;
 	int n = 0;
 
 	if (!d)
 		return 0;
-	while ((de = readdir(d)))
-		n += !strncmp(de->d_name, "dm-", 3);
+	while ((de = readdir(d))) {
+		char holders[300];
+		DIR *h;
+		bool held = false;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		if (unheld_only) {
+			snprintf(holders, sizeof(holders), "/sys/block/%.200s/holders", de->d_name);
+			h = opendir(holders);
+			while (h && !held && (he = readdir(h)))
+				held = he->d_name[0] != '.';
+			if (h)
+				closedir(h);
+			if (held)
+				continue;
+		}
+		if (names && n < max)
+			snprintf(names[n], sizeof(names[n]), "%.31s", de->d_name);
+		n++;
+	}
 	closedir(d);
 	return n;
 }
 
-/* The storage stacks under the old root, top down: dm devices (LVM on LUKS: twice), arrays. */
+/* DM_DEV_REMOVE of dm-N, by the name /sys gives it. */
+static int dm_remove(const char *dev)
+{
+	struct dm_ioctl io = { .version = { DM_VERSION_MAJOR, DM_VERSION_MINOR,
+					    DM_VERSION_PATCHLEVEL },
+			       .data_size = sizeof(io) };
+	char path[300], *name = NULL;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/sys/block/%.200s/dm/name", dev);
+	if (read_trimmed_file(path, &name) < 0)
+		return -ENOENT;
+	snprintf(io.name, sizeof(io.name), "%s", name);
+	free(name);
+	fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = ioctl(fd, DM_DEV_REMOVE, &io) < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		log_tell(LOG_LVL_WARNING, "shutdown: cannot remove %s (%s): %s", io.name, dev,
+			 strerror(-r));
+	return r;
+}
+
+/* STOP_ARRAY on /dev/mdN. */
+static int md_stop(const char *dev)
+{
+	char path[300];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/dev/%.200s", dev);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	r = ioctl(fd, STOP_ARRAY, NULL) < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		log_tell(LOG_LVL_WARNING, "shutdown: cannot stop %s: %s", dev, strerror(-r));
+	return r;
+}
+
+/*
+ * The storage stacks under the old root, top down: rounds of removing the device-mapper
+ * devices nothing holds (an LV, then the LUKS mapping it was on), then the arrays.
+ */
 static void stacks_down(void)
 {
-	char out[1024];
+	char names[64][32];
+	int n, removed = 1;
 
-	for (int i = 0; i < 4 && dm_count() > 0 && access("/usr/sbin/dmsetup", X_OK) == 0; i++) {
-		char *argv[] = { "/usr/sbin/dmsetup", "remove_all", NULL };
-
-		(void)stack_run(argv, NULL, 0, out, sizeof(out));
+	for (int round = 0; round < 8 && removed > 0; round++) {
+		removed = 0;
+		n = block_devs("dm-", names, 64, true);
+		for (int i = 0; i < n && i < 64; i++)
+			removed += dm_remove(names[i]) == 0;
 	}
-	if (dm_count() > 0)
-		log_tell(LOG_LVL_WARNING, "shutdown: %d device-mapper devices remain", dm_count());
-	if (access("/proc/mdstat", F_OK) == 0 && access("/usr/sbin/mdadm", X_OK) == 0) {
-		char *argv[] = { "/usr/sbin/mdadm", "--stop", "--scan", NULL };
-
-		(void)stack_run(argv, NULL, 0, out, sizeof(out));
-	}
+	n = block_devs("md", names, 64, true);
+	for (int i = 0; i < n && i < 64; i++)
+		(void)md_stop(names[i]);
 }
 
 int shutdown_main(int argc, char **argv)
@@ -250,7 +308,7 @@ int shutdown_main(int argc, char **argv)
 		 busy > 0   ? " (some mounts were busy)"
 		 : busy < 0 ? " (mountinfo unreadable)"
 			    : "",
-		 dm_count(), verbs[k].doing);
+		 block_devs("dm-", NULL, 0, false), verbs[k].doing);
 	log_close();
 	(void)reboot(verbs[k].cmd);
 	if (verbs[k].cmd == RB_KEXEC)

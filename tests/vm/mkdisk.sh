@@ -35,6 +35,9 @@ stage_root() {
 	cp "$TESTINIT" "$1/sbin/init"
 	cp "$TESTINIT" "$1/bin/testinit"
 	chmod 0755 "$1/sbin/init" "$1/bin/testinit"
+	# init=/sbin/systemd: rdinit takes it for systemd (the name), testinit then plays
+	# systemd-shutdown's part (tests/vm/testinit.c)
+	ln "$1/sbin/init" "$1/sbin/systemd"
 	chmod 1777 "$1/tmp"
 	echo "$2" >"$1/etc/rdtest-root"
 }

@@ -119,13 +119,25 @@ scenario_s_lvm_uuid() {
 }
 
 # LVM on LUKS, the default encrypted layout of Debian's installer; root by its dm name
+# with init=/sbin/systemd (testinit by that name): rdinit hands over as to systemd and leaves
+# /run/initramfs/shutdown; testinit, after its report, goes back there as systemd-shutdown
+# does, and rdinit's shutdown takes the LV and the LUKS mapping apart before the poweroff
 scenario_s_lvm_luks() {
 	sd_prepare || return
 	sd_disks lvluks
-	sd_boot s_lvm_luks "root=/dev/mapper/rdvgc-root rdinit.timeout=10" "$SD_PROMPT" "$SD_PASS"
-	expect_reached s_lvm_luks
+	sd_boot s_lvm_luks "root=/dev/mapper/rdvgc-root rdinit.timeout=10 init=/sbin/systemd" \
+		"$SD_PROMPT" "$SD_PASS"
+	expect_exited
+	expect_line 'RDTEST pid=1' "testinit running as PID 1"
+	expect_line 'RDTEST done' "testinit's report to be complete"
+	expect_line "RDTEST marker=s_lvm_luks" "the root to be test disk 's_lvm_luks'"
 	expect 'volume group rdvgc activated' "the group on the LUKS device activated"
 	expect '^RDTEST root=/dev/dm-1 fstype=ext4 ' "/ to be the LV on the dm-crypt device"
+	expect '^RDTEST argv=4 \[/sbin/systemd\] \[--switched-root\] \[--system\] \[--deserialize=[0-9]+\]$' \
+		"systemd's handoff: --switched-root --system --deserialize=FD"
+	expect_line 'RDTEST shutdown_program=present' "/run/initramfs/shutdown for systemd"
+	expect 'rdinit: shutdown: poweroff: /oldroot unmounted, 0 device-mapper devices left; powering off' \
+		"the shutdown program to unmount the root and remove the LV and the LUKS mapping"
 }
 
 scenario_s_md_both() {

@@ -35,7 +35,7 @@ stack_drive() {
 
 sd_key() {
 	{
-		cat tests/vm/stackdisks.sh tests/vm/stackdisks-init.sh
+		cat tests/vm/stackdisks.sh tests/vm/stackdisks-init.sh tests/vm/mkdisk.sh
 		cat "$TESTINIT" build/stacks/sbin/cryptsetup build/stacks/sbin/lvm \
 			build/stacks/sbin/mdadm /bin/busybox
 		echo "$KVER"

@@ -21,6 +21,7 @@
 #include <sys/personality.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -496,6 +497,55 @@ static void report_memory(void)
 	       meminfo_kb(buf, "MemTotal") - meminfo_kb(buf, "MemAvailable") - pcp);
 }
 
+/*
+ * Started as .../systemd (a hard link on every test disk), play systemd-shutdown's part after
+ * the report: when the initramfs left /run/initramfs/shutdown, bind /run/initramfs on itself,
+ * bring /dev, /proc, /sys and /run along, pivot into it with the old root at /oldroot, and
+ * run "/shutdown poweroff" there, as systemd 252's switch_root_initramfs() does. Returns only
+ * if that cannot be done.
+ */
+static void return_to_initramfs(void)
+{
+	static const char *const api[] = { "/dev", "/proc", "/sys", "/run" };
+	char path[64];
+
+	if (access("/run/initramfs/shutdown", X_OK) < 0) {
+		printf("RDTEST shutdown_program=absent\n");
+		return;
+	}
+	printf("RDTEST shutdown_program=present\n");
+	fflush(stdout);
+	sync();
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("/run/initramfs", "/run/initramfs", NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, "/run/initramfs", NULL, MS_PRIVATE, NULL) < 0)
+		return;
+	/* systemd binds them without their submounts (MS_BIND, not MS_REC) */
+	for (size_t i = 0; i < sizeof(api) / sizeof(api[0]); i++) {
+		snprintf(path, sizeof(path), "/run/initramfs%s", api[i]);
+		(void)mkdir(path, 0755);
+		if (mount(api[i], path, NULL, MS_BIND, NULL) < 0)
+			printf("RDTEST shutdown_bind_failed=%s:%s\n", api[i], strerror(errno));
+	}
+	(void)mkdir("/run/initramfs/oldroot", 0755);
+	if (chdir("/run/initramfs") < 0 || syscall(SYS_pivot_root, ".", "oldroot") < 0 ||
+	    chroot(".") < 0 || chdir("/") < 0) {
+		printf("RDTEST shutdown_pivot_failed=%s\n", strerror(errno));
+		return;
+	}
+	/* as systemd's make_console_stdio(): nothing of the old root's /dev stays open */
+	for (int fd = 0; fd < 3; fd++) {
+		int c = open("/dev/console", O_RDWR | O_NOCTTY);
+
+		if (c >= 0 && c != fd) {
+			dup2(c, fd);
+			close(c);
+		}
+	}
+	execl("/shutdown", "/shutdown", "poweroff", (char *)NULL);
+	printf("RDTEST shutdown_exec_failed=%s\n", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	char cwd[4096];
@@ -526,6 +576,8 @@ int main(int argc, char **argv)
 
 	if (getpid() != 1)
 		return 0;
+	if (!strcmp(strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0], "systemd"))
+		return_to_initramfs();
 	sync();
 	/* Leave the filesystem clean, so a rerun on this disk needs no recovery. */
 	(void)mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL);
