@@ -47,6 +47,8 @@ scenario_g_initramfs_tools() {
 	printf 'RDINIT_BIN=%s\nRDINIT_STACKS=%s\nRDINIT_CONF="rdinit.timeout=20"\n' \
 		"$PWD/build/rdinit" "$PWD/build/stacks/sbin" >>"$t/conf/conf.d/rdinit"
 	printf 'RESUME=none\n' >"$t/conf/conf.d/resume"
+	# the root from initramfs-tools' configuration: the command line below names none
+	printf 'ROOT=UUID=%s\n' "$uuid" >"$t/conf/conf.d/root"
 	if ! in_namespace "$t" mkinitramfs -d "$t/conf" -o "$t/initrd.img" "$KVER" \
 		>"$t/mkinitramfs.log" 2>&1; then
 		fail "mkinitramfs to build an image ($(tail -n 3 "$t/mkinitramfs.log"))"
@@ -62,7 +64,9 @@ scenario_g_initramfs_tools() {
 		2>/dev/null | grep -q . || fail "depmod's indexes in the image"
 	s_disk g_initramfs_tools $uuid
 	vm_vblk "$S_IMG"
-	INITRD=$t/initrd.img vm_boot g_initramfs_tools "root=UUID=$uuid" "${VM_DISK[@]}"
+	grep -qx "root=UUID=$uuid" "$main/etc/rdinit.conf" 2>/dev/null ||
+		fail "conf.d's ROOT= as root= in /etc/rdinit.conf"
+	INITRD=$t/initrd.img vm_boot g_initramfs_tools "rdinit.timeout=20" "${VM_DISK[@]}"
 	expect_reached g_initramfs_tools
 	expect 'rdinit: looking for root=UUID=' "rdinit, not initramfs-tools' scripts, to find the root"
 	expect 'runfile=timings:.* loaded virtio_blk' "the disk's driver from initramfs-tools' modules"
