@@ -257,6 +257,23 @@ static int md_stop(const char *dev)
 	return r;
 }
 
+/* How many MD arrays are still running (array_state neither "clear" nor "inactive"). */
+static int md_running(void)
+{
+	char names[64][32], path[300], *state = NULL;
+	int n = block_devs("md", names, 64, false), running = 0;
+
+	for (int i = 0; i < n && i < 64; i++) {
+		snprintf(path, sizeof(path), "/sys/block/%.200s/md/array_state", names[i]);
+		if (read_trimmed_file(path, &state) < 0)
+			continue;
+		running += strcmp(state, "clear") && strcmp(state, "inactive");
+		free(state);
+		state = NULL;
+	}
+	return running;
+}
+
 /*
  * The storage stacks under the old root, top down: rounds of removing the device-mapper
  * devices nothing holds (an LV, then the LUKS mapping it was on), then the arrays.
@@ -304,11 +321,13 @@ int shutdown_main(int argc, char **argv)
 	stacks_down();
 	sync();
 	log_tell(LOG_LVL_INFO,
-		 "shutdown: %s: /oldroot unmounted%s, %d device-mapper devices left; %s", verb,
+		 "shutdown: %s: /oldroot unmounted%s, %d device-mapper devices and %d arrays left; "
+		 "%s",
+		 verb,
 		 busy > 0   ? " (some mounts were busy)"
 		 : busy < 0 ? " (mountinfo unreadable)"
 			    : "",
-		 block_devs("dm-", NULL, 0, false), verbs[k].doing);
+		 block_devs("dm-", NULL, 0, false), md_running(), verbs[k].doing);
 	log_close();
 	(void)reboot(verbs[k].cmd);
 	if (verbs[k].cmd == RB_KEXEC)

@@ -127,26 +127,35 @@ scenario_s_lvm_luks() {
 	sd_disks lvluks
 	sd_boot s_lvm_luks "root=/dev/mapper/rdvgc-root rdinit.timeout=10 init=/sbin/systemd" \
 		"$SD_PROMPT" "$SD_PASS"
+	expect_reached_as_systemd s_lvm_luks
+	expect 'volume group rdvgc activated' "the group on the LUKS device activated"
+	expect '^RDTEST root=/dev/dm-1 fstype=ext4 ' "/ to be the LV on the dm-crypt device"
+	expect 'rdinit: shutdown: poweroff: /oldroot unmounted, 0 device-mapper devices and 0 arrays left; powering off' \
+		"the shutdown program to unmount the root and remove the LV and the LUKS mapping"
+}
+
+# expect_reached_as_systemd MARKER: testinit ran as /sbin/systemd, handed over to as systemd
+# is, and went back to /run/initramfs/shutdown after its report
+expect_reached_as_systemd() {
 	expect_exited
 	expect_line 'RDTEST pid=1' "testinit running as PID 1"
 	expect_line 'RDTEST done' "testinit's report to be complete"
-	expect_line "RDTEST marker=s_lvm_luks" "the root to be test disk 's_lvm_luks'"
-	expect 'volume group rdvgc activated' "the group on the LUKS device activated"
-	expect '^RDTEST root=/dev/dm-1 fstype=ext4 ' "/ to be the LV on the dm-crypt device"
+	expect_line "RDTEST marker=$1" "the root to be test disk '$1'"
 	expect '^RDTEST argv=4 \[/sbin/systemd\] \[--switched-root\] \[--system\] \[--deserialize=[0-9]+\]$' \
 		"systemd's handoff: --switched-root --system --deserialize=FD"
 	expect_line 'RDTEST shutdown_program=present' "/run/initramfs/shutdown for systemd"
-	expect 'rdinit: shutdown: poweroff: /oldroot unmounted, 0 device-mapper devices left; powering off' \
-		"the shutdown program to unmount the root and remove the LV and the LUKS mapping"
 }
 
 scenario_s_md_both() {
 	sd_prepare || return
 	sd_disks md_a md_b
-	vm_boot s_md_both "root=/dev/md/rdroot rdinit.timeout=10" "${VM_DISK[@]}"
-	expect_reached s_md
+	# init=/sbin/systemd: at the shutdown, back in the initramfs, the array is stopped
+	vm_boot s_md_both "root=/dev/md/rdroot rdinit.timeout=10 init=/sbin/systemd" "${VM_DISK[@]}"
+	expect_reached_as_systemd s_md
 	expect '^RDTEST root=/dev/md[0-9]+ fstype=ext4 ' "/ to be the array"
 	reject 'DEGRADED' "the array complete, not degraded"
+	expect 'rdinit: shutdown: poweroff: /oldroot unmounted, 0 device-mapper devices and 0 arrays left; powering off' \
+		"the shutdown program to unmount the root and stop the array"
 }
 
 # One mirror half missing: the array starts degraded after rd.retry= and says so

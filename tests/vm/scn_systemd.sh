@@ -111,7 +111,7 @@ scenario_systemd() {
 	expect '^RDTEST machine_id=[0-9a-f]{32}$' "a machine-id set up on the first boot"
 	# systemd-shutdown went back into the initramfs: rdinit's /run/initramfs/shutdown unmounted
 	# the old root and powered off
-	expect 'rdinit: shutdown: poweroff: /oldroot unmounted, 0 device-mapper devices left; powering off' \
+	expect 'rdinit: shutdown: poweroff: /oldroot unmounted, 0 device-mapper devices and 0 arrays left; powering off' \
 		"rdinit's shutdown program to unmount the old root and power off"
 	# and left the root clean: nothing to recover or fix
 	fsck=$(e2fsck -fn "$img" 2>&1)
