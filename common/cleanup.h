@@ -68,8 +68,8 @@ static inline int write_all(int fd, const void *buf, size_t len)
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0)
-			return -errno;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
 		p += w;
 		len -= (size_t)w;
 	}

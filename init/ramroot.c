@@ -26,6 +26,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "rdinit.h"
 
 #define PAGE 4096ULL
@@ -175,22 +176,8 @@ static int set_attrs(int fd, const char *name, const struct stat *st)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int copy_data(int in, int out, off_t size)
+/* @size bytes (or until its end) of @in to @out, at their offsets; 0 or -errno. */
+int file_copy_data(int in, int out, off_t size)
 {
 	char buf[16384];
 	ssize_t n;
@@ -241,7 +228,7 @@ static int move_file(struct mover *m, int src, int dst, const char *name, const 
 	if (out < 0)
 		return errno == EEXIST && m->o->keep_existing ? 0 : -errno;
 	in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	r = in < 0 ? -errno : copy_data(in, out, st->st_size);
+	r = in < 0 ? -errno : file_copy_data(in, out, st->st_size);
 	if (r == 0)
 		r = set_attrs(out, NULL, st);
 	if (in >= 0)

@@ -429,6 +429,7 @@ struct tree_move_opts {
 	bool unlink;		 /* remove each source once copied */
 	bool keep_existing;	 /* moving back: what the destination has stays */
 };
+int file_copy_data(int in, int out, off_t size);
 int tree_scan(int dirfd, dev_t dev, const char *const *skip, struct tree_stats *st);
 int tree_move(int srcfd, int dstfd, const struct tree_move_opts *o, struct tree_stats *done,
 	      char *where);

@@ -25,7 +25,6 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,7 +41,6 @@ static int copy_exec(const char *src, const char *dst, mode_t mode)
 {
 	struct stat st;
 	int in, out, r = 0;
-	ssize_t n;
 
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
@@ -59,13 +57,7 @@ static int copy_exec(const char *src, const char *dst, mode_t mode)
 		close(in);
 		return r;
 	}
-	for (off_t left = st.st_size; left > 0; left -= n) {
-		n = sendfile(out, in, NULL, (size_t)left);
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			break;
-		}
-	}
+	r = file_copy_data(in, out, st.st_size);
 	close(in);
 	if (close(out) < 0 && r == 0)
 		r = -errno;
