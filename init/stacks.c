@@ -367,6 +367,32 @@ static int parse_pvscan_aa(const char *out, char *vg, size_t size)
 }
 
 /*
+ * What became of @m's volume group, said for every member of it: MEMBER_WAITING (a PV still
+ * missing), MEMBER_FAILED (the activation, lvm's status @r and output @out) or MEMBER_DONE.
+ * @dev is the PV whose arrival decided it.
+ */
+static void vg_outcome(struct boot *b, const struct stack_member *m, enum member_state state, int r,
+		       const char *out, const char *dev)
+{
+	char what[512], line[160];
+
+	if (state == MEMBER_WAITING)
+		snprintf(what, sizeof(what), "volume group %s incomplete: not activated", m->group);
+	else if (state == MEMBER_FAILED)
+		snprintf(what, sizeof(what), "activating volume group %s failed (%d): %s", m->group,
+			 r, stack_last_line(out, line, sizeof(line)));
+	else
+		snprintf(what, sizeof(what), "volume group %s activated", m->group);
+	set_group_state(b, STACK_LVM, m->group, state, what);
+	if (state == MEMBER_WAITING)
+		log_info("%s: %s", dev, what);
+	else if (state == MEMBER_FAILED)
+		log_console("%s", what);
+	else
+		log_info("%s (completed by %s)", what, dev);
+}
+
+/*
  * With no rd.lvm.vg=/rd.lvm.lv= to choose by, one lvm command per PV: "pvscan --cache -aay"
  * records the PV online and, when it completes its group, activates the group from the
  * metadata it has just read. The two commands systemd's udev rules run (pvscan --listvg,
@@ -376,7 +402,7 @@ static int parse_pvscan_aa(const char *out, char *vg, size_t size)
 static void lvm_autoactivate(struct boot *b, struct stack_member *m, const char *lvm,
 			     const char *dev)
 {
-	char devs[2048], out[4096], line[160], what[512];
+	char devs[2048], out[4096], line[160];
 	int r, complete;
 
 	vg_devices(b, NULL, devs, sizeof(devs));
@@ -387,32 +413,22 @@ static void lvm_autoactivate(struct boot *b, struct stack_member *m, const char 
 		r = stack_run(argv, NULL, 0, out, sizeof(out));
 	}
 	complete = parse_pvscan_aa(out, m->group, sizeof(m->group));
-	if (r != 0 && complete == 1) {
-		snprintf(what, sizeof(what), "activating volume group %s failed (%d): %s", m->group,
-			 r, stack_last_line(out, line, sizeof(line)));
-		set_group_state(b, STACK_LVM, m->group, MEMBER_FAILED, what);
-		log_console("%s", what);
-	} else if (r != 0) {
+	if (r != 0 && complete == 1)
+		vg_outcome(b, m, MEMBER_FAILED, r, out, dev);
+	else if (r != 0)
 		set_state(m, MEMBER_FAILED, "lvm pvscan failed (%d): %s", r,
 			  stack_last_line(out, line, sizeof(line)));
-	} else if (complete < 0) {
+	else if (complete < 0)
 		set_state(m, MEMBER_SKIPPED, "in no volume group known yet");
-	} else if (complete == 0) {
-		snprintf(what, sizeof(what), "volume group %s incomplete: not activated", m->group);
-		set_group_state(b, STACK_LVM, m->group, MEMBER_WAITING, what);
-		log_info("/dev/%s: %s", m->dev, what);
-	} else {
-		snprintf(what, sizeof(what), "volume group %s activated", m->group);
-		set_group_state(b, STACK_LVM, m->group, MEMBER_DONE, what);
-		log_info("%s (completed by %s)", what, dev);
-	}
+	else
+		vg_outcome(b, m, complete ? MEMBER_DONE : MEMBER_WAITING, 0, out, dev);
 }
 
 static void lvm_member(struct boot *b, const struct blockdev *d)
 {
 	const struct stack_opts *o = &b->opts.stacks;
 	struct stack_member *m = stacks_member(b, d, STACK_LVM);
-	char dev[80], devs[96], out[4096], line[160], what[512];
+	char dev[80], devs[96], out[4096], line[160];
 	const char *lvm;
 	int r;
 
@@ -458,22 +474,11 @@ static void lvm_member(struct boot *b, const struct blockdev *d)
 		return;
 	}
 	if (r == 0) {
-		snprintf(what, sizeof(what), "volume group %s incomplete: not activated", m->group);
-		set_group_state(b, STACK_LVM, m->group, MEMBER_WAITING, what);
-		log_info("/dev/%s: %s", d->name, what);
+		vg_outcome(b, m, MEMBER_WAITING, 0, out, dev);
 		return;
 	}
 	r = vg_activate(b, lvm, m->group, out, sizeof(out));
-	if (r != 0) {
-		snprintf(what, sizeof(what), "activating volume group %s failed (%d): %s", m->group,
-			 r, stack_last_line(out, line, sizeof(line)));
-		set_group_state(b, STACK_LVM, m->group, MEMBER_FAILED, what);
-		log_console("%s", what);
-		return;
-	}
-	snprintf(what, sizeof(what), "volume group %s activated", m->group);
-	set_group_state(b, STACK_LVM, m->group, MEMBER_DONE, what);
-	log_info("%s (completed by /dev/%s)", what, d->name);
+	vg_outcome(b, m, r != 0 ? MEMBER_FAILED : MEMBER_DONE, r, out, dev);
 }
 
 /* ---- MD RAID ---- */
