@@ -1,14 +1,29 @@
 # rdinit: a static musl /init for the initramfs, and mkrdinit, the image builder.
 #
 #   make            build/rdinit (static, musl, stripped) and build/mkrdinit (host tool)
+#   make ARCH=arm64 build/arm64/rdinit, cross-built for 64-bit ARM (and build/mkrdinit)
 #   make demo       build, make an image for Debian's kernel, boot it in QEMU, show the handoff
-#   make check      unit tests (ASan/UBSan) and VM tests
+#                   (ARCH=arm64: Debian's arm64 kernel under qemu-system-aarch64)
+#   make check      unit tests (ASan/UBSan) and VM tests, x86-64 and an arm64 subset
 #   make bootstrap  install the Debian packages everything needs
 
 B := build
-SYSROOT := $(B)/sysroot
-STAMP := $(SYSROOT)/.kmod.stamp $(SYSROOT)/.util-linux.stamp $(SYSROOT)/.xz.stamp \
-	$(SYSROOT)/.zstd.stamp $(SYSROOT)/.zlib.stamp
+
+# The target of /init: x86_64 (this machine's) or arm64. Each has its own build directory,
+# sysroot and stack tools: build/ for x86_64, build/arm64/ for arm64.
+override ARCH := $(patsubst amd64,x86_64,$(patsubst aarch64,arm64,$(or $(ARCH),x86_64)))
+ARCHES := x86_64 arm64
+ifeq ($(filter $(ARCH),$(ARCHES)),)
+$(error ARCH=$(ARCH): rdinit builds for x86_64 and arm64)
+endif
+DIR_x86_64 := $(B)
+DIR_arm64 := $(B)/arm64
+# musl-tools' wrapper; musl-dev:arm64's (Debian's aarch64 cross gcc with musl's specs)
+MUSL_CC_x86_64 := musl-gcc
+MUSL_CC_arm64 := aarch64-linux-musl-gcc
+# what file(1) says of each
+FILE_x86_64 := x86-64
+FILE_arm64 := aarch64
 
 # common/: code both programs need (module names, softdep lists, cleanup attributes)
 COMMON_SRCS := $(wildcard common/*.c)
@@ -18,47 +33,64 @@ INIT_HDRS := $(wildcard init/*.h) $(COMMON_HDRS)
 MK_SRCS := $(wildcard packaging/*.c) $(COMMON_SRCS)
 MK_HDRS := $(wildcard packaging/*.h) $(COMMON_HDRS)
 
-MUSL_CC := musl-gcc
 WARN := -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
-INIT_CFLAGS := -std=gnu11 -Os $(WARN) -ffunction-sections -fdata-sections \
+# $(call init_cflags,SYSROOT)
+init_cflags = -std=gnu11 -Os $(WARN) -ffunction-sections -fdata-sections \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-Icommon -I$(SYSROOT)/include -isystem $(SYSROOT)/kernel-include
-INIT_LDFLAGS := -static -s -Wl,--gc-sections -Wl,-z,noexecstack -L$(SYSROOT)/lib
+	-Icommon -I$(1)/include -isystem $(1)/kernel-include
+init_ldflags = -static -s -Wl,--gc-sections -Wl,-z,noexecstack -L$(1)/lib
 INIT_LIBS := -lmount -lblkid -lkmod -llzma -lzstd -lz
+SYSROOT_LIBS := kmod util-linux xz zstd zlib
 
 HOST_CC := gcc
 MK_DEFS := -DRDINIT_INIT_PATH='"$(CURDIR)/$(B)/rdinit"' \
+	-DRDINIT_INIT_PATH_ARM64='"$(CURDIR)/$(DIR_arm64)/rdinit"' \
 	-DRDINIT_MODULES_DIR='"$(CURDIR)/modules"' -DRDINIT_CONF_DIR='"$(CURDIR)/conf"' \
-	-DRDINIT_STACKS_DIR='"$(CURDIR)/$(B)/stacks/sbin"'
+	-DRDINIT_STACKS_DIR='"$(CURDIR)/$(B)/stacks/sbin"' \
+	-DRDINIT_STACKS_DIR_ARM64='"$(CURDIR)/$(DIR_arm64)/stacks/sbin"'
 MK_CFLAGS := -std=gnu11 -O2 $(WARN) -Icommon $(MK_DEFS) $(shell pkg-config --cflags libkmod libarchive libzstd 2>/dev/null) -pthread
 MK_LIBS := $(shell pkg-config --libs libkmod libarchive libzstd 2>/dev/null) -pthread
 
-all: $(B)/rdinit $(B)/mkrdinit
+# For the x86_64 build, these keep their old names.
+SYSROOT := $(B)/sysroot
+STAMP := $(foreach l,$(SYSROOT_LIBS),$(SYSROOT)/.$(l).stamp)
+STACKS_BIN := $(B)/stacks/sbin/cryptsetup $(B)/stacks/sbin/lvm $(B)/stacks/sbin/mdadm
+
+# The rules for one target architecture: $(call arch_rules,ARCH)
+define arch_rules
+# One run of sysroot.sh makes every stamp: a grouped target (GNU make 4.3, Debian 12's), so
+# make -j runs it once.
+$(foreach l,$(SYSROOT_LIBS),$(DIR_$(1))/sysroot/.$(l).stamp) &: build-aux/sysroot.sh \
+		build-aux/arch.sh build-aux/debsrc.sh
+	sh build-aux/sysroot.sh $(DIR_$(1))/sysroot $(1)
+
+$(DIR_$(1))/rdinit: $(INIT_SRCS) $(INIT_HDRS) $(foreach l,$(SYSROOT_LIBS),$(DIR_$(1))/sysroot/.$(l).stamp)
+	@mkdir -p $(DIR_$(1))
+	$(MUSL_CC_$(1)) $(call init_cflags,$(DIR_$(1))/sysroot) $(INIT_SRCS) \
+		$(call init_ldflags,$(DIR_$(1))/sysroot) $(INIT_LIBS) -o $$@
+	@file $$@ | grep -q 'statically linked' || { echo "$$@ is not static" >&2; rm -f $$@; exit 1; }
+	@file $$@ | grep -q '$(FILE_$(1))' || { echo "$$@ is not for $(1)" >&2; rm -f $$@; exit 1; }
+
+# The storage stacks' tools for the image (LUKS, LVM, md RAID): static musl builds from
+# Debian's sources (build-aux/stacks.sh; a few minutes once, nothing after). One run makes all
+# of them.
+$(DIR_$(1))/stacks/sbin/cryptsetup $(DIR_$(1))/stacks/sbin/lvm $(DIR_$(1))/stacks/sbin/mdadm &: \
+		build-aux/stacks.sh build-aux/arch.sh build-aux/debsrc.sh \
+		build-aux/patches/lvm2-musl.sh $(foreach l,$(SYSROOT_LIBS),$(DIR_$(1))/sysroot/.$(l).stamp)
+	sh build-aux/stacks.sh $(DIR_$(1))/stacks $(DIR_$(1))/sysroot $(1)
+endef
+$(foreach a,$(ARCHES),$(eval $(call arch_rules,$(a))))
+
+all: $(DIR_$(ARCH))/rdinit $(B)/mkrdinit $(DIR_$(ARCH))/stacks/sbin/cryptsetup
 
 bootstrap:
 	@sh build-aux/bootstrap.sh
-
-# One run of sysroot.sh makes every stamp: a grouped target (GNU make 4.3, Debian 12's), so
-# make -j runs it once.
-$(STAMP) &: build-aux/sysroot.sh
-	sh build-aux/sysroot.sh $(SYSROOT)
-
-$(B)/rdinit: $(INIT_SRCS) $(INIT_HDRS) $(STAMP)
-	@mkdir -p $(B)
-	$(MUSL_CC) $(INIT_CFLAGS) $(INIT_SRCS) $(INIT_LDFLAGS) $(INIT_LIBS) -o $@
-	@file $@ | grep -q 'statically linked' || { echo "$@ is not static" >&2; rm -f $@; exit 1; }
 
 $(B)/mkrdinit: $(MK_SRCS) $(MK_HDRS)
 	@mkdir -p $(B)
 	$(HOST_CC) $(MK_CFLAGS) $(MK_SRCS) $(MK_LIBS) -o $@
 
-# The storage stacks' tools for the image (LUKS, LVM, md RAID): static musl builds from Debian's
-# sources (build-aux/stacks.sh; a few minutes once, nothing after). One run makes all of them.
-STACKS_BIN := $(B)/stacks/sbin/cryptsetup $(B)/stacks/sbin/lvm $(B)/stacks/sbin/mdadm
-$(STACKS_BIN) &: build-aux/stacks.sh build-aux/debsrc.sh build-aux/patches/lvm2-musl.sh $(STAMP)
-	sh build-aux/stacks.sh $(B)/stacks $(SYSROOT)
-stacks: $(STACKS_BIN)
-all: $(STACKS_BIN)
+stacks: $(DIR_$(ARCH))/stacks/sbin/cryptsetup
 .PHONY: stacks
 
 # ---- make install (PREFIX=/usr, DESTDIR=): mkrdinit built for the installed paths ----
@@ -69,7 +101,9 @@ MANDIR := $(PREFIX)/share/man
 DOCDIR := $(PREFIX)/share/doc/rdinit
 SYSCONFDIR := /etc
 INSTALL_DEFS := -DRDINIT_INIT_PATH='"$(LIBDIR)/rdinit"' -DRDINIT_MODULES_DIR='"$(SHAREDIR)/modules"' \
-	-DRDINIT_CONF_DIR='"$(SHAREDIR)/conf"' -DRDINIT_STACKS_DIR='"$(LIBDIR)/stacks"'
+	-DRDINIT_CONF_DIR='"$(SHAREDIR)/conf"' -DRDINIT_STACKS_DIR='"$(LIBDIR)/stacks"' \
+	-DRDINIT_INIT_PATH_ARM64='"$(LIBDIR)/arm64/rdinit"' \
+	-DRDINIT_STACKS_DIR_ARM64='"$(LIBDIR)/arm64/stacks"'
 MANPAGES := init/rdinit.8 packaging/mkrdinit.8 conf/rdinit.conf.5
 
 # the prefix is compiled in: a change of PREFIX rebuilds it
@@ -87,6 +121,12 @@ install: all $(B)/install/mkrdinit
 	install -m 0755 $(B)/install/mkrdinit $(DESTDIR)$(PREFIX)/sbin/mkrdinit
 	install -m 0755 $(B)/rdinit $(DESTDIR)$(LIBDIR)/rdinit
 	install -m 0755 $(B)/stacks/sbin/* $(DESTDIR)$(LIBDIR)/stacks/
+	# what make ARCH=arm64 built, if it ran: mkrdinit --arch arm64 takes it from there
+	if [ -x $(DIR_arm64)/rdinit ]; then install -d $(DESTDIR)$(LIBDIR)/arm64 && \
+		install -m 0755 $(DIR_arm64)/rdinit $(DESTDIR)$(LIBDIR)/arm64/rdinit; fi
+	if [ -x $(DIR_arm64)/stacks/sbin/cryptsetup ]; then \
+		install -d $(DESTDIR)$(LIBDIR)/arm64/stacks && \
+		install -m 0755 $(DIR_arm64)/stacks/sbin/* $(DESTDIR)$(LIBDIR)/arm64/stacks/; fi
 	install -m 0644 modules/*.list $(DESTDIR)$(SHAREDIR)/modules/
 	install -m 0644 conf/rdinit.conf $(DESTDIR)$(SHAREDIR)/conf/rdinit.conf
 	install -m 0644 init.conf.example README.md $(DESTDIR)$(DOCDIR)/

@@ -13,19 +13,37 @@ qemu-system-x86 qemu-utils
 e2fsprogs fdisk xfsprogs btrfs-progs dosfstools
 zstd xz-utils lz4 busybox-static man-db
 initramfs-tools-core dracut-core shellcheck mmdebstrap debhelper lintian fakeroot
+gcc-aarch64-linux-gnu musl-dev:arm64 qemu-system-arm
 "
+# musl-dev:arm64 (make ARCH=arm64) and Debian's arm64 kernel (the arm64 VM tests) are packages
+# of a foreign architecture: dpkg must know it first.
+FOREIGN=arm64
 
 missing=""
+add_arch=""
+dpkg --print-foreign-architectures | grep -qx "$FOREIGN" || add_arch=$FOREIGN
+native=$(dpkg --print-architecture)
 for p in $PKGS; do
-	st=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)
-	[ "$st" = installed ] || missing="$missing $p"
+	# a name without :ARCH means the native package (or an arch-independent one), not the
+	# same name for another architecture
+	case $p in
+	*:*) want=${p#*:} ;;
+	*) want=$native ;;
+	esac
+	dpkg-query -W -f '${Architecture} ${db:Status-Status}\n' "${p%%:*}" 2>/dev/null |
+		grep -Eqx "($want|all) installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+[ -z "$missing" ] && [ -z "$add_arch" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
 	echo "bootstrap: missing packages:$missing (run as root to install them)" >&2
 	exit 1
 fi
+if [ -n "$add_arch" ]; then
+	echo "bootstrap: adding the $add_arch architecture to dpkg"
+	dpkg --add-architecture "$add_arch"
+fi
+[ -z "$missing" ] && { apt-get update -q; exit 0; }
 echo "bootstrap: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q

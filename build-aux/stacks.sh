@@ -11,7 +11,7 @@
 # Quiet on success; a failing step prints the end of its log (STACKDIR/log/STEP.log).
 set -eu
 
-STACKS=${1:?usage: stacks.sh STACKDIR [SYSROOT]}
+STACKS=${1:?usage: stacks.sh STACKDIR [SYSROOT [x86_64|arm64]]}
 SYSROOT=${2:-$STACKS/../sysroot}
 mkdir -p "$STACKS"
 STACKS=$(cd "$STACKS" && pwd)
@@ -24,8 +24,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 JOBS=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$SRC" "$PREFIX/lib/pkgconfig" "$PREFIX/include" "$OUT" "$LOG"
 
-# shellcheck disable=SC2034 # debsrc.sh's messages
+# shellcheck disable=SC2034 # debsrc.sh's and arch.sh's messages
 TAG=stacks
+# target_arch: CC, HOST, AR, RANLIB for the target
+# shellcheck source=build-aux/arch.sh
+. "$HERE/arch.sh"
+target_arch "${3:-x86_64}"
 # add_deb_src, fetch
 # shellcheck source=build-aux/debsrc.sh
 . "$HERE/debsrc.sh"
@@ -36,7 +40,6 @@ if [ ! -f "$SYSROOT/lib/libblkid.a" ] || [ ! -d "$kinc" ]; then
 	exit 1
 fi
 
-CC="musl-gcc"
 # as sysroot.sh: small code, no unwind tables, and the linker drops what is not used
 CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 -fno-unwind-tables -isystem $kinc"
@@ -44,7 +47,7 @@ CPPFLAGS="-I$PREFIX/include -I$SYSROOT/include"
 LDFLAGS="-static -Wl,--gc-sections -L$PREFIX/lib -L$SYSROOT/lib"
 # only the .pc files written here: never the host's
 PKG_CONFIG_LIBDIR=$PREFIX/lib/pkgconfig
-export CC CFLAGS CPPFLAGS LDFLAGS PKG_CONFIG_LIBDIR
+export CFLAGS CPPFLAGS LDFLAGS PKG_CONFIG_LIBDIR
 unset PKG_CONFIG_PATH
 # "make install DESTDIR=..." exports DESTDIR: the libraries built here install into their own
 # prefix, never there
@@ -125,7 +128,7 @@ build_popt() {
 	begin popt "$dir"
 	cd "$dir"
 	# shellcheck disable=SC2086
-	q popt ./configure --host=x86_64-linux-musl --prefix="$PREFIX" $POPT_CONF
+	q popt ./configure --host="$HOST" --prefix="$PREFIX" $POPT_CONF
 	q popt make -C src clean
 	q popt make -C src -j"$JOBS" install
 	cd "$STACKS"
@@ -154,7 +157,7 @@ build_uuid() {
 	cd "$dir"
 	[ -x configure ] || q uuid ./autogen.sh
 	# shellcheck disable=SC2086
-	q uuid ./configure --host=x86_64-linux-musl --prefix="$PREFIX" $UUID_CONF
+	q uuid ./configure --host="$HOST" --prefix="$PREFIX" $UUID_CONF
 	q uuid make clean
 	q uuid make -j"$JOBS" libuuid.la
 	cp .libs/libuuid.a "$PREFIX/lib/"
@@ -178,7 +181,7 @@ build_nettle() {
 	begin nettle "$dir"
 	cd "$dir"
 	# shellcheck disable=SC2086
-	q nettle ./configure --host=x86_64-linux-musl --prefix="$PREFIX" --libdir="$PREFIX/lib" \
+	q nettle ./configure --host="$HOST" --prefix="$PREFIX" --libdir="$PREFIX/lib" \
 		$NETTLE_CONF
 	q nettle make clean
 	q nettle make -j"$JOBS" libnettle.a
@@ -220,7 +223,7 @@ build_lvm2() {
 	# finds the kernel headers through C_INCLUDE_PATH. (libaio: through CPPFLAGS and LDFLAGS.)
 	export C_INCLUDE_PATH="$kinc"
 	# shellcheck disable=SC2086
-	q lvm2 ./configure --host=x86_64-linux-musl $LVM_CONF AIO_LIBS=-laio
+	q lvm2 ./configure --host="$HOST" $LVM_CONF AIO_LIBS=-laio
 	q lvm2 make clean
 	q lvm2 make -j"$JOBS" -C libdm ioctl/libdevmapper.a
 	q lvm2 make -j"$JOBS" -C libdm/dm-tools dmsetup.static
@@ -254,7 +257,7 @@ $(stamp_of nettle)"
 	# libblkid is the one in rdinit's sysroot
 	pc blkid -lblkid 2.38 "$SYSROOT"
 	# shellcheck disable=SC2086
-	q cryptsetup ./configure --host=x86_64-linux-musl --prefix=/usr $CRYPTSETUP_CONF
+	q cryptsetup ./configure --host="$HOST" --prefix=/usr $CRYPTSETUP_CONF
 	q cryptsetup make clean
 	q cryptsetup make -j"$JOBS" cryptsetup.static
 	strip -o "$OUT/cryptsetup" cryptsetup.static

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Build the static musl libraries /init links against (libkmod, libblkid, libmount) from Debian's
-# own source packages, into $SYSROOT. Cached: a stamp per library means a second run does nothing.
+# own source packages, into $SYSROOT, for ARCH (x86_64, the default, or arm64: cross-built with
+# Debian's aarch64 gcc and musl-dev:arm64). Cached: a stamp per library means a second run does
+# nothing.
 #
 # Debian ships no musl builds of these, so: `apt-get source` (build-aux/debsrc.sh), build with
 # musl-gcc.
@@ -9,36 +11,29 @@ set -eu
 # prefix, never there
 unset DESTDIR
 
-SYSROOT=${1:?usage: sysroot.sh SYSROOT}
+SYSROOT=${1:?usage: sysroot.sh SYSROOT [x86_64|arm64]}
+# shellcheck disable=SC2034 # arch.sh's messages
+TAG=sysroot
+# target_arch, kernel_include
+# shellcheck source=build-aux/arch.sh
+. "$(dirname "$0")/arch.sh"
+target_arch "${2:-x86_64}"
 mkdir -p "$SYSROOT"
 SYSROOT=$(cd "$SYSROOT" && pwd)
 SRC=$SYSROOT/src
 JOBS=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$SRC" "$SYSROOT/lib" "$SYSROOT/include"
 
-# musl has no kernel headers; borrow the host's through a small dir of symlinks.
+# musl has no kernel headers; borrow the target's through a small dir of symlinks.
 kinc=$SYSROOT/kernel-include
-if [ ! -d "$kinc" ]; then
-	mkdir -p "$kinc"
-	multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-	ln -sfn /usr/include/linux "$kinc/linux"
-	ln -sfn /usr/include/asm-generic "$kinc/asm-generic"
-	if [ -d "/usr/include/$multiarch/asm" ]; then
-		ln -sfn "/usr/include/$multiarch/asm" "$kinc/asm"
-	else
-		ln -sfn /usr/include/asm "$kinc/asm"
-	fi
-fi
+kernel_include "$kinc"
 
-CC="musl-gcc"
 # No unwind tables: nothing in /init unwinds (musl's own libc.a is built without them too),
 # and they were a tenth of its size.
 CFLAGS="-Os -fPIE -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 -fno-unwind-tables -isystem $kinc"
-export CC CFLAGS
+export CFLAGS
 
-# shellcheck disable=SC2034 # debsrc.sh's messages
-TAG=sysroot
 # add_deb_src, fetch
 # shellcheck source=build-aux/debsrc.sh
 . "$(dirname "$0")/debsrc.sh"
@@ -51,8 +46,8 @@ pc() {
 }
 
 # A stamp holds how its library was built: a library is built again when that changes.
-stamp_ok() { [ -f "$SYSROOT/.$1.stamp" ] && [ "$(cat "$SYSROOT/.$1.stamp")" = "$2 $CFLAGS" ]; }
-stamp_set() { printf '%s\n' "$2 $CFLAGS" >"$SYSROOT/.$1.stamp"; }
+stamp_ok() { [ -f "$SYSROOT/.$1.stamp" ] && [ "$(cat "$SYSROOT/.$1.stamp")" = "$2 $CC $CFLAGS" ]; }
+stamp_set() { printf '%s\n' "$2 $CC $CFLAGS" >"$SYSROOT/.$1.stamp"; }
 
 # Decompressors for /init's own module decompression (init/modfile.c), for formats the
 # kernel does not decompress itself (a static binary cannot dlopen them). Decoders only, and
@@ -70,7 +65,7 @@ build_xz() {
 	(
 		cd "$dir"
 		# shellcheck disable=SC2086 # one word per option
-		./configure -q --host=x86_64-linux-musl --prefix="$SYSROOT" $XZ_CONF >/dev/null 2>&1
+		./configure -q --host="$HOST" --prefix="$SYSROOT" $XZ_CONF >/dev/null 2>&1
 		make -s clean >/dev/null 2>&1 || true
 		make -s -j"$JOBS" >/dev/null
 		make -s install >/dev/null
@@ -93,7 +88,7 @@ build_zstd() {
 		make -s clean >/dev/null 2>&1 || true
 		make -s -j"$JOBS" libzstd.a CFLAGS="$ZSTD_CFLAGS -isystem $kinc" \
 			ZSTD_LIB_COMPRESSION=0 ZSTD_LIB_DICTBUILDER=0 ZSTD_LIB_DEPRECATED=0 \
-			ZSTD_LEGACY_SUPPORT=0 HAVE_THREAD=0 >/dev/null
+			ZSTD_LEGACY_SUPPORT=0 HAVE_THREAD=0 AR="$AR" >/dev/null
 		cp libzstd.a "$SYSROOT/lib/"
 		cp zstd.h zstd_errors.h "$SYSROOT/include/"
 	)
@@ -111,7 +106,7 @@ build_zlib() {
 		# shellcheck disable=SC2086
 		./configure $ZLIB_CONF --prefix="$SYSROOT" >/dev/null
 		make -s clean >/dev/null 2>&1 || true
-		make -s -j"$JOBS" libz.a >/dev/null
+		make -s -j"$JOBS" libz.a AR="$AR" ARFLAGS=rc RANLIB="$RANLIB" >/dev/null
 		cp libz.a "$SYSROOT/lib/"
 		cp zlib.h zconf.h "$SYSROOT/include/"
 	)
@@ -133,14 +128,14 @@ build_kmod() {
 			[ -f libkmod/docs/gtk-doc.make ] || touch libkmod/docs/gtk-doc.make
 			autoreconf -fi >/dev/null 2>&1
 		fi
-		PKG_CONFIG_LIBDIR=$SYSROOT/lib/pkgconfig ./configure -q --host=x86_64-linux-musl \
+		PKG_CONFIG_LIBDIR=$SYSROOT/lib/pkgconfig ./configure -q --host="$HOST" \
 			--disable-manpages --disable-test-modules --disable-python --disable-debug \
 			$KMOD_CONF
 		make -s clean >/dev/null 2>&1 || true
 		make -s -j"$JOBS" libkmod/libkmod.la
 		# kmod's configure refuses --enable-static: archive the objects ourselves.
 		rm -f "$SYSROOT/lib/libkmod.a"
-		ar rcs "$SYSROOT/lib/libkmod.a" libkmod/.libs/*.o shared/.libs/*.o
+		"$AR" rcs "$SYSROOT/lib/libkmod.a" libkmod/.libs/*.o shared/.libs/*.o
 		cp libkmod/libkmod.h "$SYSROOT/include/"
 	)
 	stamp_set kmod "$KMOD_CONF"
@@ -158,7 +153,7 @@ build_util_linux() {
 		cd "$dir"
 		[ -x configure ] || ./autogen.sh
 		# shellcheck disable=SC2086
-		./configure -q --host=x86_64-linux-musl --prefix="$SYSROOT" $UL_CONF
+		./configure -q --host="$HOST" --prefix="$SYSROOT" $UL_CONF
 		make -s clean >/dev/null 2>&1 || true
 		make -s -j"$JOBS" libblkid.la libmount.la
 		cp .libs/libblkid.a .libs/libmount.a "$SYSROOT/lib/"

@@ -1,0 +1,49 @@
+# shellcheck shell=sh
+# Sourced by sysroot.sh and stacks.sh: what building for one target architecture takes.
+#
+# target_arch ARCH: ARCH is x86_64 (amd64) or arm64 (aarch64); sets
+#   ARCH       the canonical name (x86_64, arm64)
+#   HOST       the GNU triplet configure scripts take with --host
+#   CC         the musl compiler: musl-tools' musl-gcc for x86_64, musl-dev:arm64's
+#              aarch64-linux-musl-gcc (Debian's cross gcc with musl's specs) for arm64
+#   AR RANLIB  binutils for the target (a static archive's index is per machine)
+#   KHDR       the kernel's UAPI headers for the target (linux/, asm/, asm-generic/): musl has
+#              none, so a sysroot holds symlinks to these
+# and exits with a message when the compiler is missing.
+target_arch() {
+	case $1 in
+	x86_64 | amd64)
+		ARCH=x86_64 HOST=x86_64-linux-musl CC=musl-gcc AR=ar RANLIB=ranlib
+		multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+		KHDR=/usr/include
+		if [ -d "/usr/include/$multiarch/asm" ]; then
+			KHDR_ASM=/usr/include/$multiarch/asm
+		else
+			KHDR_ASM=/usr/include/asm
+		fi
+		;;
+	arm64 | aarch64)
+		# shellcheck disable=SC2034 # HOST is for the sourcing script
+		ARCH=arm64 HOST=aarch64-linux-musl CC=aarch64-linux-musl-gcc
+		AR=aarch64-linux-gnu-ar RANLIB=aarch64-linux-gnu-ranlib
+		KHDR=/usr/aarch64-linux-gnu/include KHDR_ASM=/usr/aarch64-linux-gnu/include/asm
+		;;
+	*)
+		echo "${TAG:-build}: unknown architecture '$1' (x86_64 or arm64)" >&2
+		exit 1
+		;;
+	esac
+	if ! command -v "$CC" >/dev/null 2>&1 || [ ! -d "$KHDR_ASM" ]; then
+		echo "${TAG:-build}: no $ARCH toolchain ($CC, $KHDR_ASM): run make bootstrap" >&2
+		exit 1
+	fi
+	export CC AR RANLIB
+}
+
+# kernel_include DIR: DIR/{linux,asm,asm-generic} as symlinks to the target's kernel headers
+kernel_include() {
+	mkdir -p "$1"
+	ln -sfn "$KHDR/linux" "$1/linux"
+	ln -sfn "$KHDR/asm-generic" "$1/asm-generic"
+	ln -sfn "$KHDR_ASM" "$1/asm"
+}
