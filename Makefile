@@ -225,10 +225,12 @@ unit: $(UNIT_TESTS) all
 	RDINIT_TEST_KVER=$$1 RDINIT_TEST_KDIR=$$2 sh tests/unit/run.sh $(UNIT_TESTS)
 
 vm: all
-	bash tests/vm/run.sh -j2
+	bash tests/vm/run.sh -a $(ARCH) -j2
 
+# both architectures: the arm64 VM subset boots build/arm64/rdinit
 check: bootstrap
-	$(MAKE) all
+	$(MAKE) all ARCH=x86_64
+	$(MAKE) all ARCH=arm64
 	sh tests/check.sh
 
 # mkrdinit's command line against Debian's kernel (also part of make check)
@@ -250,10 +252,11 @@ fuzz:
 
 demo: bootstrap
 	$(MAKE) all
-	bash tests/vm/demo.sh
+	VM_ARCH=$(ARCH) bash tests/vm/demo.sh
 
 clean:
-	rm -rf $(B)/rdinit $(B)/mkrdinit $(B)/install $(UT) $(B)/vm
+	rm -rf $(B)/rdinit $(B)/mkrdinit $(B)/install $(UT) $(B)/vm $(DIR_arm64)/rdinit \
+		$(DIR_arm64)/vm
 
 distclean:
 	rm -rf $(B)

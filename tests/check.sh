@@ -1,5 +1,6 @@
 #!/bin/sh
-# make check: unit tests, a short fuzzing pass over the seed corpora, and the VM tests.
+# make check: unit tests, a short fuzzing pass over the seed corpora, and the VM tests (x86-64,
+# then the arm64 subset).
 # Every suite runs even if an earlier one failed; the last line sums them up.
 cd "$(dirname "$0")/.." || exit 2
 B=build
@@ -21,6 +22,8 @@ run dryrun bash tests/dryrun/run.sh
 run mkrdinit bash tests/mkrdinit/run.sh
 run fuzz bash tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
 run vm bash tests/vm/run.sh -j2
+# arm64: a handful of scenarios on Debian's arm64 kernel (build/arm64/rdinit, cross-built)
+run vm-arm64 bash tests/vm/run.sh -a arm64 -j2
 sed -nE 's/^([a-z]+: )?([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\2 \3 \5/p' "$log" |
 	awk '{p += $1; f += $2; s += $3}
 		END {printf "%d passed, %d failed%s\n", p, f, s ? sprintf(", %d skipped", s) : ""}'

@@ -19,7 +19,8 @@
 #   initramfs-tools  Debian's mkinitramfs, MODULES=list with virtio_blk and FS (see below)
 #   dracut         dracut --no-hostonly (generic), one image for both roots
 # Roots: ext4 and xfs (tests/vm/mkdisk.sh), each on one virtio-blk disk, with testinit as
-# /sbin/init; it prints initrd_time (uptime minus the kernel's "Run /init" stamp) and uptime.
+# /sbin/init; it prints initrd_time (from the kernel's "Run /init" stamp to its own start, on the
+# kernel log's clock) and uptime.
 # The disks carry /usr/lib/os-release, which systemd (dracut's initrd) wants to switch root.
 #
 # Then (unless --no-disks; DISK_N boots each, default 3) rdinit with 1, 8 and 32 virtio-blk

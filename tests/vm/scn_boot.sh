@@ -85,6 +85,7 @@ scenario_s_usb() {
 }
 
 SCENARIOS+=(s_virtio_scsi s_ahci s_ide s_nvme s_usb)
+ARM64_SCENARIOS+=(s_nvme)
 
 # --- 2. hotplug: the root disk appears only after rdinit has started waiting -----------
 
