@@ -5,8 +5,12 @@
 # disks under QEMU TCG, one VM at a time, interleaved (each repetition boots every system
 # once, so host load falls on all alike).
 #
-# usage: tests/bench/boot.sh [N] [--no-disks | --disks-only]    run as root
+# usage: tests/bench/boot.sh [N] [--no-disks | --disks-only] [--arch arm64]    run as root
 #   N  boots of each system on each root (default 5)
+#   --arch arm64   Debian's arm64 kernel under qemu-system-aarch64 (tests/vm/lib.sh's machine),
+#                  build/arm64/rdinit against the oracle built for arm64 the same way; only
+#                  rdinit, rdinit-none and oracle (the other systems' generators pack this
+#                  machine's x86-64 programs), no disk counts
 #
 # Systems:
 #   rdinit         build/mkrdinit's default image (generic profile), one for both roots
@@ -43,49 +47,71 @@ cd "$(dirname "$0")/../.." || exit 1
 N=5
 DISKS=1
 MAIN=1
-for a in "$@"; do
-	case $a in
+ARCH=x86_64
+while [ $# -gt 0 ]; do
+	case $1 in
 	--no-disks) DISKS=0 ;;
 	--disks-only) MAIN=0 ;;
-	[0-9]*) N=$a ;;
+	--arch)
+		ARCH=${2:-}
+		shift
+		;;
+	[0-9]*) N=$1 ;;
 	*)
-		echo "usage: $0 [N] [--no-disks | --disks-only]" >&2
+		echo "usage: $0 [N] [--no-disks | --disks-only] [--arch arm64]" >&2
 		exit 2
 		;;
 	esac
+	shift
 done
 DISK_N=${DISK_N:-3}
 
 B=build/bench
 OUT=$B/boot
+RDINIT=build/rdinit
+case $ARCH in
+x86_64 | amd64) ARCH=x86_64 ;;
+arm64 | aarch64)
+	ARCH=arm64 OUT=$B/boot-arm64 RDINIT=build/arm64/rdinit DISKS=0 MAIN=1
+	;;
+*)
+	echo "bench: unknown architecture '$ARCH' (x86_64 or arm64)" >&2
+	exit 2
+	;;
+esac
 export VM_OUT=$OUT VM_TIMEOUT=${VM_TIMEOUT:-150}
 . tests/vm/lib.sh
+vm_set_arch "$ARCH"
 
 die() {
 	echo "bench: $*" >&2
 	exit 1
 }
 
-{ [ -x "$MKRDINIT" ] && [ -x build/rdinit ]; } || die "build/rdinit or $MKRDINIT not built (make all)"
+{ [ -x "$MKRDINIT" ] && [ -x "$RDINIT" ]; } ||
+	die "$RDINIT or $MKRDINIT not built (make all ARCH=$ARCH)"
 mkdir -p "$OUT/logs" "$OUT/disks" "$OUT/img" || die "cannot create $OUT"
-read -r KVER KDIR < <(sh build-aux/kernel.sh build/kernel) || die "build-aux/kernel.sh failed"
+read -r KVER KDIR < <(sh build-aux/kernel.sh "$VM_KERNELS" "$VM_KARCH") ||
+	die "build-aux/kernel.sh failed"
 KDIR=$(cd "$KDIR" && pwd)
 VMLINUZ=$KDIR/boot/vmlinuz-$KVER
 [ -f "$VMLINUZ" ] || die "no kernel at $VMLINUZ"
 
 need=()
+[ "$ARCH" = x86_64 ] && {
 command -v mktirfs >/dev/null || need+=(tiny-initramfs-core)
 command -v mkinitramfs >/dev/null || need+=(initramfs-tools-core)
 command -v dracut >/dev/null || need+=(dracut-core)
 [ -x /bin/busybox ] || need+=(busybox-static)
+}
 if [ ${#need[@]} -gt 0 ]; then
 	echo "bench: installing ${need[*]}"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" \
 		>"$OUT/apt.log" 2>&1 || die "apt-get install ${need[*]} failed (see $OUT/apt.log)"
 fi
 
-TESTINIT=$B/testinit
-musl-gcc -static -Os -Wall -o "$TESTINIT" tests/vm/testinit.c || die "cannot build testinit"
+TESTINIT=$OUT/testinit
+"$TESTINIT_CC" -static -Os -Wall -o "$TESTINIT" tests/vm/testinit.c || die "cannot build testinit"
 export TESTINIT
 
 # ---- root disks: mkdisk.sh's, plus /usr/lib/os-release ----
@@ -115,7 +141,7 @@ cleanup() {
 	[ -n "$CONFIG_LINK" ] && rm -f "$CONFIG_LINK"
 }
 trap cleanup EXIT
-if [ "$MAIN" = 1 ]; then
+if [ "$MAIN" = 1 ] && [ "$ARCH" = x86_64 ]; then
 	if [ -e "$LM" ] || [ -L "$LM" ]; then
 		die "$LM exists (tests/bench/mkrdinit.sh running?); remove it and run again"
 	fi
@@ -153,6 +179,7 @@ make_plain_tree() {
 
 # ---- images ----
 SYSTEMS=(rdinit rdinit-none busybox oracle tiny-initramfs initramfs-tools dracut)
+[ "$ARCH" = arm64 ] && SYSTEMS=(rdinit rdinit-none oracle)
 [ -n "${BENCH_BASE:-}" ] && SYSTEMS=(rdinit rdinit-base "${SYSTEMS[@]:1}")
 # BENCH_SYSTEMS="rdinit oracle ..." boots only these (a quicker look, not the table)
 [ -n "${BENCH_SYSTEMS:-}" ] && read -ra SYSTEMS <<<"$BENCH_SYSTEMS"
@@ -204,7 +231,7 @@ build_busybox() {
 build_oracle() {
 	local list
 	list=$(module_paths "$1" | sed 's/\([^ ]*\) /"\1",/g; s/,$//')
-	musl-gcc -static -Os -Wall -DORACLE_MODULES="$list" -DORACLE_DEV='"/dev/vda"' \
+	"$TESTINIT_CC" -static -Os -Wall -DORACLE_MODULES="$list" -DORACLE_DEV='"/dev/vda"' \
 		-DORACLE_FSTYPE="\"$1\"" -o "$B/oracle-$1" tests/bench/oracle.c >"$2.log" 2>&1 &&
 		cp "$B/oracle-$1" "$B/oracle" &&
 		"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --profile none \
@@ -263,7 +290,7 @@ build() {
 
 if [ "$MAIN" = 1 ]; then
 	echo "bench: building images for $KVER"
-	make_plain_tree
+	[[ " ${SYSTEMS[*]} " == *" tiny-initramfs "* ]] && make_plain_tree
 	for s in "${SYSTEMS[@]}"; do
 		case $s in
 		rdinit | rdinit-base | dracut) build "$s" ext4 shared ;;
@@ -364,10 +391,10 @@ fi
 echo
 echo "### Boot time, $(date -u +%Y-%m-%d)"
 echo
-echo "Debian kernel $KVER, QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') TCG," \
+echo "Debian kernel $KVER, $QEMU ${VM_MACHINE[*]:+${VM_MACHINE[*]} }$("$QEMU" --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') TCG," \
 	"$(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1))," \
 	"load $(cut -d' ' -f1-3 /proc/loadavg) at the end."
-echo "build/rdinit (static, stripped): $(stat -c %s build/rdinit) bytes."
+echo "$RDINIT (static, stripped): $(stat -c %s "$RDINIT") bytes."
 if [ "$MAIN" = 1 ]; then
 	echo "$N boots per system and root, interleaved; times in seconds of guest uptime:"
 	echo "*in initramfs* from the kernel's \"Run /init\" to the real init, *to real init* from"

@@ -8,12 +8,30 @@
 
 # the applets the init scripts use
 LK_APPLETS="sh cat echo ls mkdir mount umount unshare pivot_root poweroff sync stat readlink
-	grep sleep cut tr sed sort paste"
+	grep sleep cut tr sed sort paste uname"
+
+# lk_busybox: prints the path of a static busybox for the VM's machine: this machine's for
+# x86_64; for arm64 Debian's busybox-static:arm64, downloaded once into build/arm64/busybox
+# (it cannot be installed next to the native one).
+lk_busybox() {
+	local d=build/arm64/busybox
+	if [ "$VM_ARCH" = x86_64 ]; then
+		echo /bin/busybox
+		return
+	fi
+	if [ ! -x "$d/bin/busybox" ]; then
+		rm -rf "$d" && mkdir -p "$d" &&
+			(cd "$d" && apt-get download -q busybox-static:arm64 >download.log 2>&1) &&
+			dpkg-deb -x "$d"/busybox-static_*.deb "$d" || return 1
+	fi
+	echo "$d/bin/busybox"
+}
 
 # lk_tree DIR: the tree LinuxKit's build would unpack; rdinit's part from mkrdinit's image.
 lk_tree() {
-	local d=$1 a img=$1.rdinit.img
+	local d=$1 a img=$1.rdinit.img bb
 	rm -rf "$d" "$img" && mkdir -p "$d"
+	bb=$(lk_busybox) || return 1
 	# one uncompressed archive: no modules, so nothing goes ahead of it
 	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --profile none \
 		--omit-stacks luks,lvm,md --compress none --output "$img" >/dev/null ||
@@ -21,7 +39,7 @@ lk_tree() {
 	(cd "$d" && cpio -idm --quiet --no-absolute-filenames) <"$img" || return 1
 	[ -x "$d/init" ] || return 1
 	mkdir -p "$d/bin" "$d/sbin" "$d/etc" "$d/tmp" "$d/os/dir"
-	cp /bin/busybox "$d/bin/busybox"
+	cp "$bb" "$d/bin/busybox"
 	for a in $LK_APPLETS; do
 		ln -s busybox "$d/bin/$a"
 	done
@@ -49,6 +67,7 @@ lk_init_script() {
 #!/bin/sh
 export PATH=/bin:/sbin
 echo "RDTEST init=$2 pid=\$\$ args=\$*"
+echo "RDTEST machine=\$(uname -m)"
 echo "RDTEST env=\$foo"
 while read -r dev mp type opts rest; do
 	[ "\$mp" = / ] && echo "RDTEST rootmount=\$type opts=\$opts"
@@ -120,6 +139,7 @@ scenario_lk_ram() {
 	vm_boot lk_ram "single foo=bar"
 	expect_exited
 	expect_line 'RDTEST init=sbin-init pid=1 args=single' "/sbin/init as PID 1 with argv"
+	expect_line "RDTEST machine=$VM_UNAME" "the machine to be $VM_UNAME"
 	expect_line 'RDTEST env=bar' "the kernel's environment for init"
 	expect_report 'no root=: running the OS in the initramfs from a tmpfs (' "rdinit to say so"
 	expect '^RDTEST rootmount=tmpfs opts=rw,' "/ to be a tmpfs"
@@ -155,7 +175,7 @@ scenario_lk_too_small() {
 # no root= and no OS: a rescue shell at /bin/sh (mkrdinit --shell) is no OS; the old error
 lk_no_os_image() {
 	rm -rf "$1/sbin/init" "$1/bin/altinit" "$1/os"
-	rm -f "$1/bin/sh" && cp /bin/busybox "$1/bin/sh"
+	rm -f "$1/bin/sh" && cp "$1/bin/busybox" "$1/bin/sh"
 }
 
 scenario_lk_no_os() {
@@ -169,3 +189,5 @@ scenario_lk_no_os() {
 }
 
 SCENARIOS+=(lk_ram lk_init_size lk_too_small lk_no_os)
+# LinuxKit builds arm64 images too: the OS in RAM there
+ARM64_SCENARIOS+=(lk_ram)
