@@ -6,14 +6,19 @@
 #   HOST       the GNU triplet configure scripts take with --host
 #   CC         the musl compiler: musl-tools' musl-gcc for x86_64, musl-dev:arm64's
 #              aarch64-linux-musl-gcc (Debian's cross gcc with musl's specs) for arm64
-#   AR RANLIB  binutils for the target (a static archive's index is per machine)
+#   AR RANLIB STRIP
+#              binutils for the target (a static archive's index is per machine; the host's
+#              strip does not know the target's ELF)
+#   ELF_MACHINE what file(1) says of the target's ELF files (x86-64, ARM aarch64)
 #   KHDR       the kernel's UAPI headers for the target (linux/, asm/, asm-generic/): musl has
 #              none, so a sysroot holds symlinks to these
 # and exits with a message when the compiler is missing.
+# shellcheck disable=SC2034 # what it sets is for the sourcing script
 target_arch() {
 	case $1 in
 	x86_64 | amd64)
-		ARCH=x86_64 HOST=x86_64-linux-musl CC=musl-gcc AR=ar RANLIB=ranlib
+		ARCH=x86_64 HOST=x86_64-linux-musl CC=musl-gcc AR=ar RANLIB=ranlib STRIP=strip
+		ELF_MACHINE=x86-64
 		multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 		KHDR=/usr/include
 		if [ -d "/usr/include/$multiarch/asm" ]; then
@@ -23,9 +28,9 @@ target_arch() {
 		fi
 		;;
 	arm64 | aarch64)
-		# shellcheck disable=SC2034 # HOST is for the sourcing script
 		ARCH=arm64 HOST=aarch64-linux-musl CC=aarch64-linux-musl-gcc
-		AR=aarch64-linux-gnu-ar RANLIB=aarch64-linux-gnu-ranlib
+		AR=aarch64-linux-gnu-ar RANLIB=aarch64-linux-gnu-ranlib STRIP=aarch64-linux-gnu-strip
+		ELF_MACHINE='ARM aarch64'
 		KHDR=/usr/aarch64-linux-gnu/include KHDR_ASM=/usr/aarch64-linux-gnu/include/asm
 		;;
 	*)
@@ -37,7 +42,7 @@ target_arch() {
 		echo "${TAG:-build}: no $ARCH toolchain ($CC, $KHDR_ASM): run make bootstrap" >&2
 		exit 1
 	fi
-	export CC AR RANLIB
+	export CC AR RANLIB STRIP
 }
 
 # kernel_include DIR: DIR/{linux,asm,asm-generic} as symlinks to the target's kernel headers

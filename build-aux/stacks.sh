@@ -6,9 +6,11 @@
 #
 # The libraries only they need (libaio, json-c, popt, libuuid, libdevmapper, libnettle) go to
 # STACKDIR/sysroot, sources to STACKDIR/src; libblkid comes from rdinit's own sysroot
-# (build-aux/sysroot.sh, run first). Cached like sysroot.sh: a stamp per step holds how it was
-# built, so a second run does nothing and a changed option rebuilds that step and what uses it.
-# Quiet on success; a failing step prints the end of its log (STACKDIR/log/STEP.log).
+# (build-aux/sysroot.sh, run first, for the same ARCH). ARCH is x86_64 (the default) or arm64,
+# cross-built with the compiler and binutils build-aux/arch.sh names; each target has its own
+# STACKDIR. Cached like sysroot.sh: a stamp per step holds how it was built, so a second run does
+# nothing and a changed option rebuilds that step and what uses it. Quiet on success; a failing
+# step prints the end of its log (STACKDIR/log/STEP.log).
 set -eu
 
 STACKS=${1:?usage: stacks.sh STACKDIR [SYSROOT [x86_64|arm64]]}
@@ -26,7 +28,7 @@ mkdir -p "$SRC" "$PREFIX/lib/pkgconfig" "$PREFIX/include" "$OUT" "$LOG"
 
 # shellcheck disable=SC2034 # debsrc.sh's and arch.sh's messages
 TAG=stacks
-# target_arch: CC, HOST, AR, RANLIB for the target
+# target_arch: ARCH, CC, HOST, AR, RANLIB, STRIP and ELF_MACHINE for the target
 # shellcheck source=build-aux/arch.sh
 . "$HERE/arch.sh"
 target_arch "${3:-x86_64}"
@@ -45,9 +47,11 @@ CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables 
 -fno-unwind-tables -isystem $kinc"
 CPPFLAGS="-I$PREFIX/include -I$SYSROOT/include"
 LDFLAGS="-static -Wl,--gc-sections -L$PREFIX/lib -L$SYSROOT/lib"
-# only the .pc files written here: never the host's
+# only the .pc files written here: never the host's (nor the target's: there is no
+# HOST-pkg-config, and the host's reads nothing else)
+PKG_CONFIG=pkg-config
 PKG_CONFIG_LIBDIR=$PREFIX/lib/pkgconfig
-export CFLAGS CPPFLAGS LDFLAGS PKG_CONFIG_LIBDIR
+export CFLAGS CPPFLAGS LDFLAGS PKG_CONFIG PKG_CONFIG_LIBDIR
 unset PKG_CONFIG_PATH
 # "make install DESTDIR=..." exports DESTDIR: the libraries built here install into their own
 # prefix, never there
@@ -72,13 +76,14 @@ pc() {
 		"${4:-$PREFIX}" "$1" "$1" "$3" "$2" >"$PREFIX/lib/pkgconfig/$1.pc"
 }
 
-# A stamp holds how its step was built (its options, the flags, and the stamps of the steps it
-# uses): a step is built again when that changes, or when what it makes is gone.
+# A stamp holds how its step was built (its options, the compiler and flags, and the stamps of
+# the steps it uses): a step is built again when that changes, or when what it makes is gone.
 stamp_of() { cat "$STACKS/.$1.stamp" 2>/dev/null || true; }
 stamp_ok() { # stamp_ok STEP CONF OUTPUT
-	[ -f "$STACKS/.$1.stamp" ] && [ -e "$3" ] && [ "$(cat "$STACKS/.$1.stamp")" = "$2 $CFLAGS" ]
+	[ -f "$STACKS/.$1.stamp" ] && [ -e "$3" ] &&
+		[ "$(cat "$STACKS/.$1.stamp")" = "$2 $CC $CFLAGS" ]
 }
-stamp_set() { printf '%s\n' "$2 $CFLAGS" >"$STACKS/.$1.stamp"; }
+stamp_set() { printf '%s\n' "$2 $CC $CFLAGS" >"$STACKS/.$1.stamp"; }
 
 begin() { # begin STEP DIR: a fresh log, and say what is built
 	: >"$LOG/$1.log"
@@ -101,6 +106,10 @@ build_aio() {
 # ---- json-c: cryptsetup's LUKS2 metadata ----
 JSONC_CONF="-DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON -DBUILD_TESTING=OFF -DBUILD_APPS=OFF \
 -DDISABLE_WERROR=ON -DDISABLE_EXTRA_LIBS=ON -DENABLE_THREADING=OFF -DCMAKE_BUILD_TYPE=None"
+# Told the target, as a cross build must be (cmake would take the host's uname and binutils):
+# json-c's checks only compile and link, none runs a program, so this is as right for x86_64.
+JSONC_TARGET="-DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=${HOST%%-*} \
+-DCMAKE_AR=$(command -v "$AR") -DCMAKE_RANLIB=$(command -v "$RANLIB")"
 # The seed of json-c's string hash: getrandom() if the kernel's RNG is ready, else the time, never
 # /dev/urandom. Early in boot, before the RNG is seeded (a machine or VM without RDRAND), a read
 # of /dev/urandom makes the kernel gather jitter entropy until it is: over a second under QEMU
@@ -108,16 +117,17 @@ JSONC_CONF="-DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON -DBUILD_TESTING=OFF -
 # against collision floods; json-c itself falls back to the time when it has nothing else.
 JSONC_SEED='{ int s_ = 0; if (get_getrandom_seed(&s_) == 0) return s_; return get_time_seed(); }'
 build_jsonc() {
-	stamp_ok json-c "$JSONC_CONF $JSONC_SEED" "$PREFIX/lib/libjson-c.a" && return 0
+	stamp_ok json-c "$JSONC_CONF $JSONC_TARGET $JSONC_SEED" "$PREFIX/lib/libjson-c.a" && return 0
 	dir=$(fetch json-c)
 	begin json-c "$dir"
 	rm -rf "$dir/_build"
 	# shellcheck disable=SC2086 # one word per option
 	q json-c cmake -S "$dir" -B "$dir/_build" -DCMAKE_C_COMPILER="$CC" \
 		-DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_INSTALL_PREFIX="$PREFIX" \
-		-DCMAKE_INSTALL_LIBDIR=lib -DOVERRIDE_GET_RANDOM_SEED="$JSONC_SEED" $JSONC_CONF
+		-DCMAKE_INSTALL_LIBDIR=lib -DOVERRIDE_GET_RANDOM_SEED="$JSONC_SEED" $JSONC_CONF \
+		$JSONC_TARGET
 	q json-c make -C "$dir/_build" -j"$JOBS" install
-	stamp_set json-c "$JSONC_CONF $JSONC_SEED"
+	stamp_set json-c "$JSONC_CONF $JSONC_TARGET $JSONC_SEED"
 }
 
 # ---- popt: cryptsetup's command line ----
@@ -170,16 +180,21 @@ build_uuid() {
 
 # ---- nettle: cryptsetup's hashes, HMAC and PBKDF2 in user space (sha*, sha3, hmac, pbkdf2 and
 # memeql_sec: libnettle alone, no libhogweed and no gmp). The kernel backend made each hash block
-# an AF_ALG syscall: thousands per key slot, costly under emulation. The fat build picks SHA-NI,
-# AES-NI and the like at run time. Only the library and its headers: no tools, tests, examples
-# or documentation ----
+# an AF_ALG syscall: thousands per key slot, costly under emulation. The fat build (nettle's
+# default) picks the CPU's own instructions at run time: SHA-NI, AES-NI and PCLMUL on x86_64,
+# the Armv8 SHA1, SHA2, AES and PMULL ones on arm64 (with patches/nettle-musl.sh: nettle looks
+# for those on glibc only), and C where the CPU has none. Only the library and its headers: no
+# tools, tests, examples or documentation ----
 NETTLE_CONF="--disable-shared --enable-static --disable-public-key --disable-documentation \
 --disable-openssl"
+NETTLE_PATCH=$HERE/patches/nettle-musl.sh
 build_nettle() {
-	stamp_ok nettle "$NETTLE_CONF" "$PREFIX/lib/libnettle.a" && return 0
+	conf="$NETTLE_CONF $(cksum <"$NETTLE_PATCH")"
+	stamp_ok nettle "$conf" "$PREFIX/lib/libnettle.a" && return 0
 	dir=$(fetch nettle)
 	begin nettle "$dir"
 	cd "$dir"
+	q nettle sh "$NETTLE_PATCH"
 	# shellcheck disable=SC2086
 	q nettle ./configure --host="$HOST" --prefix="$PREFIX" --libdir="$PREFIX/lib" \
 		$NETTLE_CONF
@@ -189,7 +204,7 @@ build_nettle() {
 	cp libnettle.a "$PREFIX/lib/"
 	cd "$STACKS"
 	pc nettle -lnettle "${dir##*/nettle-}"
-	stamp_set nettle "$NETTLE_CONF"
+	stamp_set nettle "$conf"
 }
 
 # ---- lvm2: lvm.static and dmsetup.static, and libdevmapper.a for cryptsetup ----
@@ -211,9 +226,15 @@ LVM_CONF="--enable-static_link --disable-udev_sync --disable-udev_rules \
 --prefix=/usr --exec-prefix= --with-confdir=/etc --with-default-system-dir=/etc/lvm \
 --with-default-run-dir=/run/lvm --with-default-locking-dir=/run/lock/lvm \
 --with-default-pid-dir=/run --with-default-dm-run-dir=/run"
+# configure runs malloc(0) and realloc(NULL, 0) to see if they return a pointer; it cannot
+# when cross compiling, guesses not, and has every malloc call rpl_malloc, which lvm2 does not
+# have. musl's do return one, on every target. (Of configure's other run-time checks, each
+# guessed the worst when cross compiling, lvm2 uses none: include/configure.h differs in no
+# other define the code reads.)
+LVM_CACHE="ac_cv_func_malloc_0_nonnull=yes ac_cv_func_realloc_0_nonnull=yes"
 LVM_PATCH=$HERE/patches/lvm2-musl.sh
 build_lvm2() {
-	conf="$LVM_CONF $(cksum <"$LVM_PATCH") $(stamp_of aio)"
+	conf="$LVM_CONF $LVM_CACHE $(cksum <"$LVM_PATCH") $(stamp_of aio)"
 	stamp_ok lvm2 "$conf" "$OUT/lvm" && [ -e "$OUT/dmsetup" ] && return 0
 	dir=$(fetch lvm2)
 	begin lvm2 "$dir"
@@ -223,7 +244,7 @@ build_lvm2() {
 	# finds the kernel headers through C_INCLUDE_PATH. (libaio: through CPPFLAGS and LDFLAGS.)
 	export C_INCLUDE_PATH="$kinc"
 	# shellcheck disable=SC2086
-	q lvm2 ./configure --host="$HOST" $LVM_CONF AIO_LIBS=-laio
+	q lvm2 ./configure --host="$HOST" $LVM_CONF $LVM_CACHE AIO_LIBS=-laio
 	q lvm2 make clean
 	q lvm2 make -j"$JOBS" -C libdm ioctl/libdevmapper.a
 	q lvm2 make -j"$JOBS" -C libdm/dm-tools dmsetup.static
@@ -232,8 +253,8 @@ build_lvm2() {
 	unset C_INCLUDE_PATH
 	cp libdm/ioctl/libdevmapper.a "$PREFIX/lib/"
 	cp libdm/libdevmapper.h "$PREFIX/include/"
-	strip -o "$OUT/lvm" tools/lvm.static
-	strip -o "$OUT/dmsetup" libdm/dm-tools/dmsetup.static
+	q lvm2 "$STRIP" -o "$OUT/lvm" tools/lvm.static
+	q lvm2 "$STRIP" -o "$OUT/dmsetup" libdm/dm-tools/dmsetup.static
 	cd "$STACKS"
 	pc devmapper "-ldevmapper -lm" 1.02
 	stamp_set lvm2 "$conf"
@@ -241,8 +262,14 @@ build_lvm2() {
 
 # ---- cryptsetup: nettle for hashes and PBKDF2, the kernel (AF_ALG, or a dm-crypt mapping) for
 # the key slot's cipher, the bundled Argon2; no OpenSSL ----
+# The bundled Argon2 has an SSE2 implementation and the portable reference one, nothing for
+# NEON: SSE2 on x86_64 (every x86_64 has it), the reference code elsewhere.
+case $ARCH in
+x86_64) ARGON2=--enable-internal-sse-argon2 ;;
+*) ARGON2=--disable-internal-sse-argon2 ;;
+esac
 CRYPTSETUP_CONF="--enable-static-cryptsetup --disable-shared --enable-static \
---with-crypto_backend=nettle --enable-internal-sse-argon2 --disable-veritysetup \
+--with-crypto_backend=nettle $ARGON2 --disable-veritysetup \
 --disable-integritysetup --disable-ssh-token --disable-external-tokens --disable-selinux \
 --disable-udev --disable-nls --disable-pwquality --disable-passwdqc --disable-asciidoc \
 --disable-fips --disable-rpath --with-tmpfilesdir=no --with-luks2-lock-path=/run/cryptsetup"
@@ -260,7 +287,7 @@ $(stamp_of nettle)"
 	q cryptsetup ./configure --host="$HOST" --prefix=/usr $CRYPTSETUP_CONF
 	q cryptsetup make clean
 	q cryptsetup make -j"$JOBS" cryptsetup.static
-	strip -o "$OUT/cryptsetup" cryptsetup.static
+	q cryptsetup "$STRIP" -o "$OUT/cryptsetup" cryptsetup.static
 	cd "$STACKS"
 	stamp_set cryptsetup "$conf"
 }
@@ -279,7 +306,7 @@ build_mdadm() {
 	# shellcheck disable=SC2086
 	q mdadm make -j"$JOBS" mdadm CC="$CC" $MDADM_CONF CXFLAGS="$MDADM_DEFS $CFLAGS" \
 		LDFLAGS="$LDFLAGS"
-	strip -o "$OUT/mdadm" mdadm
+	q mdadm "$STRIP" -o "$OUT/mdadm" mdadm
 	cd "$STACKS"
 	stamp_set mdadm "$MDADM_CONF $MDADM_DEFS"
 }
@@ -292,9 +319,17 @@ build_lvm2
 build_nettle
 build_cryptsetup
 build_mdadm
+# What was made is what was asked for: static, stripped, and for the target's machine (a
+# configure that fell back to the host's compiler or strip would not fail by itself). A wrong
+# file is removed, so the next run builds it again.
 for b in cryptsetup lvm dmsetup mdadm; do
-	file "$OUT/$b" | grep -q 'statically linked' ||
-		{ echo "stacks: $OUT/$b is not static" >&2; exit 1; }
+	what=$(file -b "$OUT/$b")
+	for want in 'statically linked' ', stripped' "$ELF_MACHINE"; do
+		case $what in *"$want"*) continue ;; esac
+		echo "stacks: $OUT/$b: not '$want' ($ARCH): $what" >&2
+		rm -f "$OUT/$b"
+		exit 1
+	done
 done
 # Every output is current now: newer than this script, so make does not run it again.
 touch "$OUT/cryptsetup" "$OUT/lvm" "$OUT/dmsetup" "$OUT/mdadm"
