@@ -76,7 +76,7 @@ $(DIR_$(1))/rdinit: $(INIT_SRCS) $(INIT_HDRS) $(foreach l,$(SYSROOT_LIBS),$(DIR_
 # of them.
 $(DIR_$(1))/stacks/sbin/cryptsetup $(DIR_$(1))/stacks/sbin/lvm $(DIR_$(1))/stacks/sbin/mdadm &: \
 		build-aux/stacks.sh build-aux/arch.sh build-aux/debsrc.sh \
-		build-aux/patches/lvm2-musl.sh $(foreach l,$(SYSROOT_LIBS),$(DIR_$(1))/sysroot/.$(l).stamp)
+		build-aux/patches/lvm2-musl.sh build-aux/patches/nettle-musl.sh $(foreach l,$(SYSROOT_LIBS),$(DIR_$(1))/sysroot/.$(l).stamp)
 	sh build-aux/stacks.sh $(DIR_$(1))/stacks $(DIR_$(1))/sysroot $(1)
 endef
 $(foreach a,$(ARCHES),$(eval $(call arch_rules,$(a))))
