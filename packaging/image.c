@@ -578,7 +578,7 @@ static int add_set(struct closure *c, const struct image_opts *o, const char *fi
 		if (r == -ENOENT && o->debug)
 			fprintf(o->debug, "mkrdinit: skipping %s from %s: not in kernel %s\n", name,
 				file, o->kver);
-		else if (r < 0)
+		if (r < 0 && r != -ENOENT)
 			return r;
 	}
 	if (ferror(f))
