@@ -183,7 +183,8 @@ STACK_SRCS := init/stacks.c init/luks.c init/crypttab.c init/cmdline.c init/sys.
 UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
 	$(UT)/test_switchroot $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_modfile \
 	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event $(UT)/test_log $(UT)/test_elf \
-	$(UT)/test_fstab $(UT)/test_hooks $(UT)/test_stacks $(UT)/test_systemd $(UT)/test_ramroot
+	$(UT)/test_fstab $(UT)/test_hooks $(UT)/test_stacks $(UT)/test_systemd $(UT)/test_ramroot \
+	$(UT)/test_arch
 
 $(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/strset.c init/log.c $(INIT_HDRS)
 $(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/strset.c init/log.c $(INIT_HDRS)
@@ -198,6 +199,7 @@ $(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closur
 	common/modname.c $(MK_HDRS)
 $(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c common/modname.c $(MK_HDRS)
 $(UT)/test_elf: tests/unit/test_elf.c packaging/elf.c $(MK_HDRS)
+$(UT)/test_arch: tests/unit/test_arch.c packaging/arch.c $(MK_HDRS)
 $(UT)/test_modfile: tests/unit/test_modfile.c init/modfile.c init/log.c $(INIT_HDRS)
 $(UT)/test_modfile: UT_LIBS += -llzma -lzstd -lz
 $(UT)/test_modfile: UT_CFLAGS += -DRDINIT_MKRDINIT='"$(CURDIR)/$(B)/mkrdinit"'

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <libkmod.h>
@@ -504,22 +505,31 @@ static int check_module_file(const struct closure *c, const char *name, const ch
 	return 0;
 }
 
+/* *@rel: @path, the index's absolute path of module @name, below the module dir and checked. */
+static int module_rel(const struct closure *c, const char *name, const char *path, const char **rel,
+		      struct mk_err *err)
+{
+	size_t n = strlen(c->moddir);
+
+	if (strncmp(path, c->moddir, n) || path[n] != '/' || !valid_relpath(path + n + 1))
+		return mk_errf(err, -EXDEV,
+			       "module %s: the index names %s, outside %s; refusing it", name, path,
+			       c->moddir);
+	*rel = path + n + 1;
+	return check_module_file(c, name, *rel, err);
+}
+
 static int record_module(struct closure *c, struct kmod_module *mod, const char *reason,
 			 struct mk_err *err)
 {
 	const char *name = kmod_module_get_name(mod);
-	const char *path = kmod_module_get_path(mod);
-	size_t n = strlen(c->moddir);
+	const char *path = kmod_module_get_path(mod), *rel = NULL;
 	struct modvec *vec = path ? &c->files : &c->nofile;
 	struct closure_mod *m;
 	int r;
 
-	if (path && (strncmp(path, c->moddir, n) || path[n] != '/' || !valid_relpath(path + n + 1)))
-		return mk_errf(err, -EXDEV,
-			       "module %s: the index names %s, outside %s; refusing it", name, path,
-			       c->moddir);
 	if (path) {
-		r = check_module_file(c, name, path + n + 1, err);
+		r = module_rel(c, name, path, &rel, err);
 		if (r < 0)
 			return r;
 	}
@@ -528,11 +538,11 @@ static int record_module(struct closure *c, struct kmod_module *mod, const char 
 	m = &vec->v[vec->n];
 	*m = (struct closure_mod){ .name = strdup(name),
 				   .reason = strdup(reason),
-				   .path = path ? strdup(path + n + 1) : NULL,
+				   .path = rel ? strdup(rel) : NULL,
 				   .builtin = !path && is_builtin(c, name) };
 	vec->n++;
 	vec->sorted = false;
-	if (!m->name || !m->reason || (path && !m->path))
+	if (!m->name || !m->reason || (rel && !m->path))
 		return -ENOMEM;
 	return 0;
 }
@@ -716,6 +726,50 @@ int closure_omit(struct closure *c, const char *name, struct mk_err *err)
 		count++;
 	}
 	return count ? count : -ENOENT;
+}
+
+/*
+ * The first module of the binary index, through libkmod: the text modules.dep may be
+ * gone (rdinit's own images drop it).  Its lines are "NAME PATH: DEPS", sorted by name.
+ */
+int closure_any_module(struct closure *c, char **rel, struct mk_err *err)
+{
+	_cleanup_(kmod_modulep) struct kmod_module *mod = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	const char *path, *found;
+	size_t cap = 0;
+	int fd, r;
+
+	fd = memfd_create("modules.dep", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "r");
+	if (!f) {
+		r = -errno;
+		(void)close(fd);
+		return r;
+	}
+	r = kmod_dump_index(c->ctx, KMOD_INDEX_MODULES_DEP, fd);
+	if (r < 0)
+		return mk_errf(err, r, "cannot read the module index of %s: %s", c->moddir,
+			       strerror(-r));
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	if (getline(&line, &cap, f) <= 0)
+		return -ENOENT;
+	line[strcspn(line, " \t\n")] = '\0';
+	r = kmod_module_new_from_name(c->ctx, line, &mod);
+	if (r < 0)
+		return mk_errf(err, r, "cannot look up module %s: %s", line, strerror(-r));
+	path = kmod_module_get_path(mod);
+	if (!path)
+		return mk_errf(err, -ENOENT, "module %s: the index names no file for it", line);
+	r = module_rel(c, line, path, &found, err);
+	if (r < 0)
+		return r;
+	*rel = strdup(found);
+	return *rel ? 0 : -ENOMEM;
 }
 
 size_t closure_broken(struct closure *c, char *const **notes)

@@ -53,6 +53,13 @@ int closure_omit(struct closure *c, const char *name, struct mk_err *err);
  */
 size_t closure_broken(struct closure *c, char *const **notes);
 
+/*
+ * Some module file of this kernel, to tell what machine it is built for: its path below
+ * the module dir, as closure_modules() gives them (malloc'd).  -ENOENT (not recorded)
+ * when the kernel has no modules.
+ */
+int closure_any_module(struct closure *c, char **rel, struct mk_err *err);
+
 /* Module files, sorted by path.  Valid until the next closure_add(). */
 size_t closure_modules(struct closure *c, const struct closure_mod **mods);
 

@@ -58,7 +58,8 @@ void elf_set_free(struct elf_set *set)
 	}
 	free(set->paths);
 	free(set->names);
-	*set = (struct elf_set){ 0 };
+	set->paths = set->names = NULL;
+	set->n = set->cap = 0;
 }
 
 static bool set_has(const struct elf_set *set, const char *path)
@@ -331,6 +332,115 @@ int elf_parse(struct elf_info *e, const void *buf, size_t size, const char *path
 	return 0;
 }
 
+int elf_kind_parse(struct elf_kind *k, const void *buf, size_t size)
+{
+	const unsigned char *p = buf;
+
+	/* e_ident, e_type, e_machine: the same 20 bytes in every class */
+	if (size < EI_NIDENT + 4 || memcmp(p, ELFMAG, SELFMAG))
+		return -ENOEXEC;
+	k->class = p[EI_CLASS];
+	k->data = p[EI_DATA];
+	if ((k->class != ELFCLASS32 && k->class != ELFCLASS64) ||
+	    (k->data != ELFDATA2LSB && k->data != ELFDATA2MSB))
+		return -ENOEXEC;
+	if (k->data == ELFDATA2LSB)
+		k->machine = (uint16_t)(p[EI_NIDENT + 2] | p[EI_NIDENT + 3] << 8);
+	else
+		k->machine = (uint16_t)(p[EI_NIDENT + 2] << 8 | p[EI_NIDENT + 3]);
+	return 0;
+}
+
+int elf_kind_read(struct elf_kind *k, const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	unsigned char buf[EI_NIDENT + 4];
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while (got < sizeof(buf) && (n = read(fd, buf + got, sizeof(buf) - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		got += (size_t)n;
+	}
+	return elf_kind_parse(k, buf, got) == 0 ? 1 : 0;
+}
+
+bool elf_kind_is(const struct elf_kind *k, uint16_t machine)
+{
+	return k->class == ELFCLASS64 && k->data == ELFDATA2LSB && k->machine == machine;
+}
+
+#ifndef EM_LOONGARCH
+#define EM_LOONGARCH 258
+#endif
+
+/* The machines one may meet, named as file(1) does, each with its usual class and order. */
+static const struct machine_name {
+	uint16_t machine;
+	unsigned char class, data;
+	const char *article, *name;
+} machine_names[] = {
+	{ EM_X86_64, ELFCLASS64, ELFDATA2LSB, "an", "x86-64" },
+	{ EM_AARCH64, ELFCLASS64, ELFDATA2LSB, "an", "aarch64" },
+	{ EM_386, ELFCLASS32, ELFDATA2LSB, "an", "i386" },
+	{ EM_ARM, ELFCLASS32, ELFDATA2LSB, "an", "ARM" },
+	{ EM_RISCV, ELFCLASS64, ELFDATA2LSB, "a", "RISC-V" },
+	{ EM_PPC64, ELFCLASS64, ELFDATA2LSB, "a", "64-bit PowerPC" },
+	{ EM_PPC, ELFCLASS32, ELFDATA2MSB, "a", "PowerPC" },
+	{ EM_S390, ELFCLASS64, ELFDATA2MSB, "an", "IBM S/390" },
+	{ EM_MIPS, ELFCLASS32, ELFDATA2LSB, "a", "MIPS" },
+	{ EM_LOONGARCH, ELFCLASS64, ELFDATA2LSB, "a", "LoongArch" },
+};
+
+const char *elf_kind_describe(const struct elf_kind *k, const char *noun, char *buf, size_t size)
+{
+	const struct machine_name *m = NULL;
+	bool odd_class, odd_data;
+
+	for (size_t i = 0; i < sizeof(machine_names) / sizeof(machine_names[0]); i++)
+		if (machine_names[i].machine == k->machine)
+			m = &machine_names[i];
+	if (!m) {
+		(void)snprintf(buf, size, "a %s for ELF machine %u", noun, k->machine);
+		return buf;
+	}
+	/* a class or byte order unusual for the machine is said: "a 32-bit x86-64 program" */
+	odd_class = k->class != m->class;
+	odd_data = k->data != m->data;
+	if (!odd_class && !odd_data)
+		(void)snprintf(buf, size, "%s %s %s", m->article, m->name, noun);
+	else
+		(void)snprintf(buf, size, "a %s%s%s %s",
+			       !odd_data		? ""
+			       : k->data == ELFDATA2MSB ? "big-endian "
+							: "little-endian ",
+			       !odd_class		? ""
+			       : k->class == ELFCLASS32 ? "32-bit "
+							: "64-bit ",
+			       m->name, noun);
+	return buf;
+}
+
+int elf_check_machine(const char *what, const char *path, uint16_t machine, const char *arch,
+		      struct mk_err *err)
+{
+	struct elf_kind k;
+	char desc[128];
+	int r = elf_kind_read(&k, path);
+
+	if (r < 0)
+		return mk_errf(err, r, "cannot use %s %s: %s", what, path, strerror(-r));
+	if (r == 0 || elf_kind_is(&k, machine))
+		return 0;
+	return mk_errf(err, -ENOEXEC, "%s %s: %s, but the image is for %s", what, path,
+		       elf_kind_describe(&k, "program", desc, sizeof(desc)), arch);
+}
+
 static int read_elf(struct elf_info *e, const char *path)
 {
 	_cleanup_(unmapp) struct map m = { 0 };
@@ -458,7 +568,7 @@ static int find_lib(const struct elf_info *e, const char *root, const char *sys,
 }
 
 static int collect_one(struct elf_set *set, const char *root, const char *sys, const char *path,
-		       struct mk_err *err);
+		       const char *noun, struct mk_err *err);
 
 /* Add the needed object (@host, stored as @name) and, the first time, its own needs. */
 static int collect_dep(struct elf_set *set, const char *root, const char *sys, const char *host,
@@ -469,16 +579,39 @@ static int collect_dep(struct elf_set *set, const char *root, const char *sys, c
 	if (r == -EINVAL)
 		return mk_errf(err, r, "--install: %s: not a file name", name);
 	if (r > 0)
-		r = collect_one(set, root, sys, host, err);
+		r = collect_one(set, root, sys, host, "library", err);
 	return r;
 }
 
+/*
+ * An ELF object of another machine is named as such; anything else not ELF is left to
+ * read_elf() to refuse.  Libraries are searched for by machine, but the interpreter and a
+ * DT_NEEDED path are taken as they are.
+ */
+static int check_object(const struct elf_set *set, const char *path, const char *noun,
+			struct mk_err *err)
+{
+	struct elf_kind k;
+	char desc[128];
+	int r = elf_kind_read(&k, path);
+
+	if (r < 0)
+		return mk_errf(err, r, "--install %s: %s", path, strerror(-r));
+	if (r == 0 || elf_kind_is(&k, set->machine))
+		return 0;
+	return mk_errf(err, -ENOEXEC, "--install %s: %s, but the image is for %s", path,
+		       elf_kind_describe(&k, noun, desc, sizeof(desc)), set->arch);
+}
+
 static int collect_one(struct elf_set *set, const char *root, const char *sys, const char *path,
-		       struct mk_err *err)
+		       const char *noun, struct mk_err *err)
 {
 	struct elf_info e = { 0 };
 	int r;
 
+	r = check_object(set, path, noun, err);
+	if (r < 0)
+		return r;
 	r = read_elf(&e, path);
 	if (r < 0) {
 		elf_info_free(&e);
@@ -513,6 +646,8 @@ int elf_collect(struct elf_set *set, const char *root, const char *prog, struct 
 	_cleanup_free_ char *sys = NULL;
 	int r;
 
+	if (!set->machine || !set->arch)
+		return -EINVAL;
 	if (!strcmp(root, "/"))
 		root = "";
 	if (prog[0] != '/')
@@ -523,5 +658,5 @@ int elf_collect(struct elf_set *set, const char *root, const char *prog, struct 
 	r = set_add(set, prog, prog);
 	if (r <= 0)
 		return r == -EINVAL ? mk_errf(err, r, "--install %s: not a file", prog) : r;
-	return collect_one(set, root, sys, prog, err);
+	return collect_one(set, root, sys, prog, "program", err);
 }

@@ -189,11 +189,9 @@ static void ar_listp(struct ar_list *l)
 
 static bool is_elf(const char *path)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	unsigned char magic[4];
+	struct elf_kind k;
 
-	return fd >= 0 && read(fd, magic, sizeof(magic)) == sizeof(magic) &&
-	       !memcmp(magic, "\177ELF", 4);
+	return elf_kind_read(&k, path) > 0;
 }
 
 static int check_file(const char *what, const char *path, struct mk_err *err)
@@ -264,6 +262,8 @@ static int check_hooks(const struct image_opts *o, struct mk_err *err)
 				       o->hooks[i]);
 		if (r == 0)
 			r = check_file("--hook", src, err);
+		if (r == 0)
+			r = elf_check_machine("--hook", src, o->arch->machine, o->arch->name, err);
 		for (size_t j = 0; r == 0 && j < i; j++) {
 			_cleanup_free_ char *other = NULL;
 			const char *osrc;
@@ -281,6 +281,27 @@ static int check_hooks(const struct image_opts *o, struct mk_err *err)
 	return 0;
 }
 
+/* A program of the image: a readable file, and no ELF program for another machine. */
+static int check_program(const struct image_opts *o, const char *what, const char *path,
+			 struct mk_err *err)
+{
+	int r = check_file(what, path, err);
+
+	return r < 0 ? r : elf_check_machine(what, path, o->arch->machine, o->arch->name, err);
+}
+
+/* The default /init for an architecture may not be built yet: say how to get it. */
+static int check_init(const struct image_opts *o, struct mk_err *err)
+{
+	/* the table's own string only when --init was not given */
+	if (o->init == o->arch->init && access(o->init, F_OK) < 0)
+		return mk_errf(err, -errno,
+			       "cannot use --init %s, the default for %s: %s; build it with '%s', "
+			       "or name one with --init",
+			       o->init, o->arch->name, strerror(errno), o->arch->make);
+	return check_program(o, "--init", o->init, err);
+}
+
 int image_check_inputs(const struct image_opts *o, struct mk_err *err)
 {
 	_cleanup_free_ char *copy = strdup(o->output);
@@ -290,9 +311,19 @@ int image_check_inputs(const struct image_opts *o, struct mk_err *err)
 
 	if (!copy)
 		return -ENOMEM;
-	r = check_file("--init", o->init, err);
+	r = check_init(o, err);
 	if (r < 0)
 		return r;
+	if (o->shell) {
+		r = check_program(o, "--shell", o->shell, err);
+		if (r < 0)
+			return r;
+	}
+	if (o->n_microcode && !o->arch->microcode)
+		return mk_errf(err, -EINVAL,
+			       "--microcode: early microcode is for x86 kernels, and the image is "
+			       "for %s",
+			       o->arch->name);
 	if (o->config) {
 		r = check_file("--config", o->config, err);
 		if (r < 0)
@@ -304,7 +335,7 @@ int image_check_inputs(const struct image_opts *o, struct mk_err *err)
 			return r;
 	}
 	for (size_t i = 0; i < o->n_install; i++) {
-		r = check_file("--install", o->install[i], err);
+		r = check_program(o, "--install", o->install[i], err);
 		if (r < 0)
 			return r;
 	}
@@ -331,7 +362,39 @@ int image_check_inputs(const struct image_opts *o, struct mk_err *err)
 	return 0;
 }
 
-/* Each chosen stack's tool in --stacks-dir: a readable ELF program. */
+/*
+ * What is wrong with the stack tool @path, into @why: 0 for a readable ELF program of the
+ * image's machine, else -errno.
+ */
+static int tool_problem(const struct image_opts *o, const char *path, char *why, size_t size)
+{
+	struct elf_kind k;
+	char desc[128];
+	struct stat st;
+	int r;
+
+	if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
+		r = -errno;
+		(void)snprintf(why, size, "%s", strerror(-r));
+		return r;
+	}
+	r = S_ISREG(st.st_mode) ? elf_kind_read(&k, path) : 0;
+	if (r < 0) {
+		(void)snprintf(why, size, "%s", strerror(-r));
+		return r;
+	}
+	if (r == 0) {
+		(void)snprintf(why, size, "not an ELF program");
+		return -ENOEXEC;
+	}
+	if (elf_kind_is(&k, o->arch->machine))
+		return 0;
+	(void)snprintf(why, size, "%s, but the image is for %s",
+		       elf_kind_describe(&k, "program", desc, sizeof(desc)), o->arch->name);
+	return -ENOEXEC;
+}
+
+/* Each chosen stack's tool in --stacks-dir: a readable ELF program for the image's machine. */
 static int check_tools(const struct image_opts *o, unsigned int stacks, struct mk_err *err)
 {
 	size_t n;
@@ -339,22 +402,20 @@ static int check_tools(const struct image_opts *o, unsigned int stacks, struct m
 
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *path = NULL;
-		struct stat st;
+		char why[256];
+		int r;
 
 		if (!(stacks & s[i].bit))
 			continue;
 		if (asprintf(&path, "%s/%s", o->stacks_dir, s[i].tool) < 0)
 			return -ENOMEM;
-		if (stat(path, &st) < 0 || access(path, R_OK) < 0)
-			return mk_errf(err, -errno,
-				       "cannot use the %s tool %s: %s; build the tools with 'make "
+		r = tool_problem(o, path, why, sizeof(why));
+		if (r < 0)
+			return mk_errf(err, r,
+				       "cannot use the %s tool %s: %s; build the tools with '%s "
 				       "stacks', name their directory with --stacks-dir, or leave "
 				       "the stack out with --omit-stacks %s",
-				       s[i].name, path, strerror(errno), s[i].name);
-		if (!S_ISREG(st.st_mode) || !is_elf(path))
-			return mk_errf(err, -ENOEXEC,
-				       "cannot use the %s tool %s: not an ELF program", s[i].name,
-				       path);
+				       s[i].name, path, why, o->arch->make, s[i].name);
 	}
 	return 0;
 }
@@ -502,6 +563,101 @@ static int scan_host(const struct image_opts *o, struct host_root *h, struct mk_
 	return 0;
 }
 
+/* What machine the kernel's modules are built for (*@rel one of them); -ENOENT for none. */
+static int modules_kind(struct closure *c, struct elf_kind *k, char **rel, struct mk_err *err)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ void *buf = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len;
+	int r;
+
+	r = closure_any_module(c, rel, err);
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "%s/%s", closure_modrel(c), *rel) < 0)
+		return -ENOMEM;
+	fd = mk_open_read(closure_root(c), path, err);
+	if (fd < 0)
+		return fd;
+	/* shipped compressed or not, as the image writer reads them */
+	r = ar_read_module_fd(fd, path, &buf, &len, err);
+	if (r < 0)
+		return r;
+	if (elf_kind_parse(k, buf, len) < 0)
+		return mk_errf(err, -ENOEXEC, "%s/%s: not an ELF module", closure_moddir(c), *rel);
+	return 0;
+}
+
+/* The architecture of @c's kernel, from its modules: *@a, or NULL when it has none. */
+static int kernel_arch(const struct image_opts *o, struct closure *c, const struct arch **a,
+		       struct mk_err *err)
+{
+	_cleanup_free_ char *rel = NULL;
+	struct elf_kind k;
+	char desc[128];
+	int r;
+
+	*a = NULL;
+	r = modules_kind(c, &k, &rel, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	*a = elf_kind_is(&k, k.machine) ? arch_by_machine(k.machine) : NULL;
+	(void)elf_kind_describe(&k, "module", desc, sizeof(desc));
+	if (!*a)
+		return mk_errf(err, -ENOEXEC,
+			       "kernel %s is for no architecture mkrdinit builds images for "
+			       "(" ARCH_NAMES "): its %s is %s",
+			       o->kver, rel, desc);
+	if (o->arch && o->arch != *a)
+		return mk_errf(err, -EINVAL,
+			       "--arch %s, but kernel %s is for %s: its %s is %s; leave --arch out "
+			       "to follow the kernel",
+			       o->arch->name, o->kver, (*a)->name, rel, desc);
+	if (o->debug)
+		fprintf(o->debug, "mkrdinit: kernel %s is for %s (%s is %s)\n", o->kver, (*a)->name,
+			rel, desc);
+	return 0;
+}
+
+int image_target(struct image_opts *o, struct closure *c, struct mk_err *err)
+{
+	const struct arch *kernel, *host;
+	const char *uname_m;
+	int r;
+
+	r = kernel_arch(o, c, &kernel, err);
+	if (r < 0)
+		return r;
+	host = arch_host(&uname_m);
+	if (!o->arch)
+		o->arch = kernel ? kernel : host;
+	if (!o->arch)
+		return mk_errf(err, -EINVAL,
+			       "kernel %s has no modules to tell its architecture by, and this "
+			       "machine's (%s) is none mkrdinit builds images for: give --arch "
+			       "(" ARCH_NAMES ")",
+			       o->kver, uname_m);
+	/* its /sys and mountinfo describe this machine, not one of another architecture */
+	if (o->profile == PROFILE_HOST && o->arch != host)
+		return mk_errf(err, -EINVAL,
+			       "--profile host reads what this machine (%s) needs, but the image "
+			       "is for %s: use --profile generic, or --profile none with "
+			       "--add-modules",
+			       uname_m, o->arch->name);
+	if (!o->init)
+		o->init = o->arch->init;
+	if (!o->stacks_dir)
+		o->stacks_dir = o->arch->stacks_dir;
+	if (o->debug)
+		fprintf(o->debug,
+			"mkrdinit: the image is for %s: /init from %s, stack tools from %s\n",
+			o->arch->name, o->init, o->stacks_dir);
+	return 0;
+}
+
 int image_plan(const struct image_opts *o, struct image_plan *p, struct mk_err *err)
 {
 	int r;
@@ -578,7 +734,7 @@ static int add_set(struct closure *c, const struct image_opts *o, const char *fi
 		if (r == -ENOENT && o->debug)
 			fprintf(o->debug, "mkrdinit: skipping %s from %s: not in kernel %s\n", name,
 				file, o->kver);
-		else if (r < 0)
+		if (r < 0 && r != -ENOENT)
 			return r;
 	}
 	if (ferror(f))
@@ -693,15 +849,11 @@ static int add_host(struct closure *c, const struct image_opts *o, const struct 
 	return r < 0 ? r : 0;
 }
 
-int image_closure(const struct image_opts *o, const struct image_plan *p, struct closure **out,
+int image_closure(const struct image_opts *o, const struct image_plan *p, struct closure *c,
 		  struct mk_err *err)
 {
-	_cleanup_(closure_freep) struct closure *c = NULL;
-	int r;
+	int r = 0;
 
-	r = closure_new(&c, o->basedir, o->kver, err);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < o->n_omit; i++) {
 		r = closure_omit(c, o->omit[i], err);
 		if (r == -ENOENT)
@@ -726,7 +878,6 @@ int image_closure(const struct image_opts *o, const struct image_plan *p, struct
 		if (r < 0)
 			return r;
 	}
-	*out = steal_ptr(c);
 	return 0;
 }
 
@@ -1153,7 +1304,8 @@ static bool only_placed(const struct image_opts *o, const struct placed_bins *bi
 static int add_installs(struct ar_list *l, const struct image_opts *o, const struct image_plan *p,
 			struct mk_err *err)
 {
-	_cleanup_(elf_setp) struct elf_set set = { 0 };
+	_cleanup_(elf_setp) struct elf_set set = { .machine = o->arch->machine,
+						   .arch = o->arch->name };
 	_cleanup_(placed_bins_free) struct placed_bins bins = { 0 };
 	size_t n_stacks;
 	int r;
@@ -1243,6 +1395,8 @@ static int collect(struct ar_list *l, const struct image_opts *o, const struct i
 		r = ar_add_file(l, "etc/rdinit.conf", o->config, 0644);
 	if (r == 0)
 		r = add_includes(l, o);
+	if (r == 0 && o->shell)
+		r = ar_add_file_keep_perm(l, "bin/sh", o->shell);
 	if (r == 0)
 		r = add_hooks(l, o);
 	if (r == 0)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "arch.h"
 #include "closure.h"
 #include "crypttab.h"
 #include "host.h"
@@ -33,7 +34,8 @@ struct image_opts {
 	const char *kver;
 	const char *basedir;
 	const char *output;
-	const char *init;	 /* becomes /init */
+	const struct arch *arch; /* --arch; NULL: image_target() decides */
+	const char *init;	 /* becomes /init; NULL: the architecture's */
 	const char *config;	 /* becomes /etc/rdinit.conf (conf/rdinit.conf unless --config) */
 	const char *modules_dir; /* holds the default module sets, *.list */
 	enum image_profile profile;
@@ -45,11 +47,12 @@ struct image_opts {
 	size_t n_install;
 	char **include; /* --include SRC:DST */
 	size_t n_include;
-	char **hooks; /* --hook STAGE:PATH, STAGE checked */
+	const char *shell; /* --shell: becomes /bin/sh */
+	char **hooks;	   /* --hook STAGE:PATH, STAGE checked */
 	size_t n_hooks;
 	char **microcode; /* --microcode files, for the early cpio */
 	size_t n_microcode;
-	const char *stacks_dir;	  /* holds the stacks' tools, cryptsetup, lvm, mdadm */
+	const char *stacks_dir;	  /* the stacks' tools, cryptsetup...; NULL: the arch's */
 	unsigned int omit_stacks; /* STACK_*: --omit-stacks */
 	const char *crypttab;	  /* --crypttab: becomes /etc/crypttab, with its key files */
 	const char *host_root;	  /* --profile host reads its /proc, /sys, /dev, /etc here */
@@ -80,7 +83,18 @@ struct image_plan {
 	size_t n_keys;
 };
 
-/* Fail early, before the slow part, on inputs that cannot work. */
+/*
+ * Settle what the image is for, with @c open on the kernel: o->arch as --arch said, else
+ * the machine of the kernel's modules, else (no modules) this machine's; --arch that
+ * contradicts the modules, or --profile host for another machine than this one, is an
+ * error.  Then o->init and o->stacks_dir default to the architecture's.
+ */
+int image_target(struct image_opts *o, struct closure *c, struct mk_err *err);
+
+/*
+ * Fail early, before the slow part, on inputs that cannot work: among them an ELF program
+ * (--init, --install, --shell, a hook) for another machine than o->arch's.
+ */
 int image_check_inputs(const struct image_opts *o, struct mk_err *err);
 
 /*
@@ -91,8 +105,8 @@ int image_check_inputs(const struct image_opts *o, struct mk_err *err);
 int image_plan(const struct image_opts *o, struct image_plan *p, struct mk_err *err);
 void image_plan_free(struct image_plan *p);
 
-/* Resolve the module sets and --add-modules for o->kver. */
-int image_closure(const struct image_opts *o, const struct image_plan *p, struct closure **out,
+/* Resolve --omit-modules, the module sets and --add-modules into @c, open on o->kver. */
+int image_closure(const struct image_opts *o, const struct image_plan *p, struct closure *c,
 		  struct mk_err *err);
 
 /*

@@ -21,6 +21,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "arch.h"
 #include "closure.h"
 #include "hooks.h"
 #include "image.h"
@@ -29,17 +30,11 @@
 #include "rdarchive.h"
 #include "stacks.h"
 
-#ifndef RDINIT_INIT_PATH
-#define RDINIT_INIT_PATH "/usr/lib/rdinit/rdinit"
-#endif
 #ifndef RDINIT_CONF_DIR
 #define RDINIT_CONF_DIR "/usr/share/rdinit/conf"
 #endif
 #ifndef RDINIT_MODULES_DIR
 #define RDINIT_MODULES_DIR "/usr/share/rdinit/modules"
-#endif
-#ifndef RDINIT_STACKS_DIR
-#define RDINIT_STACKS_DIR "/usr/lib/rdinit/stacks"
 #endif
 
 enum {
@@ -61,11 +56,13 @@ enum {
 	OPT_OMIT_STACKS,
 	OPT_CRYPTTAB,
 	OPT_HOST_ROOT,
+	OPT_ARCH,
 };
 
 static const struct option long_opts[] = {
 	{ "kver", required_argument, NULL, 'k' },
 	{ "basedir", required_argument, NULL, 'b' },
+	{ "arch", required_argument, NULL, OPT_ARCH },
 	{ "output", required_argument, NULL, 'o' },
 	{ "add-modules", required_argument, NULL, 'a' },
 	{ "omit-modules", required_argument, NULL, OPT_OMIT },
@@ -102,6 +99,27 @@ struct args {
 	char *kver_buf;
 };
 
+/* "  arm64 (aarch64)" and its two defaults, for each row of the table */
+static void usage_arches(FILE *f)
+{
+	size_t n;
+	const struct arch *v = arch_all(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = " (";
+
+		fprintf(f, "  %s", v[i].name);
+		for (size_t j = 0; j < sizeof(v[i].aliases) / sizeof(v[i].aliases[0]); j++) {
+			if (!v[i].aliases[j])
+				continue;
+			fprintf(f, "%s%s", sep, v[i].aliases[j]);
+			sep = ", ";
+		}
+		fprintf(f, "%s\n      --init %s\n      --stacks-dir %s\n", *sep == ',' ? ")" : "",
+			v[i].init, v[i].stacks_dir);
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -115,6 +133,13 @@ static void usage(FILE *f)
 		"  -k, --kver VER           kernel version (default: the running kernel)\n"
 		"  -b, --basedir DIR        modules in DIR/lib/modules/VER, modprobe.d and\n"
 		"                           firmware under DIR too (default: /)\n"
+		"      --arch ARCH          the machine the image is for: x86_64 (or\n"
+		"                           amd64, x86-64) or arm64 (or aarch64);\n"
+		"                           default: what the kernel's modules are\n"
+		"                           built for, else this machine's. It picks\n"
+		"                           the default --init and --stacks-dir (see\n"
+		"                           Architectures below); every ELF program\n"
+		"                           going in must be for it\n"
 		"      --profile P          generic (default): the module sets in\n"
 		"                           --modules-dir (storage, filesystems, USB\n"
 		"                           storage) and the three storage stacks;\n"
@@ -145,9 +170,9 @@ static void usage(FILE *f)
 		"\n"
 		"Storage stacks (LUKS: cryptsetup, luks.list; LVM: lvm, lvm.list;\n"
 		"MD RAID: mdadm, md.list), each a tool in /usr/sbin and a module set:\n"
-		"      --stacks-dir DIR     where the tools are (default:\n"
-		"                           " RDINIT_STACKS_DIR ");\n"
-		"                           a missing one is an error ('make stacks')\n"
+		"      --stacks-dir DIR     where the tools are (default: the\n"
+		"                           architecture's); a missing one is an error\n"
+		"                           ('make stacks', 'make ARCH=arm64 stacks')\n"
 		"      --omit-stacks A,B    leave out the tool and the set of these\n"
 		"                           stacks: luks, lvm, md; repeatable\n"
 		"      --crypttab FILE      copy FILE (crypttab(5)) to /etc/crypttab with\n"
@@ -156,8 +181,8 @@ static void usage(FILE *f)
 		"                           lines of /etc/crypttab that open the root\n"
 		"\n"
 		"Contents:\n"
-		"      --init PATH          /init of the image\n"
-		"                           (default: " RDINIT_INIT_PATH ")\n"
+		"      --init PATH          /init of the image (default: the\n"
+		"                           architecture's rdinit)\n"
 		"  -c, --config FILE        copy FILE to /etc/rdinit.conf (default:\n"
 		"                           " RDINIT_CONF_DIR "/rdinit.conf)\n"
 		"      --install PATH       copy the ELF program PATH and every shared\n"
@@ -176,7 +201,8 @@ static void usage(FILE *f)
 		"      --microcode FILE     prepend an uncompressed early-microcode cpio\n"
 		"                           holding FILE as kernel/x86/microcode/\n"
 		"                           GenuineIntel.bin (AuthenticAMD.bin for AMD\n"
-		"                           containers); repeatable, one per vendor\n"
+		"                           containers); repeatable, one per vendor;\n"
+		"                           x86_64 only\n"
 		"\n"
 		"Output:\n"
 		"  -o, --output FILE        write the image to FILE, atomically (required);\n"
@@ -189,9 +215,13 @@ static void usage(FILE *f)
 		"  -v, --verbose            tell which modules were chosen and why\n"
 		"  -h, --help               show this help\n"
 		"\n"
-		"SOURCE_DATE_EPOCH, if set, is the time of every entry (else 0): the same\n"
-		"inputs give the same bytes.  Exit status: 0 success, 1 failure, 2 usage.\n",
+		"Architectures (--arch), each with its default --init and --stacks-dir:\n",
 		MODCOMP_LEVEL_DEFAULT);
+	usage_arches(f);
+	fputs("\n"
+	      "SOURCE_DATE_EPOCH, if set, is the time of every entry (else 0): the same\n"
+	      "inputs give the same bytes.  Exit status: 0 success, 1 failure, 2 usage.\n",
+	      f);
 }
 
 static __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...)
@@ -345,6 +375,11 @@ static int parse_option(struct args *a, int opt, char *arg)
 	case OPT_INIT:
 		a->img.init = arg;
 		return 0;
+	case OPT_ARCH:
+		a->img.arch = arch_by_name(arg);
+		if (!a->img.arch)
+			return usage_error("unknown architecture '%s' (" ARCH_NAMES ")", arg);
+		return 0;
 	case OPT_MODULES_DIR:
 		a->img.modules_dir = arg;
 		return 0;
@@ -389,17 +424,12 @@ static int parse_option(struct args *a, int opt, char *arg)
 			return r;
 		r = push(&a->img.hooks, &a->img.n_hooks, arg);
 		break;
-	case OPT_SHELL: {
-		/* the same as --include PATH:/bin/sh; one shell per image */
-		static char spec[4096];
-
-		if (spec[0])
+	case OPT_SHELL:
+		/* one shell per image */
+		if (a->img.shell)
 			return usage_error("--shell given twice");
-		if (snprintf(spec, sizeof(spec), "%s:/bin/sh", arg) >= (int)sizeof(spec))
-			return usage_error("--shell path too long");
-		r = push(&a->img.include, &a->img.n_include, spec);
-		break;
-	}
+		a->img.shell = arg;
+		return 0;
 	case OPT_MICROCODE:
 		r = push(&a->img.microcode, &a->img.n_microcode, arg);
 		break;
@@ -535,13 +565,20 @@ static int build(struct args *a, struct mk_err *err)
 	int r;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* the kernel first: its modules say what machine the image is for */
+	r = closure_new(&c, a->img.basedir, a->img.kver, err);
+	if (r < 0)
+		return fail(err, r);
+	r = image_target(&a->img, c, err);
+	if (r < 0)
+		return fail(err, r);
 	r = image_check_inputs(&a->img, err);
 	if (r < 0)
 		return fail(err, r);
 	r = image_plan(&a->img, &plan, err);
 	if (r < 0)
 		return fail(err, r);
-	r = image_closure(&a->img, &plan, &c, err);
+	r = image_closure(&a->img, &plan, c, err);
 	if (r < 0)
 		return fail(err, r);
 	if (a->verbose)
@@ -560,9 +597,7 @@ static int build(struct args *a, struct mk_err *err)
 int main(int argc, char **argv)
 {
 	struct args a = { .img = { .basedir = "/",
-				   .init = RDINIT_INIT_PATH,
 				   .modules_dir = RDINIT_MODULES_DIR,
-				   .stacks_dir = RDINIT_STACKS_DIR,
 				   .host_root = "",
 				   .config = RDINIT_CONF_DIR "/rdinit.conf",
 				   .compress = AR_GZIP,

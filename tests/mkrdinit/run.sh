@@ -2,7 +2,8 @@
 # CLI tests of build/mkrdinit against Debian's kernel in build/kernel (build-aux/kernel.sh):
 # reproducibility, error handling, profiles, --omit-modules, --install, --include,
 # --microcode, --compress-level, module decompression, the storage stacks (--stacks-dir,
-# --omit-stacks, --crypttab, the host profile on fixture trees).
+# --omit-stacks, --crypttab, the host profile on fixture trees); and against Debian's arm64
+# kernel in build/arm64/kernel, images for another architecture (--arch).
 #
 # usage: tests/mkrdinit/run.sh [TEST...]     (MKRDINIT overrides build/mkrdinit)
 # Last line: "N passed, N failed" (", N skipped" when a test could not run all of itself);
@@ -16,6 +17,7 @@ read -r KVER KDIR < <(sh build-aux/kernel.sh build/kernel) ||
 	{ echo "mkrdinit: build-aux/kernel.sh failed"; echo "0 passed, 1 failed"; exit 2; }
 MODDIR=lib/modules/$KVER
 RE_MODDIR=$(printf "%s" "$MODDIR" | sed "s/[.+]/\\\\&/g")
+RE_KVER=$(printf "%s" "$KVER" | sed "s/[.+]/\\\\&/g")
 T=$(mktemp -d /tmp/mkrdinit-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
@@ -33,6 +35,22 @@ for tool in cryptsetup lvm mdadm; do
 	musl-gcc -static -Os -s -o "$STACKS/$tool" "$T/$tool.c" ||
 		{ echo "mkrdinit: cannot build a stand-in for $tool (musl-gcc)"; echo "0 passed, 1 failed"; exit 2; }
 done
+
+# The arm64 tests: Debian's arm64 kernel, aarch64 stand-ins for the tools, and rdinit built
+# for arm64 (make ARCH=arm64). ARM64_MISSING says what is not there: those tests then skip.
+ARM64_MISSING= AKVER= AKDIR= RE_AKVER= ASTACKS=$T/stacks-arm64
+if ! read -r AKVER AKDIR < <(sh build-aux/kernel.sh build/arm64/kernel arm64 2>/dev/null); then
+	ARM64_MISSING="Debian's arm64 kernel (build-aux/kernel.sh build/arm64/kernel arm64)"
+elif [ ! -x build/arm64/rdinit ]; then
+	ARM64_MISSING="build/arm64/rdinit (make ARCH=arm64)"
+else
+	RE_AKVER=$(printf "%s" "$AKVER" | sed "s/[.+]/\\\\&/g")
+	mkdir -p "$ASTACKS"
+	for tool in cryptsetup lvm mdadm; do
+		aarch64-linux-musl-gcc -static -Os -s -o "$ASTACKS/$tool" "$T/$tool.c" 2>/dev/null ||
+			{ ARM64_MISSING="aarch64-linux-musl-gcc" && break; }
+	done
+fi
 
 fail() {
 	echo "FAIL $NAME: $*"
@@ -78,6 +96,27 @@ must_fail() {
 	grep -Eq -- "$msg" "$T/err" || fail "$what: message /$msg/ not in: $(cat "$T/err")"
 	[ ! -e "$T/bad.img" ] || fail "$what: $T/bad.img left behind"
 	if ls "$T"/bad.img.tmp* >/dev/null 2>&1; then fail "$what: temp file left behind"; fi
+}
+
+# arm64_ready: 0 when the arm64 tests can run; else count this test skipped, saying why.
+arm64_ready() {
+	[ -z "$ARM64_MISSING" ] && return 0
+	echo "SKIP $NAME: no $ARM64_MISSING"
+	SKIPS=$((SKIPS + 1))
+	return 1
+}
+
+# mka ARGS...: mk for the arm64 kernel, its tools the aarch64 stand-ins.
+mka() {
+	"$MK" --kver "$AKVER" --basedir "$AKDIR" --stacks-dir "$ASTACKS" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+}
+
+# machine FILE: the ELF class and e_machine of FILE, in hex: 023e00 for x86-64, 02b700 for
+# aarch64 (64-bit, little-endian)
+machine() {
+	printf '%s%s' "$(od -An -tx1 -j4 -N1 "$1" | tr -d ' \n')" \
+		"$(od -An -tx1 -j18 -N2 "$1" | tr -d ' \n')"
 }
 
 # --- tests -----------------------------------------------------------------------------
@@ -843,19 +882,160 @@ t_stacks_host_md() {
 	lacks "$T/hm.img" '/(raid456|raid10|dm-mod)\.ko' "other levels, dm"
 }
 
+# An arm64 kernel's tree alone makes an arm64 image: the architecture comes from its
+# modules, /init and the tools are aarch64 programs, the arm64 module sets are in.
+t_arch_detect() {
+	arm64_ready || return
+	local m d=$T/ax
+	mka --output "$T/a.img" --verbose
+	[ "$RC" -eq 0 ] || { fail "an arm64 image: $(cat "$T/err")"; return; }
+	grep -Eq "kernel $RE_AKVER is for arm64 \(.* is an aarch64 module\)" "$T/err" ||
+		fail "--verbose to say the kernel is for arm64: $(grep 'is for' "$T/err")"
+	rm -rf "$d" && mkdir -p "$d"
+	extract "$T/a.img" init >"$d/init"
+	m=$(machine "$d/init")
+	[ "$m" = 02b700 ] || fail "/init of the arm64 image is ELF class/machine $m, not 02b700 (aarch64)"
+	cmp -s "$d/init" build/arm64/rdinit || fail "/init of the arm64 image is not build/arm64/rdinit"
+	for tool in cryptsetup lvm mdadm; do
+		cmp -s <(extract "$T/a.img" "usr/sbin/$tool") "$ASTACKS/$tool" ||
+			fail "usr/sbin/$tool is not the aarch64 stand-in"
+	done
+	for mod in virtio_blk virtio_mmio nvme ahci ahci_platform xhci-plat-hcd dwc3 dwc2 \
+		sdhci-iproc sdhci-of-arasan dw_mmc-rockchip meson-gx-mmc sunxi-mmc usb-storage \
+		ext4 dm-crypt aes-ce-blk; do
+		has "$T/a.img" "/$mod\.ko\.zst$" "$mod in the arm64 image"
+	done
+	lacks "$T/a.img" '/(aesni-intel|sha256-ssse3|vmw_pvscsi)\.ko' "x86 modules"
+	# the modules (in the first, uncompressed archive) are aarch64 ones
+	(cd "$d" && cpio -id --quiet) <"$T/a.img" || fail "cpio to read the module archive"
+	m=$(find "$d" -name 'virtio_blk.ko.zst' | head -n 1)
+	[ -n "$m" ] && zstd -dcq "$m" >"$d/virtio_blk.ko" && [ "$(machine "$d/virtio_blk.ko")" = 02b700 ] ||
+		fail "virtio_blk in the image is not an aarch64 module"
+	# --arch with the kernel's architecture, by name or alias, changes nothing
+	for a in arm64 aarch64; do
+		mka --output "$T/a-$a.img" --arch "$a"
+		[ "$RC" -eq 0 ] || fail "--arch $a: $(cat "$T/err")"
+		cmp -s "$T/a.img" "$T/a-$a.img" || fail "--arch $a gave other bytes than no --arch"
+	done
+}
+
+# The amd64 kernel still makes x86_64 images, aliases included; --arch arm64 contradicts it.
+t_arch_amd64() {
+	local d=$T/xx
+	mk --output "$T/x.img" --profile none --verbose
+	[ "$RC" -eq 0 ] || { fail "an amd64 image: $(cat "$T/err")"; return; }
+	grep -Eq "kernel $RE_KVER is for x86_64" "$T/err" ||
+		fail "--verbose to say the kernel is for x86_64: $(grep 'is for' "$T/err")"
+	rm -rf "$d" && mkdir -p "$d"
+	extract "$T/x.img" init >"$d/init"
+	[ "$(machine "$d/init")" = 023e00 ] || fail "/init of the amd64 image is not an x86-64 program"
+	cmp -s "$d/init" build/rdinit || fail "/init of the amd64 image is not build/rdinit"
+	for a in x86_64 amd64 x86-64; do
+		mk --output "$T/x-$a.img" --profile none --arch "$a"
+		[ "$RC" -eq 0 ] || fail "--arch $a: $(cat "$T/err")"
+		cmp -s "$T/x.img" "$T/x-$a.img" || fail "--arch $a gave other bytes than no --arch"
+	done
+	must_fail "--arch arm64, amd64 kernel" \
+		"--arch arm64, but kernel $RE_KVER is for x86_64: its .* is an x86-64 module" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --arch arm64
+	[ "$RC" -eq 1 ] || fail "--arch contradicting the kernel: exit status $RC, not 1"
+	must_fail "unknown arch" "unknown architecture 'mips' \(x86_64, arm64\)" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --arch mips
+	[ "$RC" -eq 2 ] || fail "unknown architecture: exit status $RC, not 2"
+	must_fail "arm64 /init in an x86_64 image" \
+		"--init .*build/arm64/rdinit: an aarch64 program, but the image is for x86_64" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --init "$PWD/build/arm64/rdinit"
+}
+
+# Programs of the wrong machine are refused, each by the option that brought it, and no
+# image is written; scripts are fine.
+t_arch_programs() {
+	arm64_ready || return
+	local k=(--kver "$AKVER" --basedir "$AKDIR" --output "$T/bad.img")
+	must_fail "--arch x86_64, arm64 kernel" \
+		"--arch x86_64, but kernel $RE_AKVER is for arm64: its .* is an aarch64 module" \
+		"${k[@]}" --stacks-dir "$ASTACKS" --arch x86_64
+	must_fail "--arch amd64, arm64 kernel" "--arch x86_64, but kernel $RE_AKVER is for arm64" \
+		"${k[@]}" --stacks-dir "$ASTACKS" --arch amd64
+	must_fail "x86-64 --install" "--install /usr/bin/true: an x86-64 program, but the image is for arm64" \
+		"${k[@]}" --stacks-dir "$ASTACKS" --install /usr/bin/true
+	[ "$RC" -eq 1 ] || fail "x86-64 --install: exit status $RC, not 1"
+	must_fail "x86-64 --init" "--init $PWD/build/rdinit: an x86-64 program, but the image is for arm64" \
+		"${k[@]}" --stacks-dir "$ASTACKS" --init "$PWD/build/rdinit"
+	must_fail "x86-64 --shell" "--shell /usr/bin/true: an x86-64 program, but the image is for arm64" \
+		"${k[@]}" --stacks-dir "$ASTACKS" --shell /usr/bin/true
+	must_fail "x86-64 --hook" "--hook /usr/bin/true: an x86-64 program, but the image is for arm64" \
+		"${k[@]}" --stacks-dir "$ASTACKS" --hook mounted:/usr/bin/true
+	must_fail "x86-64 stack tool" \
+		"cannot use the luks tool $STACKS/cryptsetup: an x86-64 program, but the image is for arm64; build the tools with 'make ARCH=arm64 stacks'" \
+		"${k[@]}" --stacks-dir "$STACKS"
+	must_fail "missing arm64 tools" \
+		"cannot use the luks tool $T/nowhere/cryptsetup: No such file or directory; build the tools with 'make ARCH=arm64 stacks', name their directory with --stacks-dir, or leave the stack out with --omit-stacks luks" \
+		"${k[@]}" --stacks-dir "$T/nowhere"
+	must_fail "microcode for arm64" "--microcode: early microcode is for x86 kernels, and the image is for arm64" \
+		"${k[@]}" --stacks-dir "$ASTACKS" --microcode "$STACKS/lvm"
+	# an x86-64 library an aarch64 program names by path
+	printf 'int main(void) { return 0; }\n' >"$T/nolib.c"
+	aarch64-linux-gnu-gcc -o "$T/arm-dyn" "$T/nolib.c" -Wl,--dynamic-linker=/lib64/ld-linux-x86-64.so.2 ||
+		{ fail "cannot build an aarch64 program"; return; }
+	must_fail "x86-64 interpreter" \
+		"--install /lib64/ld-linux-x86-64.so.2: an x86-64 library, but the image is for arm64" \
+		"${k[@]}" --stacks-dir "$ASTACKS" --install "$T/arm-dyn"
+	# scripts and an aarch64 program are fine
+	printf '#!/bin/sh\necho hi\n' >"$T/hi.sh" && chmod 755 "$T/hi.sh"
+	mka --output "$T/ap.img" --profile none --hook "mounted:$T/hi.sh" --install "$ASTACKS/lvm" \
+		--shell "$ASTACKS/mdadm" --hook "pre-switch:$ASTACKS/cryptsetup"
+	[ "$RC" -eq 0 ] || fail "scripts and aarch64 programs in an arm64 image: $(cat "$T/err")"
+	has "$T/ap.img" '^bin/sh$' "--shell as /bin/sh"
+	has "$T/ap.img" '^usr/lib/rdinit/hooks/mounted\.d/hi\.sh$' "a script hook"
+}
+
+# --profile host describes this machine: not for an image of another architecture.
+t_arch_host() {
+	arm64_ready || return
+	must_fail "--profile host --arch arm64" \
+		"--profile host reads what this machine \($(uname -m)\) needs, but the image is for arm64" \
+		--kver "$AKVER" --basedir "$AKDIR" --output "$T/bad.img" --stacks-dir "$ASTACKS" \
+		--profile host --arch arm64
+	must_fail "--profile host, arm64 kernel" "--profile host .* but the image is for arm64" \
+		--kver "$AKVER" --basedir "$AKDIR" --output "$T/bad.img" --stacks-dir "$ASTACKS" \
+		--profile host
+}
+
+# A kernel without modules says nothing: the image is this machine's, unless --arch says.
+t_arch_nomodules() {
+	local b=$T/nomod v=0.0-nomod d=$T/nx
+	rm -rf "$b" "$d" && mkdir -p "$b/lib/modules/$v" "$d"
+	# what modules_install writes for a kernel that builds everything in
+	touch "$b/lib/modules/$v/modules.order" "$b/lib/modules/$v/modules.builtin" \
+		"$b/lib/modules/$v/modules.builtin.modinfo"
+	depmod -b "$b" "$v" || { fail "depmod on an empty tree"; return; }
+	"$MK" --kver "$v" --basedir "$b" --profile none --output "$T/nm.img" --verbose \
+		>"$T/out" 2>"$T/err" || { fail "a kernel without modules: $(cat "$T/err")"; return; }
+	grep -q "the image is for $(uname -m)" "$T/err" ||
+		fail "no modules, no --arch: not this machine's: $(grep 'image is for' "$T/err")"
+	cmp -s <(extract "$T/nm.img" init) build/rdinit || fail "no modules: /init is not build/rdinit"
+	arm64_ready || return
+	"$MK" --kver "$v" --basedir "$b" --profile none --output "$T/nm64.img" --arch arm64 \
+		>"$T/out" 2>"$T/err" || { fail "--arch arm64, no modules: $(cat "$T/err")"; return; }
+	cmp -s <(extract "$T/nm64.img" init) build/arm64/rdinit ||
+		fail "--arch arm64, no modules: /init is not build/arm64/rdinit"
+}
+
 t_help() {
 	"$MK" --help >"$T/help" || fail "--help failed"
 	for o in --kver --basedir --profile --add-modules --omit-modules --config --install \
 		--hook --include --compress --compress-level --microcode --list --output \
 		--keep-module-compression --decompress-modules --stacks-dir --omit-stacks --crypttab \
-		SOURCE_DATE_EPOCH; do
+		--arch aarch64 'make ARCH=arm64 stacks' SOURCE_DATE_EPOCH; do
 		grep -q -- "$o" "$T/help" || fail "--help does not mention $o"
 	done
 	if command -v man >/dev/null; then
 		man -l packaging/mkrdinit.8 >/dev/null 2>&1 || fail "man page does not render"
 	fi
 	for o in --profile --omit-modules --install --hook --include --microcode --compress-level \
-		--stacks-dir --omit-stacks --crypttab make\ stacks rdinit.hook_timeout conf/rdinit.conf; do
+		--stacks-dir --omit-stacks --crypttab make\ stacks rdinit.hook_timeout conf/rdinit.conf \
+		--arch aarch64 ARCHITECTURES make\ ARCH=arm64\ stacks; do
 		grep -q -- "${o//-/\\\\-}" packaging/mkrdinit.8 || fail "man page does not mention $o"
 	done
 }
@@ -887,7 +1067,8 @@ t_make_install() {
 	[ -z "$outside" ] || fail "files outside DESTDIR/usr: $outside"
 	"$d/usr/sbin/mkrdinit" --help >"$T/ihelp" 2>&1
 	for f in /usr/share/rdinit/modules /usr/lib/rdinit/stacks /usr/lib/rdinit/rdinit \
-		/usr/share/rdinit/conf/rdinit.conf; do
+		/usr/share/rdinit/conf/rdinit.conf /usr/lib/rdinit/arm64/rdinit \
+		/usr/lib/rdinit/arm64/stacks; do
 		grep -qF "$f" "$T/ihelp" || fail "installed mkrdinit's defaults do not name $f"
 	done
 	grep -q "$PWD" "$T/ihelp" && fail "installed mkrdinit names the source tree: $(grep "$PWD" "$T/ihelp")"
@@ -980,7 +1161,8 @@ t_manpages() {
 
 TESTS=(reproducible summary errors profile_none profile_generic profile_host omit
 	module_compression module_zstd install hook default_conf include microcode compress_level confine modes signals
-	install_relative stacks_generic stacks_dir crypttab stacks_host stacks_host_md help
+	install_relative stacks_generic stacks_dir crypttab stacks_host stacks_host_md
+	arch_detect arch_amd64 arch_programs arch_host arch_nomodules help
 	make_install manpages kernel_hooks debian_package)
 [ $# -gt 0 ] && TESTS=("$@")
 for t in "${TESTS[@]}"; do
