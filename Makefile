@@ -9,9 +9,11 @@
 
 B := build
 
-# The target of /init: x86_64 (this machine's) or arm64. Each has its own build directory,
-# sysroot and stack tools: build/ for x86_64, build/arm64/ for arm64.
-override ARCH := $(patsubst amd64,x86_64,$(patsubst aarch64,arm64,$(or $(ARCH),x86_64)))
+# The target of /init: x86_64 or arm64, this machine's by default. Each has its own build
+# directory, sysroot and stack tools: build/ for x86_64, build/arm64/ for arm64.
+arch_name = $(patsubst amd64,x86_64,$(patsubst aarch64,arm64,$(1)))
+HOST_ARCH := $(call arch_name,$(shell uname -m))
+override ARCH := $(call arch_name,$(or $(ARCH),$(HOST_ARCH)))
 ARCHES := x86_64 arm64
 ifeq ($(filter $(ARCH),$(ARCHES)),)
 $(error ARCH=$(ARCH): rdinit builds for x86_64 and arm64)
@@ -100,6 +102,9 @@ SHAREDIR := $(PREFIX)/share/rdinit
 MANDIR := $(PREFIX)/share/man
 DOCDIR := $(PREFIX)/share/doc/rdinit
 SYSCONFDIR := /etc
+# the other architectures whose rdinit and stack tools make install adds when they are built
+# (debian/rules empties it: a package carries its own architecture's programs)
+INSTALL_CROSS := arm64
 INSTALL_DEFS := -DRDINIT_INIT_PATH='"$(LIBDIR)/rdinit"' -DRDINIT_MODULES_DIR='"$(SHAREDIR)/modules"' \
 	-DRDINIT_CONF_DIR='"$(SHAREDIR)/conf"' -DRDINIT_STACKS_DIR='"$(LIBDIR)/stacks"' \
 	-DRDINIT_INIT_PATH_ARM64='"$(LIBDIR)/arm64/rdinit"' \
@@ -121,13 +126,17 @@ install: all $(B)/install/mkrdinit
 	install -m 0755 $(B)/install/mkrdinit $(DESTDIR)$(PREFIX)/sbin/mkrdinit
 	install -m 0755 $(B)/rdinit $(DESTDIR)$(LIBDIR)/rdinit
 	install -m 0755 $(B)/stacks/sbin/* $(DESTDIR)$(LIBDIR)/stacks/
-	# what make ARCH=arm64 built, if it ran: mkrdinit --arch arm64 takes it from there
-	if [ -x $(DIR_arm64)/rdinit ]; then install -d $(DESTDIR)$(LIBDIR)/arm64 && \
+	# what make ARCH=arm64 built, if it ran and INSTALL_CROSS has arm64: mkrdinit --arch arm64
+	# takes it from there
+	if [ -n "$(filter arm64,$(INSTALL_CROSS))" ] && [ -x $(DIR_arm64)/rdinit ]; then \
+		install -d $(DESTDIR)$(LIBDIR)/arm64 && \
 		install -m 0755 $(DIR_arm64)/rdinit $(DESTDIR)$(LIBDIR)/arm64/rdinit; fi
-	if [ -x $(DIR_arm64)/stacks/sbin/cryptsetup ]; then \
+	if [ -n "$(filter arm64,$(INSTALL_CROSS))" ] && [ -x $(DIR_arm64)/stacks/sbin/cryptsetup ]; then \
 		install -d $(DESTDIR)$(LIBDIR)/arm64/stacks && \
 		install -m 0755 $(DIR_arm64)/stacks/sbin/* $(DESTDIR)$(LIBDIR)/arm64/stacks/; fi
 	install -m 0644 modules/*.list $(DESTDIR)$(SHAREDIR)/modules/
+	install -d $(DESTDIR)$(SHAREDIR)/modules/arm64
+	install -m 0644 modules/arm64/*.list $(DESTDIR)$(SHAREDIR)/modules/arm64/
 	install -m 0644 conf/rdinit.conf $(DESTDIR)$(SHAREDIR)/conf/rdinit.conf
 	install -m 0644 init.conf.example README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 hooks/* $(DESTDIR)$(DOCDIR)/hooks/

@@ -763,23 +763,51 @@ static bool set_wanted(const char *file, unsigned int stacks)
 	return !s || (stacks & s->bit);
 }
 
-static int add_sets(struct closure *c, const struct image_opts *o, unsigned int stacks,
-		    struct mk_err *err)
+/*
+ * The sets in @sub of --modules-dir ("" for the sets of every architecture, "arm64/" for
+ * arm64's own); a missing architecture directory has none.
+ */
+static int add_sets_in(struct closure *c, const struct image_opts *o, const char *sub,
+		       unsigned int stacks, struct mk_err *err)
 {
+	_cleanup_free_ char *dir = NULL;
 	struct dirent **list = NULL;
 	int n, r = 0;
 
-	n = scandir(o->modules_dir, &list, is_set_file, cmp_dirent);
+	if (asprintf(&dir, "%s/%s", o->modules_dir, sub) < 0)
+		return -ENOMEM;
+	n = scandir(dir, &list, is_set_file, cmp_dirent);
+	if (n < 0 && *sub && errno == ENOENT)
+		return 0;
 	if (n < 0)
-		return mk_errf(err, -errno, "cannot read module sets from %s: %s", o->modules_dir,
+		return mk_errf(err, -errno, "cannot read module sets from %s: %s", dir,
 			       strerror(errno));
 	for (int i = 0; i < n; i++) {
-		if (r == 0 && set_wanted(list[i]->d_name, stacks))
-			r = add_set(c, o, list[i]->d_name, err);
+		_cleanup_free_ char *file = NULL;
+
+		if (r == 0 && set_wanted(list[i]->d_name, stacks)) {
+			if (asprintf(&file, "%s%s", sub, list[i]->d_name) < 0)
+				r = -ENOMEM;
+			else
+				r = add_set(c, o, file, err);
+		}
 		free(list[i]);
 	}
 	free(list);
 	return r;
+}
+
+static int add_sets(struct closure *c, const struct image_opts *o, unsigned int stacks,
+		    struct mk_err *err)
+{
+	_cleanup_free_ char *sub = NULL;
+	int r = add_sets_in(c, o, "", stacks, err);
+
+	if (r < 0)
+		return r;
+	if (asprintf(&sub, "%s/", o->arch->name) < 0)
+		return -ENOMEM;
+	return add_sets_in(c, o, sub, stacks, err);
 }
 
 /* A key the target kernel has no module for is fine: a PCI bridge, a builtin. */

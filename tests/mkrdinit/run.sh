@@ -902,9 +902,12 @@ t_arch_detect() {
 	done
 	for mod in virtio_blk virtio_mmio nvme ahci ahci_platform xhci-plat-hcd dwc3 dwc2 \
 		sdhci-iproc sdhci-of-arasan dw_mmc-rockchip meson-gx-mmc sunxi-mmc usb-storage \
-		ext4 dm-crypt aes-ce-blk; do
+		ext4 dm-crypt aes-ce-blk sdhci-pci; do
 		has "$T/a.img" "/$mod\.ko\.zst$" "$mod in the arm64 image"
 	done
+	# modules/arm64/'s sets are arm64's own, credited by their path
+	grep -Eq 'sdhci-pci\.ko\.xz: arm64/mmc\.list$' "$T/err" ||
+		fail "--verbose to credit sdhci-pci to arm64/mmc.list"
 	lacks "$T/a.img" '/(aesni-intel|sha256-ssse3|vmw_pvscsi)\.ko' "x86 modules"
 	# the modules (in the first, uncompressed archive) are aarch64 ones
 	(cd "$d" && cpio -id --quiet) <"$T/a.img" || fail "cpio to read the module archive"
@@ -942,6 +945,10 @@ t_arch_amd64() {
 	must_fail "unknown arch" "unknown architecture 'mips' \(x86_64, arm64\)" \
 		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --arch mips
 	[ "$RC" -eq 2 ] || fail "unknown architecture: exit status $RC, not 2"
+	# modules/arm64/ is not read for an x86_64 image: no SD host drivers in the generic one
+	mk --output "$T/x-gen.img"
+	[ "$RC" -eq 0 ] || fail "the generic amd64 image: $(cat "$T/err")"
+	lacks "$T/x-gen.img" '/(sdhci-pci|sdhci|mmc_block)\.ko' "arm64/mmc.list's modules"
 	must_fail "arm64 /init in an x86_64 image" \
 		"--init .*build/arm64/rdinit: an aarch64 program, but the image is for x86_64" \
 		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --init "$PWD/build/arm64/rdinit"

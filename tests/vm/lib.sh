@@ -3,8 +3,10 @@
 #
 # vm_set_arch ARCH the machine the VMs are (x86_64, the default, or arm64: VM_ARCH in the
 #                  environment chooses it too): QEMU, its machine arguments, the serial
-#                  console, the kernel's architecture, the testinit compiler, VM_OUT and
-#                  VM_UNAME (what uname -m says in the VM)
+#                  console, the kernel's architecture, the testinit compiler, VM_OUT,
+#                  VM_UNAME (what uname -m says in the VM), VM_RDINIT and VM_STACKS (this
+#                  machine's rdinit and stack tools, for images made other than by default)
+# vm_busybox       prints the path of a static busybox for the VM's machine
 # vm_setup         the kernel (build-aux/kernel.sh), testinit, and the image from mkrdinit
 # vm_vblk IMG [ID] sets the array VM_DISK: QEMU arguments attaching IMG as virtio-blk
 # vm_boot NAME APPEND [QEMU ARGS...]
@@ -34,6 +36,7 @@ vm_set_arch() {
 	case $VM_ARCH in
 	x86_64 | amd64)
 		VM_ARCH=x86_64 VM_KARCH=amd64 VM_KERNELS=build/kernel VM_TTY=ttyS0 VM_UNAME=x86_64
+		VM_RDINIT=build/rdinit VM_STACKS=build/stacks/sbin
 		VM_OUT=${VM_OUT_GIVEN:-build/vm}
 		QEMU=${QEMU_X86_64:-qemu-system-x86_64}
 		# QEMU's default PC (i440fx); scenarios add -M q35 where they need AHCI
@@ -42,7 +45,7 @@ vm_set_arch() {
 		;;
 	arm64 | aarch64)
 		VM_ARCH=arm64 VM_KARCH=arm64 VM_KERNELS=build/arm64/kernel VM_TTY=ttyAMA0
-		VM_UNAME=aarch64
+		VM_UNAME=aarch64 VM_RDINIT=build/arm64/rdinit VM_STACKS=build/arm64/stacks/sbin
 		VM_OUT=${VM_OUT_GIVEN:-build/arm64/vm}
 		QEMU=${QEMU_AARCH64:-qemu-system-aarch64}
 		# QEMU's generic ARM board (PCIe, a PL011 serial port). pauth-impdef: the same
@@ -66,6 +69,22 @@ vm_die() {
 
 vm_set_arch "${VM_ARCH:-x86_64}"
 
+# x86_64: this machine's; arm64: Debian's busybox-static:arm64, downloaded once into
+# build/arm64/busybox (it cannot be installed next to the native one)
+vm_busybox() {
+	local d=build/arm64/busybox
+	if [ "$VM_ARCH" = x86_64 ]; then
+		echo /bin/busybox
+		return
+	fi
+	if [ ! -x "$d/bin/busybox" ]; then
+		rm -rf "$d" && mkdir -p "$d" &&
+			(cd "$d" && apt-get download -q busybox-static:arm64 >download.log 2>&1) &&
+			dpkg-deb -x "$d"/busybox-static_*.deb "$d" || return 1
+	fi
+	echo "$d/bin/busybox"
+}
+
 vm_build_testinit() {
 	TESTINIT=$VM_OUT/testinit
 	if [ ! -x "$TESTINIT" ] || [ tests/vm/testinit.c -nt "$TESTINIT" ]; then
@@ -84,6 +103,8 @@ vm_setup() {
 	VMLINUZ=$KDIR/boot/vmlinuz-$KVER
 	[ -f "$VMLINUZ" ] || vm_die "no kernel at $VMLINUZ"
 	vm_build_testinit
+	# fetched now, once, not by scenarios running in parallel
+	vm_busybox >/dev/null || vm_die "no static busybox for $VM_ARCH"
 	[ -x "$MKRDINIT" ] || vm_die "$MKRDINIT not built (run make)"
 	INITRD=$VM_OUT/initrd.img
 	# no rm first: mkrdinit replaces the file atomically, so a parallel run never sees it missing

@@ -10,28 +10,11 @@
 LK_APPLETS="sh cat echo ls mkdir mount umount unshare pivot_root poweroff sync stat readlink
 	grep sleep cut tr sed sort paste uname"
 
-# lk_busybox: prints the path of a static busybox for the VM's machine: this machine's for
-# x86_64; for arm64 Debian's busybox-static:arm64, downloaded once into build/arm64/busybox
-# (it cannot be installed next to the native one).
-lk_busybox() {
-	local d=build/arm64/busybox
-	if [ "$VM_ARCH" = x86_64 ]; then
-		echo /bin/busybox
-		return
-	fi
-	if [ ! -x "$d/bin/busybox" ]; then
-		rm -rf "$d" && mkdir -p "$d" &&
-			(cd "$d" && apt-get download -q busybox-static:arm64 >download.log 2>&1) &&
-			dpkg-deb -x "$d"/busybox-static_*.deb "$d" || return 1
-	fi
-	echo "$d/bin/busybox"
-}
-
 # lk_tree DIR: the tree LinuxKit's build would unpack; rdinit's part from mkrdinit's image.
 lk_tree() {
 	local d=$1 a img=$1.rdinit.img bb
 	rm -rf "$d" "$img" && mkdir -p "$d"
-	bb=$(lk_busybox) || return 1
+	bb=$(vm_busybox) || return 1
 	# one uncompressed archive: no modules, so nothing goes ahead of it
 	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --profile none \
 		--omit-stacks luks,lvm,md --compress none --output "$img" >/dev/null ||

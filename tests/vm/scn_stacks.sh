@@ -8,6 +8,9 @@
 
 SCENARIOS+=(s_luks2_prompt s_luks2_keyfile s_luks1 s_lvm_path s_lvm_uuid s_lvm_luks s_md_both
 	s_md_degraded s_lvm_late_pv s_luks_wrong_key s_lvm_incomplete s_luks_two_consoles)
+# arm64: its own stack tools (build/arm64/stacks) make the disks in an arm64 helper VM and
+# open them: LVM on LUKS (cryptsetup, lvm, dm-crypt) and an md mirror (mdadm, raid1)
+ARM64_SCENARIOS+=(s_lvm_luks s_md_both)
 
 SD_PROMPT='Passphrase for /dev/'
 
@@ -36,7 +39,7 @@ sd_boot() {
 }
 
 sd_prepare() {
-	stack_disks || { fail "the stack disks to be made (build/vm/logs/stackdisks.log)"; return 1; }
+	stack_disks || { fail "the stack disks to be made ($VM_OUT/logs/stackdisks.log)"; return 1; }
 }
 
 # A LUKS2 root named by its filesystem's UUID, the passphrase typed: a wrong one first.

@@ -36,14 +36,15 @@ stack_drive() {
 sd_key() {
 	{
 		cat tests/vm/stackdisks.sh tests/vm/stackdisks-init.sh tests/vm/mkdisk.sh
-		cat "$TESTINIT" build/stacks/sbin/cryptsetup build/stacks/sbin/lvm \
-			build/stacks/sbin/mdadm /bin/busybox
+		cat "$TESTINIT" "$VM_STACKS/cryptsetup" "$VM_STACKS/lvm" "$VM_STACKS/mdadm" \
+			"$(vm_busybox)"
 		echo "$KVER"
 	} | sha256sum | cut -c1-16
 }
 
 stack_disks() {
-	local key dir src tmp i args=() fs
+	local key dir src tmp i args=() fs bb
+	bb=$(vm_busybox) || { echo "stackdisks: no busybox for $VM_ARCH" >&2; return 1; }
 	key=$(sd_key)
 	dir=$VM_OUT/stackdisks/$key
 	SD=$dir
@@ -74,8 +75,8 @@ stack_disks() {
 			-device "virtio-blk-pci,drive=$i")
 	done
 	# the generic profile: the stack tools and modules every image gets, its own /init
-	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --shell /bin/busybox \
-		--include /bin/busybox:/bin/busybox --include build/rdinit:/bin/rdmodprobe \
+	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --shell "$bb" \
+		--include "$bb:/bin/busybox" --include "$VM_RDINIT:/bin/rdmodprobe" \
 		--init tests/vm/stackdisks-init.sh --output "$tmp/initrd.img" >/dev/null ||
 		{ echo "stackdisks: mkrdinit failed" >&2; exec 9>&-; return 1; }
 	INITRD=$tmp/initrd.img vm_boot stackdisks \
