@@ -1058,6 +1058,7 @@ t_make_install() {
 		[ -x "$d/$f" ] || fail "/$f not installed, or not executable"
 	done
 	for f in usr/share/rdinit/modules/storage.list usr/share/rdinit/modules/luks.list \
+		usr/share/rdinit/modules/arm64/mmc.list \
 		usr/share/rdinit/conf/rdinit.conf usr/share/man/man8/rdinit.8.gz \
 		usr/share/man/man8/mkrdinit.8.gz usr/share/man/man5/rdinit.conf.5.gz \
 		usr/share/doc/rdinit/init.conf.example; do
