@@ -31,7 +31,11 @@ target_arch() {
 		ARCH=arm64 HOST=aarch64-linux-musl CC=aarch64-linux-musl-gcc
 		AR=aarch64-linux-gnu-ar RANLIB=aarch64-linux-gnu-ranlib STRIP=aarch64-linux-gnu-strip
 		ELF_MACHINE='ARM aarch64'
+		# linux-libc-dev-arm64-cross's; on an arm64 machine, its own (untried)
 		KHDR=/usr/aarch64-linux-gnu/include KHDR_ASM=/usr/aarch64-linux-gnu/include/asm
+		if [ ! -d "$KHDR_ASM" ] && [ -d /usr/include/aarch64-linux-gnu/asm ]; then
+			KHDR=/usr/include KHDR_ASM=/usr/include/aarch64-linux-gnu/asm
+		fi
 		;;
 	*)
 		echo "${TAG:-build}: unknown architecture '$1' (x86_64 or arm64)" >&2
