@@ -426,19 +426,32 @@ const char *elf_kind_describe(const struct elf_kind *k, const char *noun, char *
 	return buf;
 }
 
-int elf_check_machine(const char *what, const char *path, uint16_t machine, const char *arch,
-		      struct mk_err *err)
+/*
+ * -ENOEXEC, recorded as "WHAT PATH: an x86-64 NOUN, but the image is for ARCH", when @path
+ * is an ELF object for another machine than @machine; 0 for one of @machine or a file that
+ * is no ELF; -errno, not recorded, when it cannot be read.
+ */
+static int other_machine(const char *what, const char *path, const char *noun, uint16_t machine,
+			 const char *arch, struct mk_err *err)
 {
 	struct elf_kind k;
 	char desc[128];
 	int r = elf_kind_read(&k, path);
 
-	if (r < 0)
-		return mk_errf(err, r, "cannot use %s %s: %s", what, path, strerror(-r));
-	if (r == 0 || elf_kind_is(&k, machine))
-		return 0;
+	if (r <= 0 || elf_kind_is(&k, machine))
+		return r < 0 ? r : 0;
 	return mk_errf(err, -ENOEXEC, "%s %s: %s, but the image is for %s", what, path,
-		       elf_kind_describe(&k, "program", desc, sizeof(desc)), arch);
+		       elf_kind_describe(&k, noun, desc, sizeof(desc)), arch);
+}
+
+int elf_check_machine(const char *what, const char *path, uint16_t machine, const char *arch,
+		      struct mk_err *err)
+{
+	int r = other_machine(what, path, "program", machine, arch, err);
+
+	if (r < 0 && r != -ENOEXEC)
+		return mk_errf(err, r, "cannot use %s %s: %s", what, path, strerror(-r));
+	return r;
 }
 
 static int read_elf(struct elf_info *e, const char *path)
@@ -583,34 +596,19 @@ static int collect_dep(struct elf_set *set, const char *root, const char *sys, c
 	return r;
 }
 
-/*
- * An ELF object of another machine is named as such; anything else not ELF is left to
- * read_elf() to refuse.  Libraries are searched for by machine, but the interpreter and a
- * DT_NEEDED path are taken as they are.
- */
-static int check_object(const struct elf_set *set, const char *path, const char *noun,
-			struct mk_err *err)
-{
-	struct elf_kind k;
-	char desc[128];
-	int r = elf_kind_read(&k, path);
-
-	if (r < 0)
-		return mk_errf(err, r, "--install %s: %s", path, strerror(-r));
-	if (r == 0 || elf_kind_is(&k, set->machine))
-		return 0;
-	return mk_errf(err, -ENOEXEC, "--install %s: %s, but the image is for %s", path,
-		       elf_kind_describe(&k, noun, desc, sizeof(desc)), set->arch);
-}
-
 static int collect_one(struct elf_set *set, const char *root, const char *sys, const char *path,
 		       const char *noun, struct mk_err *err)
 {
 	struct elf_info e = { 0 };
 	int r;
 
-	r = check_object(set, path, noun, err);
-	if (r < 0)
+	/*
+	 * An ELF object of another machine is named as such; a file that cannot be read, or
+	 * is no ELF, read_elf() refuses.  Libraries are searched for by machine, but the
+	 * interpreter and a DT_NEEDED path are taken as they are.
+	 */
+	r = other_machine("--install", path, noun, set->machine, set->arch, err);
+	if (r == -ENOEXEC)
 		return r;
 	r = read_elf(&e, path);
 	if (r < 0) {
