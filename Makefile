@@ -53,20 +53,18 @@ MK_DEFS := -DRDINIT_INIT_PATH='"$(CURDIR)/$(B)/rdinit"' \
 MK_CFLAGS := -std=gnu11 -O2 $(WARN) -Icommon $(MK_DEFS) $(shell pkg-config --cflags libkmod libarchive libzstd 2>/dev/null) -pthread
 MK_LIBS := $(shell pkg-config --libs libkmod libarchive libzstd 2>/dev/null) -pthread
 
-# For the x86_64 build, these keep their old names.
-SYSROOT := $(B)/sysroot
-STAMP := $(foreach l,$(SYSROOT_LIBS),$(SYSROOT)/.$(l).stamp)
-STACKS_BIN := $(B)/stacks/sbin/cryptsetup $(B)/stacks/sbin/lvm $(B)/stacks/sbin/mdadm
+# $(call stamps,ARCH): what sysroot.sh leaves in ARCH's sysroot, a stamp per library
+stamps = $(foreach l,$(SYSROOT_LIBS),$(DIR_$(1))/sysroot/.$(l).stamp)
 
 # The rules for one target architecture: $(call arch_rules,ARCH)
 define arch_rules
 # One run of sysroot.sh makes every stamp: a grouped target (GNU make 4.3, Debian 12's), so
 # make -j runs it once.
-$(foreach l,$(SYSROOT_LIBS),$(DIR_$(1))/sysroot/.$(l).stamp) &: build-aux/sysroot.sh \
+$(call stamps,$(1)) &: build-aux/sysroot.sh \
 		build-aux/arch.sh build-aux/debsrc.sh
 	sh build-aux/sysroot.sh $(DIR_$(1))/sysroot $(1)
 
-$(DIR_$(1))/rdinit: $(INIT_SRCS) $(INIT_HDRS) $(foreach l,$(SYSROOT_LIBS),$(DIR_$(1))/sysroot/.$(l).stamp)
+$(DIR_$(1))/rdinit: $(INIT_SRCS) $(INIT_HDRS) $(call stamps,$(1))
 	@mkdir -p $(DIR_$(1))
 	$(MUSL_CC_$(1)) $(call init_cflags,$(DIR_$(1))/sysroot) $(INIT_SRCS) \
 		$(call init_ldflags,$(DIR_$(1))/sysroot) $(INIT_LIBS) -o $$@
@@ -78,7 +76,7 @@ $(DIR_$(1))/rdinit: $(INIT_SRCS) $(INIT_HDRS) $(foreach l,$(SYSROOT_LIBS),$(DIR_
 # of them.
 $(DIR_$(1))/stacks/sbin/cryptsetup $(DIR_$(1))/stacks/sbin/lvm $(DIR_$(1))/stacks/sbin/mdadm &: \
 		build-aux/stacks.sh build-aux/arch.sh build-aux/debsrc.sh \
-		build-aux/patches/lvm2-musl.sh build-aux/patches/nettle-musl.sh $(foreach l,$(SYSROOT_LIBS),$(DIR_$(1))/sysroot/.$(l).stamp)
+		build-aux/patches/lvm2-musl.sh build-aux/patches/nettle-musl.sh $(call stamps,$(1))
 	sh build-aux/stacks.sh $(DIR_$(1))/stacks $(DIR_$(1))/sysroot $(1)
 endef
 $(foreach a,$(ARCHES),$(eval $(call arch_rules,$(a))))
