@@ -23,9 +23,6 @@ DIR_arm64 := $(B)/arm64
 # musl-tools' wrapper; musl-dev:arm64's (Debian's aarch64 cross gcc with musl's specs)
 MUSL_CC_x86_64 := musl-gcc
 MUSL_CC_arm64 := aarch64-linux-musl-gcc
-# what file(1) says of each
-FILE_x86_64 := x86-64
-FILE_arm64 := aarch64
 
 # common/: code both programs need (module names, softdep lists, cleanup attributes)
 COMMON_SRCS := $(wildcard common/*.c)
@@ -64,12 +61,11 @@ $(call stamps,$(1)) &: build-aux/sysroot.sh \
 		build-aux/arch.sh build-aux/debsrc.sh
 	sh build-aux/sysroot.sh $(DIR_$(1))/sysroot $(1)
 
-$(DIR_$(1))/rdinit: $(INIT_SRCS) $(INIT_HDRS) $(call stamps,$(1))
+$(DIR_$(1))/rdinit: $(INIT_SRCS) $(INIT_HDRS) $(call stamps,$(1)) build-aux/checkbin.sh
 	@mkdir -p $(DIR_$(1))
 	$(MUSL_CC_$(1)) $(call init_cflags,$(DIR_$(1))/sysroot) $(INIT_SRCS) \
 		$(call init_ldflags,$(DIR_$(1))/sysroot) $(INIT_LIBS) -o $$@
-	@file $$@ | grep -q 'statically linked' || { echo "$$@ is not static" >&2; rm -f $$@; exit 1; }
-	@file $$@ | grep -q '$(FILE_$(1))' || { echo "$$@ is not for $(1)" >&2; rm -f $$@; exit 1; }
+	@sh build-aux/checkbin.sh $(1) $$@
 
 # The storage stacks' tools for the image (LUKS, LVM, md RAID): static musl builds from
 # Debian's sources (build-aux/stacks.sh; a few minutes once, nothing after). One run makes all

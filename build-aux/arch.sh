@@ -56,3 +56,16 @@ kernel_include() {
 	ln -sfn "$KHDR/asm-generic" "$1/asm-generic"
 	ln -sfn "$KHDR_ASM" "$1/asm"
 }
+
+# check_output FILE: FILE is what a build for the target makes, a static, stripped program
+# for its machine (a configure that fell back to the host's compiler or strip would not fail
+# by itself); else say what it is instead, remove it (the next run builds it again) and exit 1.
+check_output() {
+	what=$(file -b "$1")
+	for want in 'statically linked' ', stripped' "$ELF_MACHINE"; do
+		case $what in *"$want"*) continue ;; esac
+		echo "${TAG:-build}: $1: not '$want' ($ARCH): $what" >&2
+		rm -f "$1"
+		exit 1
+	done
+}

@@ -28,7 +28,8 @@ mkdir -p "$SRC" "$PREFIX/lib/pkgconfig" "$PREFIX/include" "$OUT" "$LOG"
 
 # shellcheck disable=SC2034 # debsrc.sh's and arch.sh's messages
 TAG=stacks
-# target_arch: ARCH, CC, HOST, AR, RANLIB, STRIP and ELF_MACHINE for the target
+# target_arch: ARCH, CC, HOST, AR, RANLIB, STRIP and ELF_MACHINE for the target;
+# check_output
 # shellcheck source=build-aux/arch.sh
 . "$HERE/arch.sh"
 target_arch "${3:-x86_64}"
@@ -319,17 +320,9 @@ build_lvm2
 build_nettle
 build_cryptsetup
 build_mdadm
-# What was made is what was asked for: static, stripped, and for the target's machine (a
-# configure that fell back to the host's compiler or strip would not fail by itself). A wrong
-# file is removed, so the next run builds it again.
+# What was made is what was asked for (arch.sh's check_output).
 for b in cryptsetup lvm dmsetup mdadm; do
-	what=$(file -b "$OUT/$b")
-	for want in 'statically linked' ', stripped' "$ELF_MACHINE"; do
-		case $what in *"$want"*) continue ;; esac
-		echo "stacks: $OUT/$b: not '$want' ($ARCH): $what" >&2
-		rm -f "$OUT/$b"
-		exit 1
-	done
+	check_output "$OUT/$b"
 done
 # Every output is current now: newer than this script, so make does not run it again.
 touch "$OUT/cryptsetup" "$OUT/lvm" "$OUT/dmsetup" "$OUT/mdadm"
