@@ -67,21 +67,13 @@ done
 DISK_N=${DISK_N:-3}
 
 B=build/bench
-OUT=$B/boot
-RDINIT=build/rdinit
-case $ARCH in
-x86_64 | amd64) ARCH=x86_64 ;;
-arm64 | aarch64)
-	ARCH=arm64 OUT=$B/boot-arm64 RDINIT=build/arm64/rdinit DISKS=0 MAIN=1
-	;;
-*)
-	echo "bench: unknown architecture '$ARCH' (x86_64 or arm64)" >&2
-	exit 2
-	;;
-esac
-export VM_OUT=$OUT VM_TIMEOUT=${VM_TIMEOUT:-150}
+export VM_TIMEOUT=${VM_TIMEOUT:-150}
 . tests/vm/lib.sh
+# the machine (an unknown one is refused), its kernel, QEMU, testinit compiler and rdinit
 vm_set_arch "$ARCH"
+ARCH=$VM_ARCH RDINIT=$VM_RDINIT OUT=$B/boot
+[ "$ARCH" = arm64 ] && OUT=$B/boot-arm64 DISKS=0 MAIN=1
+export VM_OUT=$OUT
 
 die() {
 	echo "bench: $*" >&2
