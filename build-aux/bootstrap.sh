@@ -13,7 +13,8 @@ qemu-system-x86 qemu-utils
 e2fsprogs fdisk xfsprogs btrfs-progs dosfstools
 zstd xz-utils lz4 busybox-static man-db
 initramfs-tools-core dracut-core shellcheck mmdebstrap debhelper lintian fakeroot
-gcc-aarch64-linux-gnu musl-dev:arm64 qemu-system-arm
+gcc-aarch64-linux-gnu linux-libc-dev-arm64-cross libc6-dev-arm64-cross musl-dev:arm64
+qemu-system-arm ipxe-qemu
 "
 # musl-dev:arm64 (make ARCH=arm64) and Debian's arm64 kernel (the arm64 VM tests) are packages
 # of a foreign architecture: dpkg must know it first.
