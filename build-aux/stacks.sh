@@ -12,6 +12,12 @@
 # nothing and a changed option rebuilds that step and what uses it. Quiet on success; a failing
 # step prints the end of its log (STACKDIR/log/STEP.log).
 set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+# target_arch: ARCH, CC, HOST, AR, RANLIB, STRIP and ELF_MACHINE for the target;
+# check_output; clean_build_env, first: PREFIX and the like are ours below
+# shellcheck source=build-aux/arch.sh
+. "$HERE/arch.sh"
+clean_build_env
 
 STACKS=${1:?usage: stacks.sh STACKDIR [SYSROOT [x86_64|arm64]]}
 SYSROOT=${2:-$STACKS/../sysroot}
@@ -22,18 +28,13 @@ SRC=$STACKS/src
 PREFIX=$STACKS/sysroot
 OUT=$STACKS/sbin
 LOG=$STACKS/log
-HERE=$(cd "$(dirname "$0")" && pwd)
 JOBS=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$SRC" "$PREFIX/lib/pkgconfig" "$PREFIX/include" "$OUT" "$LOG"
 
 # shellcheck disable=SC2034 # debsrc.sh's and arch.sh's messages
 TAG=stacks
-# target_arch: ARCH, CC, HOST, AR, RANLIB, STRIP and ELF_MACHINE for the target;
-# check_output
-# shellcheck source=build-aux/arch.sh
-. "$HERE/arch.sh"
 target_arch "${3:-x86_64}"
-# add_deb_src, fetch
+# fetch, lock_entry
 # shellcheck source=build-aux/debsrc.sh
 . "$HERE/debsrc.sh"
 
@@ -54,10 +55,6 @@ PKG_CONFIG=pkg-config
 PKG_CONFIG_LIBDIR=$PREFIX/lib/pkgconfig
 export CFLAGS CPPFLAGS LDFLAGS PKG_CONFIG PKG_CONFIG_LIBDIR
 unset PKG_CONFIG_PATH
-# "make install DESTDIR=..." exports DESTDIR: the libraries built here install into their own
-# prefix, never there
-unset DESTDIR
-
 # q STEP CMD...: run CMD with its output in STEP's log; on failure show the log's end and stop
 q() {
 	step=$1
@@ -77,14 +74,35 @@ pc() {
 		"${4:-$PREFIX}" "$1" "$1" "$3" "$2" >"$PREFIX/lib/pkgconfig/$1.pc"
 }
 
-# A stamp holds how its step was built (its options, the compiler and flags, and the stamps of
-# the steps it uses): a step is built again when that changes, or when what it makes is gone.
+# A stamp holds how its step was built (its options, the compiler and flags, the lock's lines for
+# its source package, and the stamps of the steps it uses): a step is built again when that
+# changes, or when what it makes is gone. Each step's source package is named in STEP_PKG.
 stamp_of() { cat "$STACKS/.$1.stamp" 2>/dev/null || true; }
+stamp_line() { printf '%s\n' "$2 $CC $CFLAGS $(lock_entry "$(step_pkg "$1")")"; }
 stamp_ok() { # stamp_ok STEP CONF OUTPUT
 	[ -f "$STACKS/.$1.stamp" ] && [ -e "$3" ] &&
-		[ "$(cat "$STACKS/.$1.stamp")" = "$2 $CC $CFLAGS" ]
+		[ "$(cat "$STACKS/.$1.stamp")" = "$(stamp_line "$1" "$2")" ]
 }
-stamp_set() { printf '%s\n' "$2 $CC $CFLAGS" >"$STACKS/.$1.stamp"; }
+stamp_set() { stamp_line "$1" "$2" >"$STACKS/.$1.stamp"; }
+# step_pkg STEP: the Debian source package a step builds
+step_pkg() {
+	case $1 in
+	aio) echo libaio ;;
+	uuid) echo util-linux ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# apply_patch STEP PATCH: PATCH (patch -p1) in the current source tree, once; a hunk that does
+# not apply (a source that changed under it) stops the build with the hunk named
+apply_patch() {
+	patch -p1 -R --dry-run -s -f <"$2" >/dev/null 2>&1 && return 0
+	patch -p1 -s -f --no-backup-if-mismatch <"$2" >>"$LOG/$1.log" 2>&1 || {
+		echo "stacks: $1: $(basename "$2") does not apply to $(basename "$PWD"):" >&2
+		grep -E 'FAILED|hunk|patching|can.t find' "$LOG/$1.log" >&2 || tail -n 20 "$LOG/$1.log" >&2
+		exit 1
+	}
+}
 
 begin() { # begin STEP DIR: a fresh log, and say what is built
 	: >"$LOG/$1.log"
@@ -146,24 +164,15 @@ build_popt() {
 	stamp_set popt "$POPT_CONF"
 }
 
-# ---- libuuid, from the util-linux source sysroot.sh fetched; unpacked again here, so the tree
-# libblkid was built in is left alone ----
+# ---- libuuid, from util-linux's source (unpacked here: the tree libblkid was built in, in
+# the sysroot, is left alone) ----
 UUID_CONF="--disable-all-programs --enable-libuuid --enable-static --disable-shared \
 --disable-nls --disable-asciidoc --without-udev --without-systemd --without-python \
 --without-selinux --without-audit --without-readline --without-ncurses --without-ncursesw \
 --without-cryptsetup --without-btrfs --without-econf"
 build_uuid() {
 	stamp_ok uuid "$UUID_CONF" "$PREFIX/lib/libuuid.a" && return 0
-	dir=$(find "$SRC" -maxdepth 1 -type d -name "util-linux-[0-9]*" | head -n 1)
-	if [ -z "$dir" ]; then
-		dsc=$(find "$SYSROOT/src" -maxdepth 1 -name 'util-linux_*.dsc' | head -n 1)
-		if [ -n "$dsc" ]; then
-			dir=$SRC/$(basename "$dsc" .dsc | sed -e 's/_/-/' -e 's/-[^-]*$//')
-			q uuid dpkg-source --no-check -x "$dsc" "$dir"
-		else
-			dir=$(fetch util-linux)
-		fi
-	fi
+	dir=$(fetch util-linux)
 	begin uuid "$dir"
 	cd "$dir"
 	[ -x configure ] || q uuid ./autogen.sh
@@ -183,19 +192,19 @@ build_uuid() {
 # memeql_sec: libnettle alone, no libhogweed and no gmp). The kernel backend made each hash block
 # an AF_ALG syscall: thousands per key slot, costly under emulation. The fat build (nettle's
 # default) picks the CPU's own instructions at run time: SHA-NI, AES-NI and PCLMUL on x86_64,
-# the Armv8 SHA1, SHA2, AES and PMULL ones on arm64 (with patches/nettle-musl.sh: nettle looks
+# the Armv8 SHA1, SHA2, AES and PMULL ones on arm64 (with patches/nettle-musl.patch: nettle looks
 # for those on glibc only), and C where the CPU has none. Only the library and its headers: no
 # tools, tests, examples or documentation ----
 NETTLE_CONF="--disable-shared --enable-static --disable-public-key --disable-documentation \
 --disable-openssl"
-NETTLE_PATCH=$HERE/patches/nettle-musl.sh
+NETTLE_PATCH=$HERE/patches/nettle-musl.patch
 build_nettle() {
 	conf="$NETTLE_CONF $(cksum <"$NETTLE_PATCH")"
 	stamp_ok nettle "$conf" "$PREFIX/lib/libnettle.a" && return 0
 	dir=$(fetch nettle)
 	begin nettle "$dir"
 	cd "$dir"
-	q nettle sh "$NETTLE_PATCH"
+	apply_patch nettle "$NETTLE_PATCH"
 	# shellcheck disable=SC2086
 	q nettle ./configure --host="$HOST" --prefix="$PREFIX" --libdir="$PREFIX/lib" \
 		$NETTLE_CONF
@@ -233,14 +242,14 @@ LVM_CONF="--enable-static_link --disable-udev_sync --disable-udev_rules \
 # guessed the worst when cross compiling, lvm2 uses none: include/configure.h differs in no
 # other define the code reads.)
 LVM_CACHE="ac_cv_func_malloc_0_nonnull=yes ac_cv_func_realloc_0_nonnull=yes"
-LVM_PATCH=$HERE/patches/lvm2-musl.sh
+LVM_PATCH=$HERE/patches/lvm2-musl.patch
 build_lvm2() {
 	conf="$LVM_CONF $LVM_CACHE $(cksum <"$LVM_PATCH") $(stamp_of aio)"
 	stamp_ok lvm2 "$conf" "$OUT/lvm" && [ -e "$OUT/dmsetup" ] && return 0
 	dir=$(fetch lvm2)
 	begin lvm2 "$dir"
 	cd "$dir"
-	q lvm2 sh "$LVM_PATCH"
+	apply_patch lvm2 "$LVM_PATCH"
 	# lvm2 runs the preprocessor without CFLAGS to list libdevmapper's exported symbols: it
 	# finds the kernel headers through C_INCLUDE_PATH. (libaio: through CPPFLAGS and LDFLAGS.)
 	export C_INCLUDE_PATH="$kinc"
@@ -276,6 +285,7 @@ CRYPTSETUP_CONF="--enable-static-cryptsetup --disable-shared --enable-static \
 --disable-fips --disable-rpath --with-tmpfilesdir=no --with-luks2-lock-path=/run/cryptsetup"
 build_cryptsetup() {
 	conf="$CRYPTSETUP_CONF $(stamp_of json-c) $(stamp_of popt) $(stamp_of uuid) $(stamp_of lvm2) \
+$(cat "$SYSROOT/.util-linux.stamp") \
 $(stamp_of nettle)"
 	stamp_ok cryptsetup "$conf" "$OUT/cryptsetup" && return 0
 	dir=$(fetch cryptsetup)
