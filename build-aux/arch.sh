@@ -69,3 +69,15 @@ check_output() {
 		exit 1
 	done
 }
+
+# clean_build_env: nothing of the caller's make command line or build settings reaches the
+# builds of Debian's sources: "make install DESTDIR=D" would install their libraries under D
+# (through MAKEFLAGS as well as the environment), a CC or CFLAGS meant for rdinit would build
+# them for the wrong libc, and dpkg-buildpackage's hardening flags are glibc's.
+clean_build_env() {
+	unset MAKEFLAGS MAKEOVERRIDES MFLAGS MAKELEVEL MAKE_TERMOUT MAKE_TERMERR GNUMAKEFLAGS \
+		DESTDIR PREFIX DEB_BUILD_OPTIONS CC CXX CPP LD AR AS NM RANLIB STRIP OBJCOPY OBJDUMP \
+		CFLAGS CXXFLAGS CPPFLAGS LDFLAGS LDLIBS LIBS ASFLAGS PKG_CONFIG PKG_CONFIG_PATH \
+		PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR C_INCLUDE_PATH CPATH LIBRARY_PATH \
+		CROSS_COMPILE ARCH SRCARCH KBUILD_OUTPUT O V
+}

@@ -4,6 +4,8 @@
 #
 # usage: build-aux/debroot.sh DIR
 # Output (stdout): the path of the tarball.
+#        build-aux/debroot.sh --mirrors
+# Output: the mirrors, one "deb URI SUITE COMPONENTS" line each (for other mmdebstrap runs).
 #
 # The mirrors are those this machine's apt already uses for bookworm (no host name is
 # written here): every "deb" entry of /etc/apt/sources.list{,.d/*} whose suite is bookworm
@@ -52,6 +54,10 @@ mirrors() {
 	done
 }
 
+if [ "$DIR" = --mirrors ]; then
+	mirrors | sort -u
+	exit 0
+fi
 key=$(printf '%s %s\n' "$SUITE" "$OPTS" | sha256sum | cut -c1-12)
 out=$DIR/$SUITE-minbase-systemd-$key.tar
 if [ ! -s "$out" ]; then

@@ -1,8 +1,10 @@
 #!/bin/sh
-# Fetch Debian's generic kernel for ARCH (amd64, the default, or arm64: the newest version apt
-# offers, unless KVER is set) and unpack it into DIR/<kver>/ with modules.dep generated, the way
-# `depmod -b` expects. Cached: a second run only prints the paths. Output (stdout): "KVER
-# DIR/<kver>" on one line. A foreign ARCH needs `dpkg --add-architecture ARCH` (make bootstrap).
+# Fetch Debian's generic kernel for ARCH (amd64, the default, or arm64) at the version
+# build-aux/sources.lock pins (its first linux-image-*-ARCH-unsigned line the archive serves, or
+# the one KVER names, which must be in the lock), verified by digest, and unpack it into
+# DIR/<kver>/ with modules.dep generated, the way `depmod -b` expects. Cached: a second run only
+# prints the paths. Output (stdout): "KVER DIR/<kver>" on one line. A foreign ARCH needs
+# `dpkg --add-architecture ARCH` (make bootstrap).
 set -eu
 
 DIR=${1:?usage: kernel.sh DIR [amd64|arm64]}
@@ -14,35 +16,39 @@ aarch64 | arm64) ARCH=arm64 ;;
 esac
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck disable=SC2034 # debsrc.sh's messages
+TAG=kernel
+# shellcheck source=build-aux/debsrc.sh
+. "$HERE/debsrc.sh"
 
-newest() {
-	apt-cache search --names-only "^linux-image-[0-9].*-$ARCH-unsigned\$" 2>/dev/null |
-		sed -n "s/^linux-image-\([^ ]*-$ARCH\)-unsigned .*/\1/p" |
-		grep -vE -- "-(rt|cloud)-$ARCH\$" | sort -V | tail -n 1
-}
-
+# the kernels the lock pins for ARCH, in its order
+names=$(awk -v a="$ARCH" '$1 == "deb" && $2 ~ ("^linux-image-.*-" a "-unsigned:" a "$") &&
+	!seen[$2]++ { print $2 }' "$SOURCES_LOCK")
 KVER=${KVER:-}
-if [ -z "$KVER" ]; then
-	# Reuse what is cached when apt knows nothing newer (or cannot be asked).
-	KVER=$(newest)
-	if [ -z "$KVER" ]; then
-		apt-get update -q >&2 || true
-		KVER=$(newest)
-	fi
-	if [ -z "$KVER" ]; then
-		KVER=$(ls "$DIR" 2>/dev/null | sort -V | tail -n 1)
-	fi
+if [ -n "$KVER" ]; then
+	echo "$names" | grep -qx "linux-image-$KVER-unsigned:$ARCH" ||
+		src_die "KVER=$KVER: $SOURCES_LOCK pins no linux-image-$KVER-unsigned:$ARCH (it pins:" \
+			"$(echo "$names" | tr '\n' ' '))"
+	names=linux-image-$KVER-unsigned:$ARCH
 fi
-[ -n "$KVER" ] || { echo "kernel: apt offers no linux-image-*-$ARCH-unsigned" >&2; exit 1; }
+[ -n "$names" ] || src_die "$SOURCES_LOCK pins no linux-image-*-$ARCH-unsigned"
+deb=""
+for name in $names; do
+	if deb=$(deb_get "$name"); then
+		KVER=${name#linux-image-}
+		KVER=${KVER%-unsigned:*}
+		break
+	fi
+done
+[ -n "$deb" ] || src_die "none of the kernels $SOURCES_LOCK pins for $ARCH can be fetched"
 
 root=$DIR/$KVER
-if [ ! -f "$root/.stamp" ]; then
+sum=$(sha256sum "$deb" | cut -d' ' -f1)
+if [ "$(cat "$root/.stamp" 2>/dev/null)" != "$sum" ]; then
 	rm -rf "$root" && mkdir -p "$root"
-	echo "kernel: fetching linux-image-$KVER-unsigned" >&2
-	(cd "$root" && apt-get download -q "linux-image-$KVER-unsigned:$ARCH" >&2)
-	dpkg-deb -x "$root"/linux-image-*.deb "$root"
-	rm -f "$root"/linux-image-*.deb
+	dpkg-deb -x "$deb" "$root"
 	depmod -b "$root" "$KVER"
-	touch "$root/.stamp"
+	echo "$sum" >"$root/.stamp"
 fi
 echo "$KVER $root"

@@ -4,19 +4,18 @@
 # Debian's aarch64 gcc and musl-dev:arm64). Cached: a stamp per library means a second run does
 # nothing.
 #
-# Debian ships no musl builds of these, so: `apt-get source` (build-aux/debsrc.sh), build with
-# musl-gcc.
+# Debian ships no musl builds of these, so: the source packages at the versions
+# build-aux/sources.lock vouches for (build-aux/debsrc.sh), built with musl-gcc.
 set -eu
-# "make install DESTDIR=..." exports DESTDIR: the libraries built here install into their own
-# prefix, never there
-unset DESTDIR
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 SYSROOT=${1:?usage: sysroot.sh SYSROOT [x86_64|arm64]}
 # shellcheck disable=SC2034 # arch.sh's messages
 TAG=sysroot
 # target_arch, kernel_include
 # shellcheck source=build-aux/arch.sh
-. "$(dirname "$0")/arch.sh"
+. "$HERE/arch.sh"
+clean_build_env
 target_arch "${2:-x86_64}"
 mkdir -p "$SYSROOT"
 SYSROOT=$(cd "$SYSROOT" && pwd)
@@ -34,9 +33,9 @@ CFLAGS="-Os -fPIE -ffunction-sections -fdata-sections -fno-asynchronous-unwind-t
 -fno-unwind-tables -isystem $kinc"
 export CFLAGS
 
-# add_deb_src, fetch
+# fetch, lock_entry
 # shellcheck source=build-aux/debsrc.sh
-. "$(dirname "$0")/debsrc.sh"
+. "$HERE/debsrc.sh"
 
 # pc NAME LIB VERSION: a pkg-config file for a library built here, so kmod's configure finds it
 pc() {
@@ -45,9 +44,13 @@ pc() {
 		"$SYSROOT" "$1" "$1" "$3" "$2" >"$SYSROOT/lib/pkgconfig/$1.pc"
 }
 
-# A stamp holds how its library was built: a library is built again when that changes.
-stamp_ok() { [ -f "$SYSROOT/.$1.stamp" ] && [ "$(cat "$SYSROOT/.$1.stamp")" = "$2 $CC $CFLAGS" ]; }
-stamp_set() { printf '%s\n' "$2 $CC $CFLAGS" >"$SYSROOT/.$1.stamp"; }
+# A stamp holds how its library was built, the lock's lines for its source package included: a
+# library is built again when that changes. stamp_ok LIB PKG CONF, stamp_set LIB PKG CONF
+stamp_ok() {
+	[ -f "$SYSROOT/.$1.stamp" ] &&
+		[ "$(cat "$SYSROOT/.$1.stamp")" = "$3 $CC $CFLAGS $(lock_entry "$2")" ]
+}
+stamp_set() { printf '%s\n' "$3 $CC $CFLAGS $(lock_entry "$2")" >"$SYSROOT/.$1.stamp"; }
 
 # Decompressors for /init's own module decompression (init/modfile.c), for formats the
 # kernel does not decompress itself (a static binary cannot dlopen them). Decoders only, and
@@ -59,7 +62,7 @@ XZ_CONF="--enable-static --disable-shared --disable-xz --disable-xzdec --disable
 --enable-encoders= --enable-decoders=lzma1,lzma2 --enable-checks=crc32 --disable-microlzma \
 --disable-lzip-decoder --enable-threads=no"
 build_xz() {
-	stamp_ok xz "$XZ_CONF" && return 0
+	stamp_ok xz xz-utils "$XZ_CONF" && return 0
 	dir=$(fetch xz-utils)
 	echo "sysroot: building liblzma from $(basename "$dir")"
 	(
@@ -70,7 +73,7 @@ build_xz() {
 		make -s -j"$JOBS" >/dev/null
 		make -s install >/dev/null
 	)
-	stamp_set xz "$XZ_CONF"
+	stamp_set xz xz-utils "$XZ_CONF"
 }
 
 # zstd is the format mkrdinit stores modules in by default, so its decoder is on the boot's
@@ -80,7 +83,7 @@ ZSTD_CFLAGS="-O2 -ffunction-sections -fdata-sections -fno-asynchronous-unwind-ta
 -fno-unwind-tables -DHUF_FORCE_DECOMPRESS_X1 \
 -DZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT -DZSTD_STRIP_ERROR_STRINGS"
 build_zstd() {
-	stamp_ok zstd "$ZSTD_CFLAGS" && return 0
+	stamp_ok zstd libzstd "$ZSTD_CFLAGS" && return 0
 	dir=$(fetch libzstd)
 	echo "sysroot: building libzstd (decoder) from $(basename "$dir")"
 	(
@@ -93,12 +96,12 @@ build_zstd() {
 		cp zstd.h zstd_errors.h "$SYSROOT/include/"
 	)
 	pc libzstd zstd 1.5
-	stamp_set zstd "$ZSTD_CFLAGS"
+	stamp_set zstd libzstd "$ZSTD_CFLAGS"
 }
 
 ZLIB_CONF="--static"
 build_zlib() {
-	stamp_ok zlib "$ZLIB_CONF" && return 0
+	stamp_ok zlib zlib "$ZLIB_CONF" && return 0
 	dir=$(fetch zlib)
 	echo "sysroot: building zlib from $(basename "$dir")"
 	(
@@ -111,14 +114,14 @@ build_zlib() {
 		cp zlib.h zconf.h "$SYSROOT/include/"
 	)
 	pc zlib z 1.2
-	stamp_set zlib "$ZLIB_CONF"
+	stamp_set zlib zlib "$ZLIB_CONF"
 }
 
 # libkmod plans (lookup, dependencies, softdeps, options, blacklist); rdinit inserts the
 # modules and decompresses them itself, so libkmod needs no compression library.
 KMOD_CONF="--without-xz --without-zstd --without-zlib --without-openssl --enable-logging"
 build_kmod() {
-	stamp_ok kmod "$KMOD_CONF" && return 0
+	stamp_ok kmod kmod "$KMOD_CONF" && return 0
 	dir=$(fetch kmod)
 	echo "sysroot: building libkmod from $(basename "$dir")"
 	(
@@ -138,7 +141,7 @@ build_kmod() {
 		"$AR" rcs "$SYSROOT/lib/libkmod.a" libkmod/.libs/*.o shared/.libs/*.o
 		cp libkmod/libkmod.h "$SYSROOT/include/"
 	)
-	stamp_set kmod "$KMOD_CONF"
+	stamp_set kmod kmod "$KMOD_CONF"
 }
 
 UL_CONF="--disable-all-programs --enable-libblkid --enable-libmount --enable-static \
@@ -146,7 +149,7 @@ UL_CONF="--disable-all-programs --enable-libblkid --enable-libmount --enable-sta
 --without-python --without-selinux --without-audit --without-readline --without-ncurses \
 --without-ncursesw --without-cryptsetup --without-btrfs --without-econf"
 build_util_linux() {
-	stamp_ok util-linux "$UL_CONF" && return 0
+	stamp_ok util-linux util-linux "$UL_CONF" && return 0
 	dir=$(fetch util-linux)
 	echo "sysroot: building libblkid and libmount from $(basename "$dir")"
 	(
@@ -161,7 +164,7 @@ build_util_linux() {
 		cp libblkid/src/blkid.h "$SYSROOT/include/blkid/"
 		cp libmount/src/libmount.h "$SYSROOT/include/libmount/"
 	)
-	stamp_set util-linux "$UL_CONF"
+	stamp_set util-linux util-linux "$UL_CONF"
 }
 
 build_xz

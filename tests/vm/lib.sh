@@ -78,9 +78,9 @@ vm_busybox() {
 		return
 	fi
 	if [ ! -x "$d/bin/busybox" ]; then
-		rm -rf "$d" && mkdir -p "$d" &&
-			(cd "$d" && apt-get download -q busybox-static:arm64 >download.log 2>&1) &&
-			dpkg-deb -x "$d"/busybox-static_*.deb "$d" || return 1
+		local deb
+		deb=$(sh build-aux/sources.sh deb busybox-static:arm64) || return 1
+		rm -rf "$d" && mkdir -p "$d" && dpkg-deb -x "$deb" "$d" || return 1
 	fi
 	echo "$d/bin/busybox"
 }

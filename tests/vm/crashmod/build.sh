@@ -4,7 +4,7 @@
 # the kernel's own modules (hard links) plus extra/rdinit_crash.ko, indexed by depmod -b.
 #
 # The headers packages (linux-headers-VER and the -common and linux-kbuild-* ones it
-# depends on) are fetched with apt-get download and unpacked under OUT, never installed.
+# depends on), pinned in build-aux/sources.lock, are unpacked under OUT, never installed.
 # Cached: a second run only prints the paths, unless the sources or the kernel changed.
 #
 # usage: tests/vm/crashmod/build.sh [OUT]   (default build/crashmod)
@@ -34,18 +34,24 @@ HDR=$OUT/headers-$KVER
 fetch_headers() {
 	[ -f "$HDR/.stamp" ] && return 0
 	rm -rf "$OUT"/headers-* && mkdir -p "$HDR"
-	echo "crashmod: fetching linux-headers-$KVER" >&2
-	(cd "$HDR" && apt-get download -q "linux-headers-$KVER" >&2) ||
-		die "apt-get download linux-headers-$KVER failed"
-	deps=$(dpkg-deb -f "$HDR"/linux-headers-"$KVER"_*.deb Depends | sed 's/[,|]/\n/g' |
+	# the headers package of the kernel's architecture, and the -common and linux-kbuild-*
+	# ones it names, at the versions build-aux/sources.lock pins
+	karch=${KVER##*-}
+	deb=$(sh build-aux/sources.sh deb "linux-headers-$KVER:$karch") ||
+		die "linux-headers-$KVER:$karch: not fetched"
+	deps=$(dpkg-deb -f "$deb" Depends | sed 's/[,|]/\n/g' |
 		sed -n 's/^ *\(linux-\(headers\|kbuild\)-[^ ]*\).*/\1/p' | sort -u)
 	[ -n "$deps" ] || die "linux-headers-$KVER names no -common or linux-kbuild package"
-	# shellcheck disable=SC2086 # one package name per word
-	(cd "$HDR" && apt-get download -q $deps >&2) || die "apt-get download $deps failed"
-	for deb in "$HDR"/*.deb; do
-		dpkg-deb -x "$deb" "$HDR" || die "cannot unpack $deb"
+	for dep in $deps; do
+		# arch-independent (-common) or the kernel's architecture (linux-kbuild)
+		name=$(awk -v n="$dep" '$1 == "deb" && index($2, n ":") == 1 { print $2; exit }' \
+			build-aux/sources.lock)
+		[ -n "$name" ] || die "build-aux/sources.lock pins no $dep"
+		deb="$deb $(sh build-aux/sources.sh deb "$name")" || die "$name: not fetched"
 	done
-	rm -f "$HDR"/*.deb
+	for d in $deb; do
+		dpkg-deb -x "$d" "$HDR" || die "cannot unpack $d"
+	done
 	# The flavour's Makefile includes the -common one by its installed, absolute path.
 	sed -i "s|^include /usr/src/|include $HDR/usr/src/|" \
 		"$HDR/usr/src/linux-headers-$KVER/Makefile" || die "cannot adjust the Makefile"
