@@ -6,6 +6,13 @@
 #                   (ARCH=arm64: Debian's arm64 kernel under qemu-system-aarch64)
 #   make check      unit tests (ASan/UBSan) and VM tests, x86-64 and an arm64 subset
 #   make bootstrap  install the Debian packages everything needs
+#   make unit       the unit tests alone: host packages only, no musl sysroot, tools or kernel
+#   make dist       rdinit-VERSION.tar.xz: the project and every locked source, to build offline
+#   make update-lock  rewrite build-aux/sources.lock from what Debian's archive serves now
+#
+# Every Debian package the build and the tests take is pinned, with its digest, in
+# build-aux/sources.lock and kept in a cache outside build/ (~/.cache/rdinit/src, or
+# RDINIT_SRC_CACHE): see build-aux/debsrc.sh.
 
 B := build
 
@@ -50,6 +57,12 @@ MK_DEFS := -DRDINIT_INIT_PATH='"$(CURDIR)/$(B)/rdinit"' \
 MK_CFLAGS := -std=gnu11 -O2 $(WARN) -Icommon $(MK_DEFS) $(shell pkg-config --cflags libkmod libarchive libzstd 2>/dev/null) -pthread
 MK_LIBS := $(shell pkg-config --libs libkmod libarchive libzstd 2>/dev/null) -pthread
 
+# The first rule: what `make` builds
+all: $(DIR_$(ARCH))/rdinit $(B)/mkrdinit $(DIR_$(ARCH))/stacks/sbin/cryptsetup
+.PHONY: all
+
+SOURCES := build-aux/debsrc.sh build-aux/sources.lock
+
 # $(call stamps,ARCH): what sysroot.sh leaves in ARCH's sysroot, a stamp per library
 stamps = $(foreach l,$(SYSROOT_LIBS),$(DIR_$(1))/sysroot/.$(l).stamp)
 
@@ -57,8 +70,7 @@ stamps = $(foreach l,$(SYSROOT_LIBS),$(DIR_$(1))/sysroot/.$(l).stamp)
 define arch_rules
 # One run of sysroot.sh makes every stamp: a grouped target (GNU make 4.3, Debian 12's), so
 # make -j runs it once.
-$(call stamps,$(1)) &: build-aux/sysroot.sh \
-		build-aux/arch.sh build-aux/debsrc.sh
+$(call stamps,$(1)) &: build-aux/sysroot.sh build-aux/arch.sh $(SOURCES)
 	sh build-aux/sysroot.sh $(DIR_$(1))/sysroot $(1)
 
 $(DIR_$(1))/rdinit: $(INIT_SRCS) $(INIT_HDRS) $(call stamps,$(1)) build-aux/checkbin.sh
@@ -71,13 +83,11 @@ $(DIR_$(1))/rdinit: $(INIT_SRCS) $(INIT_HDRS) $(call stamps,$(1)) build-aux/chec
 # Debian's sources (build-aux/stacks.sh; a few minutes once, nothing after). One run makes all
 # of them.
 $(DIR_$(1))/stacks/sbin/cryptsetup $(DIR_$(1))/stacks/sbin/lvm $(DIR_$(1))/stacks/sbin/mdadm &: \
-		build-aux/stacks.sh build-aux/arch.sh build-aux/debsrc.sh \
-		build-aux/patches/lvm2-musl.sh build-aux/patches/nettle-musl.sh $(call stamps,$(1))
+		build-aux/stacks.sh build-aux/arch.sh $(SOURCES) \
+		build-aux/patches/lvm2-musl.patch build-aux/patches/nettle-musl.patch $(call stamps,$(1))
 	sh build-aux/stacks.sh $(DIR_$(1))/stacks $(DIR_$(1))/sysroot $(1)
 endef
 $(foreach a,$(ARCHES),$(eval $(call arch_rules,$(a))))
-
-all: $(DIR_$(ARCH))/rdinit $(B)/mkrdinit $(DIR_$(ARCH))/stacks/sbin/cryptsetup
 
 bootstrap:
 	@sh build-aux/bootstrap.sh
@@ -183,11 +193,15 @@ UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 
 # the storage stacks, and what they call of the rest of /init
 STACK_SRCS := init/stacks.c init/luks.c init/crypttab.c init/cmdline.c init/sys.c init/strset.c init/timing.c
+# make unit: what needs only host packages (no musl sysroot, stack tools or kernel)
 UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
-	$(UT)/test_switchroot $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_modfile \
+	$(UT)/test_switchroot $(UT)/test_archive \
 	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event $(UT)/test_log $(UT)/test_elf \
 	$(UT)/test_fstab $(UT)/test_hooks $(UT)/test_stacks $(UT)/test_systemd $(UT)/test_ramroot \
 	$(UT)/test_arch
+# make unit-kernel: the module closure and module files of Debian's kernel, the one the VM tests
+# boot, and the frames mkrdinit writes
+UNIT_KERNEL_TESTS := $(UT)/test_mkrdinit_closure $(UT)/test_modfile
 
 $(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/strset.c init/log.c $(INIT_HDRS)
 $(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/strset.c init/log.c $(INIT_HDRS)
@@ -220,14 +234,16 @@ $(UT)/test_event: tests/unit/test_event.c init/event.c init/uevent.c init/rootsp
 $(UT)/test_stacks: tests/unit/test_stacks.c init/devices.c init/report.c init/rootspec.c \
 	init/log.c $(STACK_SRCS) $(INIT_HDRS)
 $(UT)/test_stacks: UT_LIBS += -lblkid
-$(UNIT_TESTS):
+$(UNIT_TESTS) $(UNIT_KERNEL_TESTS):
 	@mkdir -p $(UT)
 	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(UT_LIBS) -o $@
 
-# the closure tests run on Debian's kernel, the one the VM tests boot
-unit: $(UNIT_TESTS) all
+unit: $(UNIT_TESTS)
+	@sh tests/unit/run.sh $(UNIT_TESTS)
+
+unit-kernel: $(UNIT_KERNEL_TESTS) $(B)/mkrdinit
 	@set -e; set -- $$(sh build-aux/kernel.sh $(B)/kernel); \
-	RDINIT_TEST_KVER=$$1 RDINIT_TEST_KDIR=$$2 sh tests/unit/run.sh $(UNIT_TESTS)
+	RDINIT_TEST_KVER=$$1 RDINIT_TEST_KDIR=$$2 sh tests/unit/run.sh $(UNIT_KERNEL_TESTS)
 
 vm: all
 	bash tests/vm/run.sh -a $(ARCH) -j2
@@ -260,6 +276,34 @@ bench: all
 fuzz:
 	bash tests/fuzz/run.sh 60
 
+# ---- the sources: build-aux/sources.lock, its cache, and an offline source bundle ----
+VERSION := $(shell awk 'NR == 1 { gsub(/[()]/, "", $$2); print $$2 }' debian/changelog)
+DIST := rdinit-$(VERSION)
+
+# the project's tracked files as they are in the work tree, and sources/: every source package
+# the lock pins, as the build takes them (build-aux/debsrc.sh reads sources/ first, so building
+# from the tarball, dpkg-buildpackage included, needs no network and no change to /etc/apt);
+# reproducible: names sorted, one time stamp (the last commit's), no owners
+dist:
+	@rm -rf $(B)/dist && mkdir -p $(B)/dist/$(DIST)
+	git ls-files -z | xargs -0 cp -a --parents -t $(B)/dist/$(DIST)
+	sh build-aux/sources.sh bundle $(B)/dist/$(DIST)/sources
+	tar -C $(B)/dist --sort=name --owner=0 --group=0 --numeric-owner \
+		--mtime=@$$(git log -1 --format=%ct) -cf - $(DIST) | xz -T1 -6 >$(B)/$(DIST).tar.xz
+	@rm -rf $(B)/dist
+	@echo "dist: $(B)/$(DIST).tar.xz"
+
+# rewrite the lock from what the archive serves now, then build both architectures from it
+update-lock:
+	sh build-aux/sources.sh update-lock
+	$(MAKE) -j2 all-arches
+
+# the README's commands on a fresh minbase Debian 12 (mmdebstrap from this machine's apt
+# sources), from a clone of this tree, and the offline package build from make dist: not
+# part of make check (it takes about an hour); FRESH_ARCHES=x86_64 leaves arm64 out
+check-fresh: bootstrap
+	bash tests/build/fresh.sh
+
 demo: bootstrap
 	$(MAKE) all
 	VM_ARCH=$(ARCH) bash tests/vm/demo.sh
@@ -271,4 +315,5 @@ clean:
 distclean:
 	rm -rf $(B)
 
-.PHONY: all bootstrap unit vm check fuzz demo clean distclean mkrdinit-test bench
+.PHONY: all bootstrap unit unit-kernel vm check fuzz demo clean distclean mkrdinit-test bench \
+	dist update-lock check-fresh

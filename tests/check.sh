@@ -1,6 +1,6 @@
 #!/bin/sh
-# make check: unit tests, a short fuzzing pass over the seed corpora, and the VM tests (x86-64,
-# then the arm64 subset).
+# make check: the build's own tests (the source lock, make's goals), unit tests, a short
+# fuzzing pass over the seed corpora, and the VM tests (x86-64, then the arm64 subset).
 # Every suite runs even if an earlier one failed; the last line sums them up.
 cd "$(dirname "$0")/.." || exit 2
 B=build
@@ -17,7 +17,9 @@ run() {
 	tail -n 1 "$log" | grep -Eq '(^|: )[0-9]+ passed, 0 failed' || status=1
 }
 run format sh tests/format.sh
+run build bash tests/build/run.sh
 run unit make -s unit
+run unit-kernel make -s unit-kernel
 run dryrun bash tests/dryrun/run.sh
 run mkrdinit bash tests/mkrdinit/run.sh
 run fuzz bash tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
