@@ -106,7 +106,8 @@ for step in $STEPS; do
 			enter "$ROOT"
 			run unit-deps "export DEBIAN_FRONTEND=noninteractive; apt-get update -q &&
 				apt-get install -y -q --no-install-recommends gcc libc6-dev pkg-config \
-				libcmocka-dev libkmod-dev libblkid-dev libmount-dev libarchive-dev" &&
+				libcmocka-dev libkmod-dev libblkid-dev libmount-dev libarchive-dev \
+				xz-utils zstd lz4 kmod" &&
 				run unit "make unit"
 			rc=$?
 			[ -e "$ROOT/root/rdinit/build/sysroot" ] && rc=1
