@@ -367,6 +367,9 @@ const struct blockdev *devices_find(struct boot *b, const struct root_spec *spec
 /* modprobe.c: the kernel's module requests */
 void modprobe_take_over(const char *self);
 void modprobe_give_back(void);
+/* the same on @sysctl, /proc/sys/kernel/modprobe or a test's file; 0 or -errno */
+int modprobe_take_over_at(const char *sysctl, const char *self);
+int modprobe_give_back_at(const char *sysctl);
 bool modprobe_called(int argc, char **argv);
 int modprobe_main(int argc, char **argv);
 
