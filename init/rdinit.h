@@ -388,6 +388,11 @@ int stack_run(char *const argv[], const char *input, size_t inlen, char *out, si
 void shutdown_prepare(void);
 bool shutdown_called(int argc, char **argv);
 int shutdown_main(int argc, char **argv);
+/* the pieces of it, on a mountinfo file and a sysfs tree a test can give */
+int shutdown_unmount(const char *mountinfo, const char *top);
+/* takes block device @dev (dm-N, mdN) apart: 0 or -errno */
+typedef int shutdown_stop_fn(const char *sysfs, const char *dev);
+void shutdown_stacks(const char *sysfs, shutdown_stop_fn *stop, int *dm_left, int *md_left);
 const char *stack_last_line(const char *out, char *buf, size_t size);
 /* luks.c */
 void luks_member(struct boot *b, const struct blockdev *d);
