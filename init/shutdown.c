@@ -10,11 +10,13 @@
  * /run/initramfs/shutdown (0.6 MB of RAM for as long as the system runs; no tools: the
  * kernel's own interfaces take the stacks apart, as systemd-shutdown does).
  * At shutdown (shutdown_main, PID 1 again, started as "shutdown"): unmount everything under
- * /oldroot, deepest first (read-only where a mount stays busy); remove the device-mapper
- * devices top down, those nothing holds first (LVM's volumes, then the LUKS mappings under
- * them: DM_DEV_REMOVE, which is what "cryptsetup close" and "vgchange -an" come to, the
- * volume key going with the mapping), then stop the MD arrays (STOP_ARRAY); then reboot(2)
- * as VERB says: reboot, poweroff, halt or kexec. PID 1 never returns from it.
+ * /oldroot, the mounts nothing is mounted on first (by mountinfo's parent IDs, so a mount
+ * hidden under another is found once that one is gone; read-only where a mount stays busy);
+ * take the device-mapper devices and MD arrays apart top down, those nothing holds first,
+ * both kinds in each round as they may be stacked either way (an LV, the array under it, the
+ * LUKS mappings under that: DM_DEV_REMOVE, which is what "cryptsetup close" and "vgchange
+ * -an" come to, the volume key going with the mapping; STOP_ARRAY); then reboot(2) as VERB
+ * says: reboot, poweroff, halt or kexec. PID 1 never returns from it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +35,7 @@
 #include <linux/major.h> /* MD_MAJOR, for md_u.h */
 #include <linux/raid/md_u.h>
 
+#include "cleanup.h"
 #include "rdinit.h"
 
 #define SHUTDOWN_DIR "/run/initramfs"
@@ -96,13 +99,6 @@ bool shutdown_called(int argc, char **argv)
 	return getpid() == 1 && argc >= 1 && !strcmp(base ? base + 1 : argv[0], "shutdown");
 }
 
-static int cmp_len_desc(const void *a, const void *b)
-{
-	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
-
-	return x < y ? 1 : x > y ? -1 : strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* "\040" in mountinfo paths is a space, and so on: undone in place. */
 static void unoctal(char *s)
 {
@@ -120,55 +116,125 @@ static void unoctal(char *s)
 	*d = '\0';
 }
 
-/*
- * Unmount every mount at or below @top, deepest first; one that stays busy is made
- * read-only, then detached. Returns how many could not be unmounted cleanly.
- */
-int shutdown_unmount(const char *mountinfo, const char *top)
-{
-	size_t n = 0, cap = 0, len = strlen(top);
-	char **v = NULL, *line = NULL;
-	size_t lcap = 0;
-	int busy = 0;
-	FILE *f = fopen(mountinfo, "re");
+struct mnt {
+	int id, parent;
+	char *path;
+};
+struct mnts {
+	struct mnt *v;
+	size_t n, cap;
+};
 
+static void mnts_clear(struct mnts *m)
+{
+	while (m->n)
+		free(m->v[--m->n].path);
+}
+
+/* The mounts at or below @top, read afresh from @mountinfo into @m: 0 or -errno. */
+static int mounts_read(const char *mountinfo, const char *top, struct mnts *m)
+{
+	_cleanup_fclose_ FILE *f = fopen(mountinfo, "re");
+	_cleanup_free_ char *line = NULL;
+	size_t lcap = 0, len = strlen(top);
+	char mp[4096];
+	struct mnt e;
+
+	mnts_clear(m);
 	if (!f)
 		return -errno;
 	while (getline(&line, &lcap, f) > 0) {
-		char mp[4096];
-
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+		if (sscanf(line, "%d %d %*s %*s %4095s", &e.id, &e.parent, mp) != 3)
 			continue;
 		unoctal(mp);
 		if (strncmp(mp, top, len) || (mp[len] && mp[len] != '/'))
 			continue;
-		if (n == cap) {
-			char **nv = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));
+		if (m->n == m->cap) {
+			size_t cap = m->cap ? m->cap * 2 : 32;
+			struct mnt *v = realloc(m->v, cap * sizeof(*v));
 
-			if (!nv)
-				break;
-			v = nv;
+			if (!v)
+				return -ENOMEM;
+			m->v = v;
+			m->cap = cap;
 		}
-		v[n] = strdup(mp);
-		if (v[n])
-			n++;
+		e.path = strdup(mp);
+		if (!e.path)
+			return -ENOMEM;
+		m->v[m->n++] = e;
 	}
-	free(line);
-	fclose(f);
-	qsort(v, n, sizeof(*v), cmp_len_desc);
-	for (size_t i = 0; i < n; i++) {
-		if (umount2(v[i], 0) == 0 || errno == EINVAL || errno == ENOENT)
+	return 0;
+}
+
+/* Whether nothing is mounted on mount @i of @m. */
+static bool mount_leaf(const struct mnts *m, size_t i)
+{
+	for (size_t j = 0; j < m->n; j++)
+		if (m->v[j].parent == m->v[i].id && j != i)
+			return false;
+	return true;
+}
+
+/*
+ * One pass over the mounts nothing is mounted on; with @force, one that stays busy is made
+ * read-only and detached (counted in @forced). A mount hidden under another fails here
+ * (ENOENT, EINVAL: its path leads into the one on top) and is for a later pass. How many
+ * went.
+ */
+static int unmount_pass(const struct mnts *m, bool force, int *forced)
+{
+	int gone = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		const char *path = m->v[i].path;
+
+		if (!mount_leaf(m, i))
 			continue;
-		log_tell(LOG_LVL_WARNING, "shutdown: %s stays busy (%m): read-only, then detached",
-			 v[i]);
-		(void)mount(NULL, v[i], NULL, MS_REMOUNT | MS_RDONLY, NULL);
-		(void)umount2(v[i], MNT_DETACH);
-		busy++;
+		if (umount2(path, 0) == 0) {
+			gone++;
+		} else if (force && errno == EBUSY) {
+			log_tell(LOG_LVL_WARNING,
+				 "shutdown: %s stays busy (%m): read-only, then detached", path);
+			(void)mount(NULL, path, NULL, MS_REMOUNT | MS_RDONLY, NULL);
+			gone += umount2(path, MNT_DETACH) == 0;
+			(*forced)++;
+		}
 	}
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-	return busy;
+	return gone;
+}
+
+/*
+ * Unmount every mount at or below @top (by @mountinfo), those nothing is mounted on first,
+ * as mountinfo's parent IDs say, in passes until one unmounts nothing; only then is a busy
+ * one made read-only and detached. What is left is said. Returns how many could not be
+ * unmounted cleanly, or -errno.
+ */
+int shutdown_unmount(const char *mountinfo, const char *top)
+{
+	struct mnts m = { 0 };
+	bool force = false;
+	int r, forced = 0, passes = -1;
+
+	while ((r = mounts_read(mountinfo, top, &m)) == 0 && m.n) {
+		/* each pass that does something takes a mount away: no more passes than mounts */
+		if (passes < 0)
+			passes = 2 * (int)m.n + 1;
+		if (passes-- == 0)
+			break;
+		if (unmount_pass(&m, force, &forced) > 0)
+			force = false;
+		else if (!force)
+			force = true;
+		else
+			break;
+	}
+	for (size_t i = 0; r == 0 && i < m.n; i++)
+		log_tell(LOG_LVL_WARNING, "shutdown: %s is still mounted", m.v[i].path);
+	if (r == 0)
+		r = forced + (int)m.n;
+	mnts_clear(&m);
+	free(m.v);
+	return r;
 }
 
 /* Whether another block device is built on @dev (@dir: its /sys/block/DEV). */
@@ -353,7 +419,7 @@ int shutdown_main(int argc, char **argv)
 		 "shutdown: %s: /oldroot unmounted%s, %d device-mapper devices and %d arrays left; "
 		 "%s",
 		 verb,
-		 busy > 0   ? " (some mounts were busy)"
+		 busy > 0   ? " (some mounts were busy or stayed)"
 		 : busy < 0 ? " (mountinfo unreadable)"
 			    : "",
 		 dm_left, md_left, verbs[k].doing);

@@ -39,6 +39,7 @@ int file_copy_data(int in, int out, off_t size)
 /* ---- fixtures ----------------------------------------------------------------------- */
 
 static char top[64], stopped[1024];
+static bool private_ns;
 
 static char *at(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *at(const char *fmt, ...)
@@ -182,13 +183,77 @@ static void test_stacks_down_many(void **state)
 	assert_int_equal(access(at("block/md199"), F_OK), -1);
 }
 
+/* whether anything is mounted at or below @dir, by /proc/self/mountinfo */
+static int mounts_below(const char *dir)
+{
+	char line[4096], mp[4096];
+	size_t len = strlen(dir);
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int n = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strncmp(mp, dir, len) &&
+		    (!mp[len] || mp[len] == '/'))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static void tmpfs(const char *rel)
+{
+	(void)mkdir(at("%s", rel), 0755);
+	assert_int_equal(mount("tmpfs", at("%s", rel), "tmpfs", 0, "size=64k"), 0);
+}
+
+/*
+ * /oldroot/a/b mounted first, then /oldroot/a over it: b is hidden until a is gone, and
+ * unmounting by path alone finds nothing there (ENOENT). Everything is unmounted cleanly,
+ * nothing detached.
+ */
+static void test_unmount_hidden(void **state)
+{
+	if (!private_ns)
+		skip();
+	tmpfs("old");
+	tmpfs("old/a");
+	assert_int_equal(mkdir(at("old/a/b"), 0755), 0);
+	tmpfs("old/a/b");
+	assert_int_equal(mount("tmpfs", at("old/a"), "tmpfs", 0, "size=64k"), 0);
+	tmpfs("old/c");
+	assert_int_equal(mounts_below(at("old")), 5);
+	assert_int_equal(shutdown_unmount("/proc/self/mountinfo", at("old")), 0);
+	assert_int_equal(mounts_below(at("old")), 0);
+}
+
+/* a mount kept busy is made read-only and detached, and counted */
+static void test_unmount_busy(void **state)
+{
+	int fd;
+
+	if (!private_ns)
+		skip();
+	tmpfs("old");
+	tmpfs("old/busy");
+	fd = open(at("old/busy/f"), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(shutdown_unmount("/proc/self/mountinfo", at("old")), 1);
+	assert_int_equal(mounts_below(at("old")), 0);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stacks_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stacks_down_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmount_hidden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmount_busy, setup, teardown),
 	};
 
+	/* real mounts, in a namespace of our own so nothing leaks out of the test */
+	private_ns = geteuid() == 0 && unshare(CLONE_NEWNS) == 0 &&
+		     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
 	log_set_max_level(LOG_LVL_ERR);
 	return cmocka_run_group_tests_name("shutdown", tests, NULL, NULL);
 }
