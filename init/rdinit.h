@@ -430,6 +430,7 @@ int open_in_root(const char *newroot, const char *path, int flags);
 struct tree_stats {
 	unsigned long long files, bytes;
 	unsigned int depth;
+	unsigned long long xattrs_lost; /* moved: extended attributes the destination refused */
 };
 struct tree_move_opts {
 	dev_t dev;		 /* only what lives on this device moves */
