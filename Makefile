@@ -198,7 +198,7 @@ UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_
 	$(UT)/test_switchroot $(UT)/test_archive \
 	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event $(UT)/test_log $(UT)/test_elf \
 	$(UT)/test_fstab $(UT)/test_hooks $(UT)/test_stacks $(UT)/test_systemd $(UT)/test_ramroot \
-	$(UT)/test_arch
+	$(UT)/test_arch $(UT)/test_modprobe $(UT)/test_shutdown
 # make unit-kernel: the module closure and module files of Debian's kernel, the one the VM tests
 # boot, and the frames mkrdinit writes
 UNIT_KERNEL_TESTS := $(UT)/test_mkrdinit_closure $(UT)/test_modfile
@@ -228,6 +228,9 @@ $(UT)/test_coldplug: tests/unit/test_coldplug.c init/coldplug.c init/uevent.c in
 $(UT)/test_hooks: tests/unit/test_hooks.c init/hooks.c init/cmdline.c init/strset.c init/log.c init/sys.c \
 	$(INIT_HDRS)
 $(UT)/test_log: tests/unit/test_log.c init/log.c $(INIT_HDRS)
+$(UT)/test_modprobe: tests/unit/test_modprobe.c init/modprobe.c init/sys.c init/log.c $(INIT_HDRS)
+$(UT)/test_shutdown: tests/unit/test_shutdown.c init/shutdown.c init/cmdline.c init/strset.c \
+	init/log.c $(INIT_HDRS)
 $(UT)/test_fstab: tests/unit/test_fstab.c init/fstab.c init/log.c $(INIT_HDRS)
 $(UT)/test_event: tests/unit/test_event.c init/event.c init/uevent.c init/rootspec.c init/log.c \
 	init/timing.c $(INIT_HDRS)

@@ -19,32 +19,81 @@
 #define MODPROBE_SYSCTL "/proc/sys/kernel/modprobe"
 
 static char saved_path[256];
+static bool taken_over;
+
+/*
+ * @value and a newline, in one write, as "echo VALUE >" would: the kernel takes the value up
+ * to the newline, so an empty one is a write of its own, not of nothing; O_TRUNC is nothing
+ * to a sysctl and keeps a file standing in for it (tests) holding only the value.
+ */
+static int sysctl_write(const char *path, const char *value)
+{
+	char buf[sizeof(saved_path) + 1];
+	int fd, r = 0, n = snprintf(buf, sizeof(buf), "%s\n", value);
+
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, (size_t)n) != n)
+		r = errno ? -errno : -EIO;
+	close(fd);
+	return r;
+}
+
+/*
+ * The kernel's own value is kept to be put back; an empty one (a kernel that runs no program
+ * for its requests) is a value like any other. A value that cannot be read is not taken over:
+ * there would be nothing to give back.
+ */
+int modprobe_take_over_at(const char *sysctl, const char *self)
+{
+	int fd = open(sysctl, O_RDONLY | O_CLOEXEC), r;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, saved_path, sizeof(saved_path) - 1);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	saved_path[n] = '\0';
+	saved_path[strcspn(saved_path, "\n")] = '\0';
+	r = sysctl_write(sysctl, self);
+	taken_over = r == 0;
+	return r;
+}
+
+int modprobe_give_back_at(const char *sysctl)
+{
+	int r;
+
+	if (!taken_over)
+		return 0;
+	r = sysctl_write(sysctl, saved_path);
+	taken_over = r < 0;
+	return r;
+}
 
 /* Answer the kernel's module requests from now on; @self is the path we run as ("/init"). */
 void modprobe_take_over(const char *self)
 {
-	int fd = open(MODPROBE_SYSCTL, O_RDONLY | O_CLOEXEC), r;
-	ssize_t n = -1;
+	int r = modprobe_take_over_at(MODPROBE_SYSCTL, self);
 
-	if (fd >= 0) {
-		n = read(fd, saved_path, sizeof(saved_path) - 1);
-		close(fd);
-	}
-	saved_path[n > 0 ? n : 0] = '\0';
-	saved_path[strcspn(saved_path, "\n")] = '\0';
-	r = sys_write_file(MODPROBE_SYSCTL, self);
-	if (r < 0) {
+	if (r < 0)
 		log_warn("cannot answer the kernel's module requests (%s): %s", MODPROBE_SYSCTL,
 			 strerror(-r));
-		saved_path[0] = '\0';
-	}
 }
 
 /* Before the switch: the real system's modprobe answers again. */
 void modprobe_give_back(void)
 {
-	if (saved_path[0] && sys_write_file(MODPROBE_SYSCTL, saved_path) < 0)
-		log_warn("cannot put %s back to %s: %m", MODPROBE_SYSCTL, saved_path);
+	int r = modprobe_give_back_at(MODPROBE_SYSCTL);
+
+	if (r < 0)
+		log_warn("cannot put %s back to %s: %s", MODPROBE_SYSCTL, saved_path, strerror(-r));
 }
 
 /* Whether we were started by the kernel as "modprobe -q -- NAME". */

@@ -11,6 +11,8 @@
  * fails half way moves everything back, and the initramfs (with its rescue shell) is whole.
  * Both walks are on directory fds (openat, unlinkat), never follow a symlink, stay on the
  * initramfs's device and go at most RAMROOT_MAX_DEPTH directories deep, two fds a level.
+ * What files made at run time by hooks have is kept: hard links (a group whole, even after a
+ * move back), holes, and the extended attributes of files and directories.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -176,22 +179,21 @@ static int set_attrs(int fd, const char *name, const struct stat *st)
 	return 0;
 }
 
-/* @size bytes (or until its end) of @in to @out, at their offsets; 0 or -errno. */
-int file_copy_data(int in, int out, off_t size)
+/* @len bytes of @in from @off to @out at the same offset (or until @in ends); 0 or -errno. */
+static int copy_range(int in, int out, off_t off, off_t len)
 {
 	char buf[16384];
 	ssize_t n;
+	int r;
 
+	if (lseek(out, off, SEEK_SET) < 0)
+		return -errno;
 	/* sendfile between two files does not need the data in userspace */
-	while (size > 0 && (n = sendfile(out, in, NULL, (size_t)size)) > 0)
-		size -= n;
-	if (size <= 0)
-		return 0;
+	while (len > 0 && (n = sendfile(out, in, &off, (size_t)len)) > 0)
+		len -= n;
 	/* EINVAL from a filesystem without splice, or a file shorter than it said: the slow way */
-	for (;;) {
-		int r;
-
-		n = read(in, buf, sizeof(buf));
+	while (len > 0) {
+		n = pread(in, buf, len < (off_t)sizeof(buf) ? (size_t)len : sizeof(buf), off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -199,7 +201,89 @@ int file_copy_data(int in, int out, off_t size)
 		r = write_all(out, buf, (size_t)n);
 		if (r < 0)
 			return r;
+		off += n;
+		len -= n;
 	}
+	return 0;
+}
+
+/*
+ * The first @size bytes of @in (or until its end) to @out, from the start; 0 or -errno. Holes
+ * stay holes (SEEK_DATA, SEEK_HOLE): a sparse file a hook made must not take its full size of
+ * RAM in the tmpfs. Where SEEK_DATA is not known, all of it is data.
+ */
+int file_copy_data(int in, int out, off_t size)
+{
+	off_t pos = 0, data, hole, end = lseek(in, 0, SEEK_END);
+	int r;
+
+	if (end >= 0 && end < size)
+		size = end;
+	while (pos < size) {
+		data = lseek(in, pos, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break; /* a hole to the end */
+		hole = data < 0 ? size : lseek(in, data, SEEK_HOLE);
+		if (data < 0)
+			data = pos;
+		if (hole < 0 || hole > size)
+			hole = size;
+		if (data >= size)
+			break;
+		r = copy_range(in, out, data, hole - data);
+		if (r < 0)
+			return r;
+		pos = hole;
+	}
+	/* the hole at the end, which no write made */
+	return ftruncate(out, size) < 0 ? -errno : 0;
+}
+
+/* Extended attribute @name of @in on @out; 0 or -errno. */
+static int copy_xattr(int in, int out, const char *name)
+{
+	_cleanup_free_ char *val = NULL;
+	ssize_t n = fgetxattr(in, name, NULL, 0);
+
+	if (n < 0)
+		return -errno;
+	val = malloc(n ? (size_t)n : 1);
+	if (!val)
+		return -ENOMEM;
+	n = fgetxattr(in, name, val, (size_t)n);
+	if (n < 0)
+		return -errno;
+	return fsetxattr(out, name, val, (size_t)n, 0) < 0 ? -errno : 0;
+}
+
+/*
+ * Every extended attribute of @in on @out (user.*, security.capability, ACLs): 0 or -errno.
+ * One the destination does not take (a tmpfs before Linux 6.6 has no user.*; trusted.*
+ * without CAP_SYS_ADMIN) is counted in @lost for the caller to say, not fatal.
+ */
+static int copy_xattrs(int in, int out, unsigned long long *lost)
+{
+	_cleanup_free_ char *list = NULL;
+	ssize_t len = flistxattr(in, NULL, 0);
+	char *name;
+	int r;
+
+	if (len <= 0)
+		return len < 0 && errno != EOPNOTSUPP ? -errno : 0;
+	list = malloc((size_t)len);
+	if (!list)
+		return -ENOMEM;
+	len = flistxattr(in, list, (size_t)len);
+	if (len < 0)
+		return -errno;
+	for (name = list; name < list + len; name += strlen(name) + 1) {
+		r = copy_xattr(in, out, name);
+		if (r == -EOPNOTSUPP || r == -EPERM)
+			(*lost)++;
+		else if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 struct mover {
@@ -209,6 +293,8 @@ struct mover {
 	char path[PATH_MAX]; /* relative to both tops: where the walk is */
 	size_t len;
 	struct tree_stats done;
+	char **later; /* hard links to unlink once all has moved (relative paths) */
+	size_t nlater, caplater;
 };
 
 /* A regular file: linked to a copy made already, or copied; 0, or -errno. */
@@ -231,6 +317,9 @@ static int move_file(struct mover *m, int src, int dst, const char *name, const 
 	r = in < 0 ? -errno : file_copy_data(in, out, st->st_size);
 	if (r == 0)
 		r = set_attrs(out, NULL, st);
+	/* after the owner: chown(2) clears security.capability */
+	if (r == 0)
+		r = copy_xattrs(in, out, &m->done.xattrs_lost);
 	if (in >= 0)
 		close(in);
 	if (close(out) < 0 && r == 0)
@@ -281,11 +370,66 @@ static int move_subdir(struct mover *m, int src, int dst, const char *name, cons
 	if (d < 0)
 		return -errno;
 	s = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	r = s < 0 ? -errno : move_dir(m, s, d, depth + 1);
+	r = s < 0 ? -errno : 0;
+	if (r == 0 && !(existed && m->o->keep_existing))
+		r = copy_xattrs(s, d, &m->done.xattrs_lost);
+	if (r == 0)
+		r = move_dir(m, s, d, depth + 1);
+	else if (s >= 0)
+		close(s);
 	/* moving back: a directory there already (a mount point) keeps its own metadata */
 	if (r == 0 && !(existed && m->o->keep_existing))
 		r = set_attrs(d, NULL, st);
 	close(d);
+	return r;
+}
+
+/*
+ * A hard link is unlinked only once everything has moved: unlinked as it goes, a move that
+ * fails half way leaves part of a link group on each side, and the move back makes two files
+ * of one. Its data is held twice the while, as it was until the last link moved anyway.
+ */
+static int unlink_later(struct mover *m)
+{
+	if (m->nlater == m->caplater) {
+		size_t cap = m->caplater ? m->caplater * 2 : 64;
+		char **v = realloc(m->later, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		m->later = v;
+		m->caplater = cap;
+	}
+	m->later[m->nlater] = strdup(m->path);
+	if (!m->later[m->nlater])
+		return -ENOMEM;
+	m->nlater++;
+	return 0;
+}
+
+/*
+ * After a whole move: the hard links left at @srcfd, and the directories they kept (each
+ * removed if empty now; one with a mount point inside stays); 0, or -errno naming the path.
+ */
+static int unlink_now(struct mover *m, int srcfd)
+{
+	char *slash;
+	int r = 0;
+
+	while (m->nlater) {
+		char *path = m->later[--m->nlater];
+
+		if (r == 0 && unlinkat(srcfd, path, 0) < 0 && errno != ENOENT) {
+			r = -errno;
+			snprintf(m->path, sizeof(m->path), "%s", path);
+		}
+		while (r == 0 && (slash = strrchr(path, '/'))) {
+			*slash = '\0';
+			if (unlinkat(srcfd, path, AT_REMOVEDIR) < 0)
+				break;
+		}
+		free(path);
+	}
 	return r;
 }
 
@@ -321,10 +465,14 @@ static int move_entry(struct mover *m, int src, int dst, const char *name, unsig
 	if (r < 0)
 		return r; /* m->path says where */
 	m->done.files++;
+	if (m->o->unlink && S_ISREG(st.st_mode) && st.st_nlink > 1)
+		r = unlink_later(m);
 	/* a directory with a mount point inside stays (EBUSY, ENOTEMPTY): switch_root frees it */
-	if (m->o->unlink && unlinkat(src, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 &&
-	    errno != EBUSY && errno != ENOTEMPTY)
-		return -errno;
+	else if (m->o->unlink && unlinkat(src, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 &&
+		 errno != EBUSY && errno != ENOTEMPTY)
+		r = -errno;
+	if (r < 0)
+		return r;
 out:
 	m->len = len;
 	m->path[len] = '\0';
@@ -386,6 +534,11 @@ int tree_move(int srcfd, int dstfd, const struct tree_move_opts *o, struct tree_
 	r = move_dir(m, fd, dstfd, 0);
 	if (r == 0 && !o->keep_existing)
 		r = set_attrs(dstfd, NULL, &top);
+	if (r == 0)
+		r = unlink_now(m, srcfd);
+	while (m->nlater)
+		free(m->later[--m->nlater]);
+	free(m->later);
 	if (where)
 		snprintf(where, PATH_MAX, "%s", m->path);
 	if (done)
@@ -562,6 +715,10 @@ int ramroot_switch(const struct rdinit_opts *o, const char *dir)
 			    strerror(-r));
 	} else {
 		log_debug("moved %llu files, %llu bytes into %s", done.files, done.bytes, dir);
+		if (done.xattrs_lost)
+			log_warn("%s: %llu extended attributes left behind: the tmpfs on %s does "
+				 "not take them",
+				 why, done.xattrs_lost, dir);
 		r = switch_root(dir, o->keep_initramfs);
 	}
 	if (r < 0 && ramfd >= 0)

@@ -367,6 +367,9 @@ const struct blockdev *devices_find(struct boot *b, const struct root_spec *spec
 /* modprobe.c: the kernel's module requests */
 void modprobe_take_over(const char *self);
 void modprobe_give_back(void);
+/* the same on @sysctl, /proc/sys/kernel/modprobe or a test's file; 0 or -errno */
+int modprobe_take_over_at(const char *sysctl, const char *self);
+int modprobe_give_back_at(const char *sysctl);
 bool modprobe_called(int argc, char **argv);
 int modprobe_main(int argc, char **argv);
 
@@ -385,6 +388,11 @@ int stack_run(char *const argv[], const char *input, size_t inlen, char *out, si
 void shutdown_prepare(void);
 bool shutdown_called(int argc, char **argv);
 int shutdown_main(int argc, char **argv);
+/* the pieces of it, on a mountinfo file and a sysfs tree a test can give */
+int shutdown_unmount(const char *mountinfo, const char *top);
+/* takes block device @dev (dm-N, mdN) apart: 0 or -errno */
+typedef int shutdown_stop_fn(const char *sysfs, const char *dev);
+void shutdown_stacks(const char *sysfs, shutdown_stop_fn *stop, int *dm_left, int *md_left);
 const char *stack_last_line(const char *out, char *buf, size_t size);
 /* luks.c */
 void luks_member(struct boot *b, const struct blockdev *d);
@@ -422,6 +430,7 @@ int open_in_root(const char *newroot, const char *path, int flags);
 struct tree_stats {
 	unsigned long long files, bytes;
 	unsigned int depth;
+	unsigned long long xattrs_lost; /* moved: extended attributes the destination refused */
 };
 struct tree_move_opts {
 	dev_t dev;		 /* only what lives on this device moves */

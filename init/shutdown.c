@@ -10,15 +10,18 @@
  * /run/initramfs/shutdown (0.6 MB of RAM for as long as the system runs; no tools: the
  * kernel's own interfaces take the stacks apart, as systemd-shutdown does).
  * At shutdown (shutdown_main, PID 1 again, started as "shutdown"): unmount everything under
- * /oldroot, deepest first (read-only where a mount stays busy); remove the device-mapper
- * devices top down, those nothing holds first (LVM's volumes, then the LUKS mappings under
- * them: DM_DEV_REMOVE, which is what "cryptsetup close" and "vgchange -an" come to, the
- * volume key going with the mapping), then stop the MD arrays (STOP_ARRAY); then reboot(2)
- * as VERB says: reboot, poweroff, halt or kexec. PID 1 never returns from it.
+ * /oldroot, the mounts nothing is mounted on first (by mountinfo's parent IDs, so a mount
+ * hidden under another is found once that one is gone; read-only where a mount stays busy);
+ * take the device-mapper devices and MD arrays apart top down, those nothing holds first,
+ * both kinds in each round as they may be stacked either way (an LV, the array under it, the
+ * LUKS mappings under that: DM_DEV_REMOVE, which is what "cryptsetup close" and "vgchange
+ * -an" come to, the volume key going with the mapping; STOP_ARRAY); then reboot(2) as VERB
+ * says: reboot, poweroff, halt or kexec. PID 1 never returns from it.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,7 @@
 #include <linux/major.h> /* MD_MAJOR, for md_u.h */
 #include <linux/raid/md_u.h>
 
+#include "cleanup.h"
 #include "rdinit.h"
 
 #define SHUTDOWN_DIR "/run/initramfs"
@@ -95,13 +99,6 @@ bool shutdown_called(int argc, char **argv)
 	return getpid() == 1 && argc >= 1 && !strcmp(base ? base + 1 : argv[0], "shutdown");
 }
 
-static int cmp_len_desc(const void *a, const void *b)
-{
-	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
-
-	return x < y ? 1 : x > y ? -1 : strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* "\040" in mountinfo paths is a space, and so on: undone in place. */
 static void unoctal(char *s)
 {
@@ -119,104 +116,196 @@ static void unoctal(char *s)
 	*d = '\0';
 }
 
-/*
- * Unmount every mount at or below @top, deepest first; one that stays busy is made
- * read-only, then detached. Returns how many could not be unmounted cleanly.
- */
-static int unmount_below(const char *top)
-{
-	size_t n = 0, cap = 0, len = strlen(top);
-	char **v = NULL, *line = NULL;
-	size_t lcap = 0;
-	int busy = 0;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+struct mnt {
+	int id, parent;
+	char *path;
+};
+struct mnts {
+	struct mnt *v;
+	size_t n, cap;
+};
 
+static void mnts_clear(struct mnts *m)
+{
+	while (m->n)
+		free(m->v[--m->n].path);
+}
+
+/* The mounts at or below @top, read afresh from @mountinfo into @m: 0 or -errno. */
+static int mounts_read(const char *mountinfo, const char *top, struct mnts *m)
+{
+	_cleanup_fclose_ FILE *f = fopen(mountinfo, "re");
+	_cleanup_free_ char *line = NULL;
+	size_t lcap = 0, len = strlen(top);
+	char mp[4096];
+	struct mnt e;
+
+	mnts_clear(m);
 	if (!f)
 		return -errno;
 	while (getline(&line, &lcap, f) > 0) {
-		char mp[4096];
-
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+		if (sscanf(line, "%d %d %*s %*s %4095s", &e.id, &e.parent, mp) != 3)
 			continue;
 		unoctal(mp);
 		if (strncmp(mp, top, len) || (mp[len] && mp[len] != '/'))
 			continue;
-		if (n == cap) {
-			char **nv = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));
+		if (m->n == m->cap) {
+			size_t cap = m->cap ? m->cap * 2 : 32;
+			struct mnt *v = realloc(m->v, cap * sizeof(*v));
 
-			if (!nv)
-				break;
-			v = nv;
+			if (!v)
+				return -ENOMEM;
+			m->v = v;
+			m->cap = cap;
 		}
-		v[n] = strdup(mp);
-		if (v[n])
-			n++;
+		e.path = strdup(mp);
+		if (!e.path)
+			return -ENOMEM;
+		m->v[m->n++] = e;
 	}
-	free(line);
-	fclose(f);
-	qsort(v, n, sizeof(*v), cmp_len_desc);
-	for (size_t i = 0; i < n; i++) {
-		if (umount2(v[i], 0) == 0 || errno == EINVAL || errno == ENOENT)
-			continue;
-		log_tell(LOG_LVL_WARNING, "shutdown: %s stays busy (%m): read-only, then detached",
-			 v[i]);
-		(void)mount(NULL, v[i], NULL, MS_REMOUNT | MS_RDONLY, NULL);
-		(void)umount2(v[i], MNT_DETACH);
-		busy++;
-	}
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-	return busy;
+	return 0;
+}
+
+/* Whether nothing is mounted on mount @i of @m. */
+static bool mount_leaf(const struct mnts *m, size_t i)
+{
+	for (size_t j = 0; j < m->n; j++)
+		if (m->v[j].parent == m->v[i].id && j != i)
+			return false;
+	return true;
 }
 
 /*
- * The block devices whose names start with @prefix in /sys/block (those nothing holds, with
- * @unheld_only): how many; the first @max names go to @names when it is not NULL.
+ * One pass over the mounts nothing is mounted on; with @force, one that stays busy is made
+ * read-only and detached (counted in @forced). A mount hidden under another fails here
+ * (ENOENT, EINVAL: its path leads into the one on top) and is for a later pass. How many
+ * went.
  */
-static int block_devs(const char *prefix, char names[][32], int max, bool unheld_only)
+static int unmount_pass(const struct mnts *m, bool force, int *forced)
 {
-	DIR *d = opendir("/sys/block");
-	struct dirent *de, *he;
-	int n = 0;
+	int gone = 0;
 
+	for (size_t i = 0; i < m->n; i++) {
+		const char *path = m->v[i].path;
+
+		if (!mount_leaf(m, i))
+			continue;
+		if (umount2(path, 0) == 0) {
+			gone++;
+		} else if (force && errno == EBUSY) {
+			log_tell(LOG_LVL_WARNING,
+				 "shutdown: %s stays busy (%m): read-only, then detached", path);
+			(void)mount(NULL, path, NULL, MS_REMOUNT | MS_RDONLY, NULL);
+			gone += umount2(path, MNT_DETACH) == 0;
+			(*forced)++;
+		}
+	}
+	return gone;
+}
+
+/*
+ * Unmount every mount at or below @top (by @mountinfo), those nothing is mounted on first,
+ * as mountinfo's parent IDs say, in passes until one unmounts nothing; only then is a busy
+ * one made read-only and detached. What is left is said. Returns how many could not be
+ * unmounted cleanly, or -errno.
+ */
+int shutdown_unmount(const char *mountinfo, const char *top)
+{
+	struct mnts m = { 0 };
+	bool force = false;
+	int r, forced = 0, passes = -1;
+
+	while ((r = mounts_read(mountinfo, top, &m)) == 0 && m.n) {
+		/* each pass that does something takes a mount away: no more passes than mounts */
+		if (passes < 0)
+			passes = 2 * (int)m.n + 1;
+		if (passes-- == 0)
+			break;
+		if (unmount_pass(&m, force, &forced) > 0)
+			force = false;
+		else if (!force)
+			force = true;
+		else
+			break;
+	}
+	for (size_t i = 0; r == 0 && i < m.n; i++)
+		log_tell(LOG_LVL_WARNING, "shutdown: %s is still mounted", m.v[i].path);
+	if (r == 0)
+		r = forced + (int)m.n;
+	mnts_clear(&m);
+	free(m.v);
+	return r;
+}
+
+/* Whether another block device is built on @dev (@dir: its /sys/block/DEV). */
+static bool held(const char *dir)
+{
+	char holders[PATH_MAX];
+	struct dirent *de;
+	bool any = false;
+	DIR *h;
+
+	if ((size_t)snprintf(holders, sizeof(holders), "%s/holders", dir) >= sizeof(holders))
+		return false;
+	h = opendir(holders);
+	while (h && !any && (de = readdir(h)))
+		any = de->d_name[0] != '.';
+	if (h)
+		closedir(h);
+	return any;
+}
+
+/* Whether array @dir (/sys/block/mdN) holds its members: a stopped one lingers as "clear". */
+static bool md_live(const char *dir)
+{
+	char path[PATH_MAX], *state = NULL;
+	bool live;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/md/array_state", dir) >= sizeof(path) ||
+	    read_trimmed_file(path, &state) < 0)
+		return false;
+	live = strcmp(state, "clear") != 0;
+	free(state);
+	return live;
+}
+
+/*
+ * The dm-N (@prefix "dm-") or live mdN ("md") devices in @sysfs/block, into @out (emptied
+ * first); with @unheld_only those nothing is built on. How many.
+ */
+static int block_devs(const char *sysfs, const char *prefix, bool unheld_only, struct strset *out)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	strset_clear(out);
+	snprintf(dir, sizeof(dir), "%s/block", sysfs);
+	d = opendir(dir);
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
-		char holders[300];
-		DIR *h;
-		bool held = false;
-
 		if (strncmp(de->d_name, prefix, strlen(prefix)))
 			continue;
-		if (unheld_only) {
-			snprintf(holders, sizeof(holders), "/sys/block/%.200s/holders", de->d_name);
-			h = opendir(holders);
-			while (h && !held && (he = readdir(h)))
-				held = he->d_name[0] != '.';
-			if (h)
-				closedir(h);
-			if (held)
-				continue;
-		}
-		if (names && n < max)
-			snprintf(names[n], sizeof(names[n]), "%.31s", de->d_name);
-		n++;
+		snprintf(dir, sizeof(dir), "%s/block/%s", sysfs, de->d_name);
+		if ((!strcmp(prefix, "md") && !md_live(dir)) || (unheld_only && held(dir)))
+			continue;
+		(void)strset_add(out, de->d_name);
 	}
 	closedir(d);
-	return n;
+	return (int)out->n;
 }
 
 /* DM_DEV_REMOVE of dm-N, by the name /sys gives it. */
-static int dm_remove(const char *dev)
+static int dm_remove(const char *sysfs, const char *dev)
 {
 	struct dm_ioctl io = { .version = { DM_VERSION_MAJOR, DM_VERSION_MINOR,
 					    DM_VERSION_PATCHLEVEL },
 			       .data_size = sizeof(io) };
-	char path[300], *name = NULL;
+	char path[PATH_MAX], *name = NULL;
 	int fd, r;
 
-	snprintf(path, sizeof(path), "/sys/block/%.200s/dm/name", dev);
+	snprintf(path, sizeof(path), "%s/block/%s/dm/name", sysfs, dev);
 	if (read_trimmed_file(path, &name) < 0)
 		return -ENOENT;
 	snprintf(io.name, sizeof(io.name), "%s", name);
@@ -226,64 +315,78 @@ static int dm_remove(const char *dev)
 		return -errno;
 	r = ioctl(fd, DM_DEV_REMOVE, &io) < 0 ? -errno : 0;
 	close(fd);
-	if (r < 0)
-		log_tell(LOG_LVL_WARNING, "shutdown: cannot remove %s (%s): %s", io.name, dev,
-			 strerror(-r));
 	return r;
 }
 
 /* STOP_ARRAY on /dev/mdN. */
 static int md_stop(const char *dev)
 {
-	char path[300];
+	char path[PATH_MAX];
 	int fd, r;
 
-	snprintf(path, sizeof(path), "/dev/%.200s", dev);
+	snprintf(path, sizeof(path), "/dev/%s", dev);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	r = ioctl(fd, STOP_ARRAY, NULL) < 0 ? -errno : 0;
 	close(fd);
-	if (r < 0)
-		log_tell(LOG_LVL_WARNING, "shutdown: cannot stop %s: %s", dev, strerror(-r));
 	return r;
 }
 
-/* How many MD arrays are still running (array_state neither "clear" nor "inactive"). */
-static int md_running(void)
+/* What takes @dev (dm-N or mdN, under @sysfs) apart. */
+static int stop_dev(const char *sysfs, const char *dev)
 {
-	char names[64][32], path[300], *state = NULL;
-	int n = block_devs("md", names, 64, false), running = 0;
-
-	for (int i = 0; i < n && i < 64; i++) {
-		snprintf(path, sizeof(path), "/sys/block/%.200s/md/array_state", names[i]);
-		if (read_trimmed_file(path, &state) < 0)
-			continue;
-		running += strcmp(state, "clear") && strcmp(state, "inactive");
-		free(state);
-		state = NULL;
-	}
-	return running;
+	return strncmp(dev, "dm-", 3) ? md_stop(dev) : dm_remove(sysfs, dev);
 }
 
 /*
- * The storage stacks under the old root, top down: rounds of removing the device-mapper
- * devices nothing holds (an LV, then the LUKS mapping it was on), then the arrays.
+ * One round: every device-mapper device and array nothing is built on is taken apart. How
+ * many went; what would not go is in @failed ("dm-3 (Device or resource busy)").
  */
-static void stacks_down(void)
+static int stacks_round(const char *sysfs, shutdown_stop_fn *stop, struct strset *failed)
 {
-	char names[64][32];
-	int n, removed = 1;
+	static const char *const kinds[] = { "dm-", "md" };
+	struct strset devs = { 0 };
+	char why[300];
+	int gone = 0, r;
 
-	for (int round = 0; round < 8 && removed > 0; round++) {
-		removed = 0;
-		n = block_devs("dm-", names, 64, true);
-		for (int i = 0; i < n && i < 64; i++)
-			removed += dm_remove(names[i]) == 0;
+	strset_clear(failed);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		(void)block_devs(sysfs, kinds[k], true, &devs);
+		for (size_t i = 0; i < devs.n; i++) {
+			r = stop(sysfs, devs.v[i]);
+			gone += r == 0;
+			snprintf(why, sizeof(why), "%s (%s)", devs.v[i], strerror(-r));
+			if (r < 0)
+				(void)strset_add(failed, why);
+		}
 	}
-	n = block_devs("md", names, 64, true);
-	for (int i = 0; i < n && i < 64; i++)
-		(void)md_stop(names[i]);
+	strset_clear(&devs);
+	return gone;
+}
+
+/*
+ * The storage stacks under the old root, top down, the two kinds mixed as they are stacked
+ * (an LV on an array on LUKS mappings, an array on arrays): rounds until one takes nothing
+ * apart; what stays is said, with why, and counted in @dm_left and @md_left.
+ */
+void shutdown_stacks(const char *sysfs, shutdown_stop_fn *stop, int *dm_left, int *md_left)
+{
+	struct strset devs = { 0 }, failed = { 0 };
+	int rounds;
+
+	if (!stop)
+		stop = stop_dev;
+	/* a stop that works takes its device away: more rounds than devices means one lied */
+	rounds = block_devs(sysfs, "dm-", false, &devs) + block_devs(sysfs, "md", false, &devs);
+	while (rounds-- >= 0 && stacks_round(sysfs, stop, &failed) > 0)
+		;
+	for (size_t i = 0; i < failed.n; i++)
+		log_tell(LOG_LVL_WARNING, "shutdown: %s stays: cannot take it apart", failed.v[i]);
+	*dm_left = block_devs(sysfs, "dm-", false, &devs);
+	*md_left = block_devs(sysfs, "md", false, &devs);
+	strset_clear(&devs);
+	strset_clear(&failed);
 }
 
 int shutdown_main(int argc, char **argv)
@@ -299,7 +402,7 @@ int shutdown_main(int argc, char **argv)
 	};
 	const char *verb = argc > 1 ? argv[1] : "poweroff";
 	size_t i, k = 1; /* poweroff when the verb is unknown: stopping is safer than looping */
-	int busy;
+	int busy, dm_left, md_left;
 
 	/* systemd brings /dev, /proc, /sys and /run along; without them, mount our own */
 	if (access("/proc/self/mountinfo", F_OK) < 0)
@@ -309,17 +412,17 @@ int shutdown_main(int argc, char **argv)
 		if (!strcmp(verb, verbs[i].verb))
 			k = i;
 	sync();
-	busy = unmount_below("/oldroot");
-	stacks_down();
+	busy = shutdown_unmount("/proc/self/mountinfo", "/oldroot");
+	shutdown_stacks("/sys", NULL, &dm_left, &md_left);
 	sync();
 	log_tell(LOG_LVL_INFO,
 		 "shutdown: %s: /oldroot unmounted%s, %d device-mapper devices and %d arrays left; "
 		 "%s",
 		 verb,
-		 busy > 0   ? " (some mounts were busy)"
+		 busy > 0   ? " (some mounts were busy or stayed)"
 		 : busy < 0 ? " (mountinfo unreadable)"
 			    : "",
-		 block_devs("dm-", NULL, 0, false), md_running(), verbs[k].doing);
+		 dm_left, md_left, verbs[k].doing);
 	log_close();
 	(void)reboot(verbs[k].cmd);
 	if (verbs[k].cmd == RB_KEXEC)

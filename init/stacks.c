@@ -270,21 +270,31 @@ static bool vg_wanted(const struct stack_opts *o, const char *vg)
 }
 
 /*
- * "--devices=/dev/vda,/dev/vdc": the physical volumes of @vg seen so far (of any group: NULL).
- * Without it every lvm command opens and reads every block device there is (a CD-ROM drive
- * included) to find them.
+ * "--devices=/dev/vda,/dev/vdc": the physical volumes of @vg seen so far (of any group: NULL),
+ * allocated (NULL: out of memory). Without it every lvm command opens and reads every block
+ * device there is (a CD-ROM drive included) to find them. As long as it must be: a list cut
+ * short would hide the last PVs of a big group from lvm, which then leaves it incomplete.
  */
-static void vg_devices(const struct boot *b, const char *vg, char *buf, size_t size)
+static char *vg_devices(const struct boot *b, const char *vg)
 {
-	size_t i, len = (size_t)snprintf(buf, size, "--devices=");
+	size_t i, len = strlen("--devices="), size = len + 1;
+	char *buf;
 
-	for (i = 0; i < b->st.n && len < size; i++) {
+	for (i = 0; i < b->st.n; i++)
+		if (b->st.v[i].kind == STACK_LVM && (!vg || !strcmp(b->st.v[i].group, vg)))
+			size += strlen(",/dev/") + strlen(b->st.v[i].dev);
+	buf = malloc(size);
+	if (!buf)
+		return NULL;
+	memcpy(buf, "--devices=", len + 1);
+	for (i = 0; i < b->st.n; i++) {
 		const struct stack_member *m = &b->st.v[i];
 
 		if (m->kind == STACK_LVM && (!vg || !strcmp(m->group, vg)))
 			len += (size_t)snprintf(buf + len, size - len, "%s/dev/%s",
 						buf[len - 1] == '=' ? "" : ",", m->dev);
 	}
+	return buf;
 }
 
 /* Activate @vg: only the rd.lvm.lv= volumes in it when there are any, else all. */
@@ -294,9 +304,12 @@ static int vg_activate(const struct boot *b, const char *lvm, const char *vg, ch
 	const struct stack_opts *o = &b->opts.stacks;
 	size_t i, n = strlen(vg);
 	int r = 1, any = 0;
-	char devs[2048];
+	_cleanup_free_ char *devs = vg_devices(b, vg);
 
-	vg_devices(b, vg, devs, sizeof(devs));
+	if (!devs) {
+		snprintf(out, outlen, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
 	for (i = 0; i < o->lvm_lv.n; i++) {
 		char *argv[] = { (char *)lvm, "lvchange",     "-aay", "--sysinit",
 				 devs,	      o->lvm_lv.v[i], NULL };
@@ -402,10 +415,14 @@ static void vg_outcome(struct boot *b, const struct stack_member *m, enum member
 static void lvm_autoactivate(struct boot *b, struct stack_member *m, const char *lvm,
 			     const char *dev)
 {
-	char devs[2048], out[4096], line[160];
+	_cleanup_free_ char *devs = vg_devices(b, NULL);
+	char out[4096], line[160];
 	int r, complete;
 
-	vg_devices(b, NULL, devs, sizeof(devs));
+	if (!devs) {
+		set_state(m, MEMBER_FAILED, "lvm pvscan not run: %s", strerror(ENOMEM));
+		return;
+	}
 	{
 		char *argv[] = { (char *)lvm, "pvscan", "--cache",   "-aay", "--autoactivation",
 				 "event",     devs,	(char *)dev, NULL };

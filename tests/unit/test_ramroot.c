@@ -18,6 +18,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -320,14 +321,77 @@ static void test_full_then_back(void **state)
 	close(ram);
 	close(img);
 	assert_int_equal(stat_of("img/zz-big").st_size, sizeof(big));
-	/* a link group the failed move split comes back as two files, each whole */
+	/* a link group comes back whole: one file, three names, as it was */
 	assert_int_equal(stat_of("img/bin/busybox").st_mode, S_IFREG | 04755);
-	assert_int_equal(stat_of("img/bin/sh").st_size, stat_of("img/bin/busybox").st_size);
-	assert_int_equal(stat_of("img/etc/busybox-again").st_mode, S_IFREG | 04755);
+	assert_int_equal(stat_of("img/bin/busybox").st_nlink, 3);
+	assert_int_equal(stat_of("img/bin/sh").st_ino, stat_of("img/bin/busybox").st_ino);
+	assert_int_equal(stat_of("img/etc/busybox-again").st_ino,
+			 stat_of("img/bin/busybox").st_ino);
 	assert_true(exists("img/etc/motd"));
 	assert_true(exists("img/ro/inside"));
 	assert_false(exists("small/etc"));
 	assert_int_equal(umount(at("small")), 0);
+}
+
+/* a file mostly hole stays mostly hole, its data where it was */
+static void test_sparse(void **state)
+{
+	const off_t size = 30 << 20, at2 = 20 << 20;
+	char c = 0;
+	int fd;
+
+	dir("img");
+	fd = open(at("img/sparse"), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, size), 0);
+	assert_int_equal(pwrite(fd, "a", 1, 0), 1);
+	assert_int_equal(pwrite(fd, "b", 1, at2), 1);
+	close(fd);
+	dir("ram");
+	assert_int_equal(move("img", "ram", NULL, true, NULL, NULL), 0);
+	assert_int_equal(stat_of("ram/sparse").st_size, size);
+	/* two blocks of data, not 30 MiB (61448 sectors when the holes were filled) */
+	assert_true(stat_of("ram/sparse").st_blocks <= 64);
+	fd = open(at("ram/sparse"), O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &c, 1, 0), 1);
+	assert_int_equal(c, 'a');
+	assert_int_equal(pread(fd, &c, 1, at2), 1);
+	assert_int_equal(c, 'b');
+	assert_int_equal(pread(fd, &c, 1, at2 - 1), 1);
+	assert_int_equal(c, 0);
+	close(fd);
+}
+
+/* a file capable of raw sockets (v2 vfs_cap_data: CAP_NET_RAW permitted, effective) */
+static const unsigned char net_raw[20] = { 0x01, 0, 0, 0x02, 0, 0x20 };
+
+static void test_xattrs(void **state)
+{
+	char buf[64];
+
+	dir("img");
+	dir("img/d");
+	put("img/d/ping", "ping", 0755);
+	assert_int_equal(setxattr(at("img/d/ping"), "user.origin", "hook", 4, 0), 0);
+	assert_int_equal(setxattr(at("img/d"), "user.dir", "yes", 3, 0), 0);
+	if (geteuid() == 0)
+		assert_int_equal(setxattr(at("img/d/ping"), "security.capability", net_raw,
+					  sizeof(net_raw), 0),
+				 0);
+	dir("ram");
+	assert_int_equal(move("img", "ram", NULL, true, NULL, NULL), 0);
+	assert_int_equal(getxattr(at("ram/d/ping"), "user.origin", buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "hook", 4);
+	assert_int_equal(getxattr(at("ram/d"), "user.dir", buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "yes", 3);
+	if (geteuid() == 0) {
+		/* set after the owner: chown(2) would clear it */
+		assert_int_equal(
+			getxattr(at("ram/d/ping"), "security.capability", buf, sizeof(buf)),
+			sizeof(net_raw));
+		assert_memory_equal(buf, net_raw, sizeof(net_raw));
+	}
 }
 
 static void test_find_init(void **state)
@@ -390,6 +454,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deep_tree_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_then_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sparse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xattrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_init, setup, teardown),
 	};
 

@@ -310,6 +310,59 @@ static void test_lvm_limits(void **state)
 	assert_non_null(strstr(b.st.v[0].what, "not in rd.lvm.vg="));
 }
 
+/*
+ * 250 physical volumes in one group: every one of them is named to lvm, the last in full
+ * (a fixed 2048-byte list cut "/dev/nvme249n1" short and lost the names after it).
+ */
+static void many_pvs(const char *line, const char *last_run)
+{
+	static char names[250][16];
+	static struct medium m[251];
+	char path[256], want[8192];
+	size_t i, len;
+
+	for (i = 0; i < 250; i++) {
+		snprintf(names[i], sizeof(names[i]), "nvme%zun1", i);
+		m[i] = (struct medium){ names[i], "LVM2_member", names[i] };
+	}
+	media = m;
+	snprintf(path, sizeof(path), "%s/lvm", top);
+	snprintf(want, sizeof(want),
+		 "#!/bin/sh\necho \"lvm $*\" >%s/last-$1\n"
+		 "case \"$*\" in\n"
+		 "*pvscan*listvg*nvme249n1) echo '  VG vg0 complete' ;;\n"
+		 "*pvscan*listvg*) echo '  VG vg0 incomplete' ;;\n"
+		 "*pvscan*nvme249n1) echo '  pvscan[1] PV /dev/nvme249n1 online, VG vg0 is "
+		 "complete.' ;;\n"
+		 "*pvscan*) echo '  pvscan[1] PV /dev/x online, VG vg0 incomplete (need 1).' ;;\n"
+		 "esac\nexit 0\n",
+		 top);
+	write_file(path, want, 0755);
+	if (line)
+		cmdline(line);
+	for (i = 0; i < 250; i++)
+		add(names[i]);
+	len = (size_t)snprintf(want, sizeof(want), "--devices=");
+	for (i = 0; i < 250; i++)
+		len += (size_t)snprintf(want + len, sizeof(want) - len, "%s/dev/%s", i ? "," : "",
+					names[i]);
+	snprintf(path, sizeof(path), "%s/%s", top, last_run);
+	assert_non_null(strstr(slurp(path), want));
+	assert_int_equal(b.st.n, 250);
+	assert_int_equal(b.st.v[249].state, MEMBER_DONE);
+}
+
+static void test_lvm_many_pvs(void **state)
+{
+	many_pvs(NULL, "last-pvscan");
+}
+
+static void test_lvm_many_pvs_listed(void **state)
+{
+	many_pvs("rd.lvm.vg=vg0", "last-vgchange");
+	assert_int_equal(b.st.v[0].state, MEMBER_DONE);
+}
+
 static void md_fixture(const char *state_text)
 {
 	char path[256];
@@ -563,6 +616,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lvm_completes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lvm_completes_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lvm_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lvm_many_pvs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lvm_many_pvs_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_md_degraded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_md_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_md_uuid_filter, setup, teardown),
