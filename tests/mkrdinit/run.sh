@@ -566,7 +566,7 @@ mk_umask() {
 }
 
 # The image's mode follows the umask (or the file it replaces); --include keeps modes, and a
-# private file in a world-readable image is a warning.
+# private file makes the image 0600 (t_private_mode).
 t_modes() {
 	local m
 	rm -f "$T/m.img"
@@ -594,14 +594,84 @@ t_modes() {
 		fail "a 0750 --include is $(mode_in "$T/m.img" bin/tool) in the image"
 	[ "$(mode_in "$T/m.img" etc/pub)" = 100644 ] ||
 		fail "a 0644 --include is $(mode_in "$T/m.img" etc/pub) in the image"
-	grep -q "warning: $T/key .*not world-readable.* world-readable" "$T/err" ||
-		fail "no warning for a private file in a world-readable image: $(cat "$T/err")"
-	grep -q "warning: $T/pub" "$T/err" && fail "a warning for a public file: $(cat "$T/err")"
+	[ "$(stat -c %a "$T/m.img")" = 600 ] || fail "the image with a 0600 and a 0750 file is not 0600"
 	rm -f "$T/m.img"
 	mk_umask 077 --output "$T/m.img" --profile none --include "$T/key:/etc/luks.key"
 	[ "$RC" -eq 0 ] || fail "build with a key under umask 077: $(cat "$T/err")"
 	grep -q warning "$T/err" && fail "a warning for a private image: $(cat "$T/err")"
 	[ "$(stat -c %a "$T/m.img")" = 600 ] || fail "the image with the key is not 0600"
+}
+
+# An image holding a file that is not world-readable (a key file, a private crypttab) is 0600
+# whatever the mode of the image it replaces or the umask, and says so; one without keeps
+# the usual mode (the old image's, else 0666 less the umask).
+t_private_mode() {
+	local m mask
+	printf 'secret-key\n' >"$T/pk.key" && chmod 600 "$T/pk.key"
+	printf 'root /dev/vda2 %s luks\n' "$T/pk.key" >"$T/pk.tab" && chmod 644 "$T/pk.tab"
+	for mask in 022 077; do
+		rm -f "$T/p.img"
+		mk_umask 022 --output "$T/p.img" --profile none
+		chmod 644 "$T/p.img"
+		mk_umask "$mask" --output "$T/p.img" --profile none --include "$T/pk.key:/etc/luks.key"
+		[ "$RC" -eq 0 ] || fail "umask $mask, --include of a key: $(cat "$T/err")"
+		m=$(stat -c %a "$T/p.img")
+		[ "$m" = 600 ] || fail "a 0644 image rebuilt under umask $mask with a 0600 --include is $m"
+		cmp -s <(extract "$T/p.img" etc/luks.key) "$T/pk.key" || fail "the key's bytes in the image"
+		grep -q "^mkrdinit: $T/p.img has mode 0600: 1 file in it is not world-readable" "$T/out" ||
+			fail "umask $mask: the output does not say why the image is 0600: $(cat "$T/out")"
+		chmod 644 "$T/p.img"
+		mk_umask "$mask" --output "$T/p.img" --profile none --crypttab "$T/pk.tab"
+		[ "$RC" -eq 0 ] || fail "umask $mask, --crypttab with a key file: $(cat "$T/err")"
+		m=$(stat -c %a "$T/p.img")
+		[ "$m" = 600 ] || fail "a 0644 image rebuilt under umask $mask with a crypttab's key is $m"
+		cmp -s <(extract "$T/p.img" "${T#/}/pk.key") "$T/pk.key" || fail "the crypttab's key file"
+	done
+	# a private crypttab, with no key file in it
+	printf 'root /dev/vda2 none luks\n' >"$T/pk.tab" && chmod 600 "$T/pk.tab"
+	chmod 644 "$T/p.img"
+	mk_umask 022 --output "$T/p.img" --profile none --crypttab "$T/pk.tab"
+	m=$(stat -c %a "$T/p.img")
+	[ "$m" = 600 ] || fail "a 0644 image rebuilt with a 0600 crypttab is $m"
+	rm -f "$T/p.img"
+	mk_umask 022 --output "$T/p.img" --profile none --include "$T/pk.key:/etc/luks.key"
+	m=$(stat -c %a "$T/p.img")
+	[ "$m" = 600 ] || fail "a new image under umask 022 with a 0600 --include is $m"
+	# nothing private: the old image's mode, else the umask's
+	chmod 644 "$T/p.img"
+	mk_umask 077 --output "$T/p.img" --profile none
+	m=$(stat -c %a "$T/p.img")
+	[ "$m" = 644 ] || fail "a 0644 image rebuilt with nothing private is $m"
+	grep -q 'not world-readable' "$T/out" && fail "a note for an image with nothing private"
+	rm -f "$T/p.img"
+	mk_umask 022 --output "$T/p.img" --profile none
+	m=$(stat -c %a "$T/p.img")
+	[ "$m" = 644 ] || fail "a new image under umask 022 with nothing private is $m"
+	private_tmp_mode
+}
+
+# While a slow build with a key file writes over a 0644 image, its temp file is never
+# readable by others: sample the temp file's mode until the build ends.
+private_tmp_mode() {
+	local pid modes= f
+	rm -rf "$T/pt" && mkdir -p "$T/pt"
+	mk_umask 022 --output "$T/pt/p.img" --profile none
+	chmod 644 "$T/pt/p.img"
+	"$MK" --kver "$KVER" --basedir "$KDIR" --stacks-dir "$STACKS" --output "$T/pt/p.img" \
+		--include "$T/pk.key:/etc/luks.key" --module-level 19 >"$T/out" 2>"$T/err" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		for f in "$T/pt"/p.img.tmp*; do
+			[ -e "$f" ] && modes="$modes $(stat -c %a "$f" 2>/dev/null)"
+		done
+		sleep 0.02
+	done
+	wait "$pid" || fail "the slow build with a key failed: $(cat "$T/err")"
+	[ -n "$modes" ] || fail "never saw the temp file"
+	for m in $modes; do
+		[ "$m" = 600 ] || { fail "the temp file of an image with a key had mode $m"; break; }
+	done
+	[ "$(stat -c %a "$T/pt/p.img")" = 600 ] || fail "the slow build's image is not 0600"
 }
 
 # sig_kill SIG: start a long build with a private TMPDIR, kill it with SIG once its staging
@@ -750,8 +820,7 @@ t_crypttab() {
 	[ "$(mode_in "$T/ct.img" "${k#/}/b.key")" = 100640 ] || fail "key file b.key with mode 0640"
 	cmp -s <(extract "$T/ct.img" "${k#/}/b.key") "$k/b.key" || fail "b.key's contents"
 	lacks "$T/ct.img" '^dev/urandom$' "a /dev key (a device read at boot)"
-	grep -q "warning: $k/a.key .*not world-readable" "$T/err" ||
-		fail "no warning for a private key file in a world-readable image: $(cat "$T/err")"
+	[ "$(stat -c %a "$T/ct.img")" = 600 ] || fail "the image with private key files is not 0600"
 	ct_file short '# fine' "root /dev/vda2 $k/a.key luks" 'lonely'
 	must_fail "a line of one field" "$T/ct/short:3: expected NAME DEVICE \[KEYFILE \[OPTIONS\]\]" \
 		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --profile none --crypttab "$T/ct/short"
@@ -830,6 +899,9 @@ t_stacks_host() {
 	[ "$(mode_in "$T/hs.img" etc/keys/root.key)" = 100600 ] || fail "the root's key file, 0600"
 	cmp -s <(extract "$T/hs.img" etc/keys/root.key) "$T/fx/etc/keys/root.key" ||
 		fail "the root's key file read below --host-root"
+	[ "$(stat -c %a "$T/hs.img")" = 600 ] || fail "the image with the root's key file is not 0600"
+	grep -q "mkrdinit: $T/fx/etc/keys/root.key (mode 0600) is not world-readable" "$T/err" ||
+		fail "--verbose to name the private file: $(cat "$T/err")"
 	grep -q "host: / is on luks: cryptsetup" "$T/err" || fail "--verbose to name the stacks: $(cat "$T/err")"
 	# by the device below the crypt device, whatever the name: /dev/NAME, PARTUUID= (udev's
 	# link), and the LUKS UUID in the dm uuid
@@ -1168,7 +1240,7 @@ t_manpages() {
 }
 
 TESTS=(reproducible summary errors profile_none profile_generic profile_host omit
-	module_compression module_zstd install hook default_conf include microcode compress_level confine modes signals
+	module_compression module_zstd install hook default_conf include microcode compress_level confine modes private_mode signals
 	install_relative stacks_generic stacks_dir crypttab stacks_host stacks_host_md
 	arch_detect arch_amd64 arch_programs arch_host arch_nomodules help
 	make_install manpages kernel_hooks debian_package)
