@@ -1189,6 +1189,31 @@ t_kernel_hooks() {
 	[ -e "$boot/initrd.img-$KVER" ] && fail "postrm.d to remove the image"
 }
 
+# The generators' scripts split settings into words without globbing them: a * in
+# RDINIT_CONF, dracut's rdinit_conf or a cmdline.d file stays as written, whatever files
+# the current directory holds
+t_hook_words() {
+	local w=$T/words l
+	rm -rf "$w" && mkdir -p "$w/cwd" "$w/conf/conf.d" "$w/dest/etc" "$w/initdir/etc/cmdline.d"
+	: >"$w/cwd/rd.luks.options=GLOBBED" && : >"$w/cwd/rd.lvm.lv=GLOBBED"
+	printf 'RDINIT=y\nRDINIT_BIN=%s\nRDINIT_STACKS=%s\nRDINIT_CONF="rd.luks.options=* rdinit.timeout=10"\n' \
+		"$PWD/build/rdinit" "$STACKS" >"$w/conf/conf.d/rdinit"
+	(cd "$w/cwd" && CONFDIR=$w/conf DESTDIR=$w/dest sh "$OLDPWD/packaging/initramfs-tools/hooks/rdinit") \
+		>"$T/out" 2>&1 || fail "the initramfs-tools hook failed: $(cat "$T/out")"
+	grep -qx 'rd.luks.options=\*' "$w/dest/etc/rdinit.conf" && grep -qx 'rdinit.timeout=10' "$w/dest/etc/rdinit.conf" ||
+		fail "initramfs-tools' RDINIT_CONF as written: $(cat "$w/dest/etc/rdinit.conf")"
+	printf 'root=/dev/vda1 rd.lvm.lv=*\n' >"$w/initdir/etc/cmdline.d/10-root.conf"
+	(cd "$w/cwd" && initdir=$w/initdir RDINIT_BIN=$OLDPWD/build/rdinit RDINIT_STACKS=$STACKS \
+		rdinit_conf='rd.luks.options=* rdinit.timeout=10' bash -c \
+		'dfatal() { echo "$*" >&2; }; . "$1" && install && [[ $- != *f* ]]' sh \
+		"$OLDPWD/packaging/dracut/99rdinit/module-setup.sh") >"$T/out" 2>&1 ||
+		fail "dracut's module failed, or left dracut's globbing off: $(cat "$T/out")"
+	for l in 'root=/dev/vda1' 'rd.lvm.lv=\*' 'rd.luks.options=\*' 'rdinit.timeout=10'; do
+		grep -qx "$l" "$w/initdir/etc/rdinit.conf" ||
+			fail "dracut's $l as written: $(cat "$w/initdir/etc/rdinit.conf")"
+	done
+}
+
 # dpkg-buildpackage -us -uc -b: a .deb with everything make install puts in place, the conffiles,
 # mkrdinit's library dependencies, and lintian finds no error (the .deb and the .changes go
 # to a temporary directory, not to the tree's parent)
@@ -1243,7 +1268,7 @@ TESTS=(reproducible summary errors profile_none profile_generic profile_host omi
 	module_compression module_zstd install hook default_conf include microcode compress_level confine modes private_mode signals
 	install_relative stacks_generic stacks_dir crypttab stacks_host stacks_host_md
 	arch_detect arch_amd64 arch_programs arch_host arch_nomodules help
-	make_install manpages kernel_hooks debian_package)
+	make_install manpages kernel_hooks hook_words debian_package)
 [ $# -gt 0 ] && TESTS=("$@")
 for t in "${TESTS[@]}"; do
 	declare -F "t_$t" >/dev/null || { echo "mkrdinit: no test '$t'" >&2 && exit 2; }
