@@ -1166,6 +1166,37 @@ t_make_install() {
 	MANPATH=$d/usr/share/man man -w 5 rdinit.conf >/dev/null 2>&1 ||
 		fail "man does not find rdinit.conf(5)"
 	MANPATH=$d/usr/share/man man -w mkrdinit >/dev/null 2>&1 || fail "man does not find mkrdinit(8)"
+	install_keeps_conf "$d"
+}
+
+# install_keeps_conf DESTDIR: the configuration is the user's: a second make install keeps
+# a changed /etc/default/rdinit and conf.d/rdinit byte for byte and says so, replaces an
+# unchanged one, and the shipped versions are where it says
+install_keeps_conf() {
+	local d=$1 f
+	local def=$d/etc/default/rdinit conf=$d/etc/initramfs-tools/conf.d/rdinit
+	sed -i 's/^RDINIT_KERNEL_HOOK=no$/RDINIT_KERNEL_HOOK=yes/' "$def"
+	sed -i 's/^RDINIT=n$/RDINIT=y/' "$conf"
+	cp "$def" "$T/def.mine" && cp "$conf" "$T/conf.mine"
+	make -s install PREFIX=/usr DESTDIR="$d" >"$T/install.out" 2>&1 ||
+		{ fail "a second make install failed: $(tail -n 3 "$T/install.out")"; return; }
+	cmp -s "$def" "$T/def.mine" || fail "make install overwrote a changed /etc/default/rdinit: $(grep HOOK= "$def")"
+	cmp -s "$conf" "$T/conf.mine" || fail "make install overwrote a changed conf.d/rdinit: $(grep RDINIT= "$conf")"
+	for f in /etc/default/rdinit /etc/initramfs-tools/conf.d/rdinit; do
+		grep -qF "kept $d$f" "$T/install.out" || fail "make install does not say it kept $f: $(cat "$T/install.out")"
+	done
+	cmp -s "$d/usr/share/doc/rdinit/examples/default" packaging/kernel/default ||
+		fail "the shipped /etc/default/rdinit in /usr/share/doc/rdinit/examples"
+	cmp -s "$d/usr/share/doc/rdinit/examples/initramfs-tools.conf" packaging/initramfs-tools/conf.d/rdinit ||
+		fail "the shipped conf.d/rdinit in /usr/share/doc/rdinit/examples"
+	# nothing in conf.d that mkinitramfs would read besides the file itself
+	[ "$(ls -A "$d/etc/initramfs-tools/conf.d")" = rdinit ] ||
+		fail "more than rdinit in conf.d: $(ls -A "$d/etc/initramfs-tools/conf.d")"
+	# an unchanged one is the package's to update
+	cp packaging/kernel/default "$def"
+	make -s install PREFIX=/usr DESTDIR="$d" >"$T/install.out" 2>&1 || fail "a third make install failed"
+	cmp -s "$def" packaging/kernel/default || fail "an unchanged /etc/default/rdinit not the shipped one"
+	grep -qF "kept $def" "$T/install.out" && fail "make install says it kept an unchanged $def"
 }
 
 # The kernel packages' hooks: nothing until /etc/default/rdinit says yes; then postinst.d
