@@ -150,11 +150,15 @@ install: all $(B)/install/mkrdinit
 	sed 's|/usr/lib/rdinit|$(LIBDIR)|g' packaging/initramfs-tools/hooks/rdinit \
 		>$(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit
 	chmod 0755 $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit
-	# the kernel packages' hooks (off until /etc/default/rdinit says RDINIT_KERNEL_HOOK=yes)
+	# the kernel packages' hooks (off until /etc/default/rdinit says RDINIT_KERNEL_HOOK=yes), and
+	# update-initramfs' post-update hook that keeps their image when a trigger runs mkinitramfs
 	install -d $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d $(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d \
-		$(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(DOCDIR)/examples
+		$(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(SYSCONFDIR)/initramfs/post-update.d \
+		$(DESTDIR)$(DOCDIR)/examples
 	install -m 0755 packaging/kernel/postinst.d/zz-rdinit $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/
 	install -m 0755 packaging/kernel/postrm.d/zz-rdinit $(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/
+	install -m 0755 packaging/initramfs-tools/post-update.d/00-rdinit \
+		$(DESTDIR)$(SYSCONFDIR)/initramfs/post-update.d/
 	# the switches are the user's configuration (RDINIT=y, RDINIT_KERNEL_HOOK=yes): one that
 	# differs from the shipped version stays as it is, and the shipped one is in DOCDIR/examples
 	# (not beside it: mkinitramfs sources every conf.d file whose name has no .dpkg-)

@@ -1139,11 +1139,14 @@ t_make_install() {
 	[ -x "$d/usr/share/initramfs-tools/hooks/rdinit" ] || fail "the initramfs-tools hook not installed"
 	[ -x "$d/usr/lib/dracut/modules.d/99rdinit/module-setup.sh" ] || fail "dracut's module not installed"
 	[ -x "$d/usr/lib/initcpio/install/rdinit" ] || fail "mkinitcpio's hook not installed"
+	[ -x "$d/etc/initramfs/post-update.d/00-rdinit" ] ||
+		fail "update-initramfs' post-update hook not installed (/etc/initramfs/post-update.d/00-rdinit)"
 	grep -q '^RDINIT=n$' "$d/etc/initramfs-tools/conf.d/rdinit" ||
 		fail "initramfs-tools' switch installed, and off"
 	local outside
 	outside=$(cd "$d" && find . -type f | grep -v -e '^\./usr/' -e '^\./etc/initramfs-tools/conf\.d/rdinit$' \
-		-e '^\./etc/kernel/post\(inst\|rm\)\.d/zz-rdinit$' -e '^\./etc/default/rdinit$')
+		-e '^\./etc/kernel/post\(inst\|rm\)\.d/zz-rdinit$' -e '^\./etc/default/rdinit$' \
+		-e '^\./etc/initramfs/post-update\.d/00-rdinit$')
 	[ -z "$outside" ] || fail "files outside DESTDIR/usr: $outside"
 	"$d/usr/sbin/mkrdinit" --help >"$T/ihelp" 2>&1
 	for f in /usr/share/rdinit/modules /usr/lib/rdinit/stacks /usr/lib/rdinit/rdinit \
@@ -1218,6 +1221,50 @@ t_kernel_hooks() {
 	RDINIT_DEFAULTS=$T/default RDINIT_BOOT=$boot packaging/kernel/postrm.d/zz-rdinit "$KVER" ||
 		fail "postrm.d"
 	[ -e "$boot/initrd.img-$KVER" ] && fail "postrm.d to remove the image"
+	post_update_hook
+}
+
+# update-initramfs -u (a package's trigger, or the user) writes /boot/initrd.img-VERSION
+# with mkinitramfs, then runs /etc/initramfs/post-update.d/* as "HOOK VERSION IMAGE": with
+# RDINIT_KERNEL_HOOK=yes rdinit's hook puts back the very image the kernel hook builds,
+# before a boot loader's hook there copies it; with no it leaves initramfs-tools' alone
+post_update_hook() {
+	local boot=$T/boot img hook=packaging/initramfs-tools/post-update.d/00-rdinit
+	img=$boot/initrd.img-$KVER
+	[ -x "$hook" ] || { fail "no $hook"; return; }
+	mkdir -p "$T/post-update.d" && cp "$hook" "$T/post-update.d/"
+	RDINIT_DEFAULTS=$T/default RDINIT_BOOT=$boot PATH=$T/bin:$PATH \
+		packaging/kernel/postinst.d/zz-rdinit "$KVER" /boot/vmlinuz-"$KVER" 2>"$T/err" ||
+		fail "postinst.d with yes: $(cat "$T/err")"
+	cp "$img" "$T/kernel-hook.img"
+	echo "initramfs-tools' image" >"$img"
+	RDINIT_DEFAULTS=$T/default PATH=$T/bin:$PATH \
+		run-parts --arg="$KVER" --arg="$img" "$T/post-update.d" >"$T/out" 2>"$T/err" ||
+		fail "post-update.d with yes: $(cat "$T/err")"
+	cmp -s "$img" "$T/kernel-hook.img" ||
+		fail "after update-initramfs, $img is not the kernel hook's image: $(head -c 40 "$img")"
+	printf 'RDINIT_KERNEL_HOOK=no\n' >"$T/default"
+	echo "initramfs-tools' image" >"$img"
+	RDINIT_DEFAULTS=$T/default PATH=$T/bin:$PATH \
+		run-parts --arg="$KVER" --arg="$img" "$T/post-update.d" || fail "post-update.d with no"
+	[ "$(cat "$img")" = "initramfs-tools' image" ] || fail "post-update.d replaced the image with no"
+	hook_options_words packaging/kernel/postinst.d/zz-rdinit "$KVER" /boot/vmlinuz-"$KVER"
+	hook_options_words packaging/initramfs-tools/post-update.d/00-rdinit "$KVER" "$T/boot/x.img"
+}
+
+# hook_options_words HOOK ARGS...: HOOK passes MKRDINIT_OPTIONS to mkrdinit split into words,
+# never globbed against the current directory
+hook_options_words() {
+	local hook=$1 g=$T/optglob
+	shift
+	rm -rf "$g" && mkdir -p "$g/cwd" "$g/bin"
+	: >"$g/cwd/--omit-stacks=GLOBBED"
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" >%s/args\n' "$g" >"$g/bin/mkrdinit" && chmod 755 "$g/bin/mkrdinit"
+	printf 'RDINIT_KERNEL_HOOK=yes\nMKRDINIT_OPTIONS="--profile none --omit-stacks=*"\n' >"$g/default"
+	(cd "$g/cwd" && RDINIT_DEFAULTS=$g/default RDINIT_BOOT=$T/boot PATH=$g/bin:$PATH \
+		"$OLDPWD/$hook" "$@") 2>/dev/null || fail "$hook with a * in MKRDINIT_OPTIONS"
+	grep -qx -- '--omit-stacks=\*' "$g/args" && grep -qx -- '--profile' "$g/args" ||
+		fail "$hook passed MKRDINIT_OPTIONS as: $(tr '\n' ' ' <"$g/args")"
 }
 
 # The generators' scripts split settings into words without globbing them: a * in
@@ -1263,11 +1310,13 @@ t_debian_package() {
 		./usr/share/rdinit/modules/storage.list ./usr/share/man/man8/rdinit.8.gz \
 		./usr/share/man/man5/rdinit.conf.5.gz ./usr/share/initramfs-tools/hooks/rdinit \
 		./usr/lib/dracut/modules.d/99rdinit/module-setup.sh ./etc/kernel/postinst.d/zz-rdinit \
-		./etc/kernel/postrm.d/zz-rdinit ./etc/default/rdinit ./usr/share/doc/rdinit/copyright; do
+		./etc/kernel/postrm.d/zz-rdinit ./etc/default/rdinit ./usr/share/doc/rdinit/copyright \
+		./etc/initramfs/post-update.d/00-rdinit; do
 		grep -qxF "$f" "$T/deb.list" || fail "the package lacks $f"
 	done
 	dpkg-deb -I "$deb" conffiles >"$T/conffiles" 2>/dev/null
-	for f in /etc/default/rdinit /etc/initramfs-tools/conf.d/rdinit /etc/kernel/postinst.d/zz-rdinit; do
+	for f in /etc/default/rdinit /etc/initramfs-tools/conf.d/rdinit /etc/kernel/postinst.d/zz-rdinit \
+		/etc/initramfs/post-update.d/00-rdinit; do
 		grep -qxF "$f" "$T/conffiles" || fail "$f is not a conffile"
 	done
 	dpkg-deb -f "$deb" Depends | grep -q 'libkmod2' || fail "Depends lacks mkrdinit's libkmod2"
