@@ -144,20 +144,33 @@ install: all $(B)/install/mkrdinit
 	install -m 0644 conf/rdinit.conf $(DESTDIR)$(SHAREDIR)/conf/rdinit.conf
 	install -m 0644 init.conf.example README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 hooks/* $(DESTDIR)$(DOCDIR)/hooks/
-	# initramfs-tools: the hook (looking for rdinit where this installs it) and its switch, off
+	# initramfs-tools: the hook (looking for rdinit where this installs it); its switch, off, below
 	install -d $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks \
 		$(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d
 	sed 's|/usr/lib/rdinit|$(LIBDIR)|g' packaging/initramfs-tools/hooks/rdinit \
 		>$(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit
 	chmod 0755 $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit
-	install -m 0644 packaging/initramfs-tools/conf.d/rdinit \
-		$(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d/rdinit
-	# the kernel packages' hooks (off until /etc/default/rdinit says RDINIT_KERNEL_HOOK=yes)
+	# the kernel packages' hooks (off until /etc/default/rdinit says RDINIT_KERNEL_HOOK=yes), and
+	# update-initramfs' post-update hook that keeps their image when a trigger runs mkinitramfs
 	install -d $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d $(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d \
-		$(DESTDIR)$(SYSCONFDIR)/default
+		$(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(SYSCONFDIR)/initramfs/post-update.d \
+		$(DESTDIR)$(DOCDIR)/examples
 	install -m 0755 packaging/kernel/postinst.d/zz-rdinit $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/
 	install -m 0755 packaging/kernel/postrm.d/zz-rdinit $(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/
-	install -m 0644 packaging/kernel/default $(DESTDIR)$(SYSCONFDIR)/default/rdinit
+	install -m 0755 packaging/initramfs-tools/post-update.d/00-rdinit \
+		$(DESTDIR)$(SYSCONFDIR)/initramfs/post-update.d/
+	# the switches are the user's configuration (RDINIT=y, RDINIT_KERNEL_HOOK=yes): one that
+	# differs from the shipped version stays as it is, and the shipped one is in DOCDIR/examples
+	# (not beside it: mkinitramfs sources every conf.d file whose name has no .dpkg-)
+	install -m 0644 packaging/kernel/default $(DESTDIR)$(DOCDIR)/examples/default
+	install -m 0644 packaging/initramfs-tools/conf.d/rdinit \
+		$(DESTDIR)$(DOCDIR)/examples/initramfs-tools.conf
+	for c in default:$(SYSCONFDIR)/default/rdinit \
+		initramfs-tools.conf:$(SYSCONFDIR)/initramfs-tools/conf.d/rdinit; do \
+		src="$(DESTDIR)$(DOCDIR)/examples/$${c%%:*}" dst="$(DESTDIR)$${c#*:}"; \
+		if [ ! -e "$$dst" ] || cmp -s "$$src" "$$dst"; then install -m 0644 "$$src" "$$dst"; \
+		else echo "make install: kept $$dst, which differs from the shipped $(DOCDIR)/examples/$${c%%:*}"; \
+		fi || exit 1; done
 	# dracut's module (dracut --add rdinit --omit systemd) and mkinitcpio's install hook
 	install -d $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/99rdinit $(DESTDIR)$(PREFIX)/lib/initcpio/install
 	sed 's|/usr/lib/rdinit|$(LIBDIR)|g' packaging/dracut/99rdinit/module-setup.sh \

@@ -1441,31 +1441,40 @@ static int collect(struct ar_list *l, const struct image_opts *o, const struct i
 	return ar_add_tree(l, lib, "lib", err);
 }
 
-/* A file others may not read, going into an image they may: say so, once per file. */
-static void warn_private(const struct image_opts *o, const char *src, mode_t image)
+/* A file others may not read on the host: a key file, a private crypttab. */
+static bool private_src(const struct image_opts *o, const char *src)
 {
 	struct stat st;
 
-	if (!o->warn || !(image & S_IROTH) || stat(src, &st) < 0 || (st.st_mode & S_IROTH))
-		return;
-	fprintf(o->warn,
-		"mkrdinit: warning: %s (mode %04o) is not world-readable, but goes into %s, "
-		"which is world-readable (mode %04o); set a umask of 077 or chmod the image\n",
-		src, (unsigned int)(st.st_mode & 07777), o->output, (unsigned int)image);
+	if (stat(src, &st) < 0 || (st.st_mode & S_IROTH))
+		return false;
+	if (o->debug)
+		fprintf(o->debug, "mkrdinit: %s (mode %04o) is not world-readable\n", src,
+			(unsigned int)(st.st_mode & 07777));
+	return true;
 }
 
-static void warn_private_list(const struct image_opts *o, const struct ar_list *l,
-			      const char *stage, mode_t image)
+/*
+ * The files going in that others may not read on the host, named with --verbose.  The
+ * staging tree is ours and what is in it was made readable, but for the host's crypttab
+ * cut down to the root's lines, which took the mode of the original.
+ */
+static size_t count_private(const struct image_opts *o, const struct image_plan *p,
+			    const struct ar_list *l, const char *stage)
 {
-	size_t n = strlen(stage);
+	size_t n = strlen(stage), count = 0;
 
 	for (size_t i = 0; i < l->n; i++) {
 		const struct ar_entry *e = &l->v[i];
 
-		/* the staging tree is ours; what is in it was made readable */
 		if (S_ISREG(e->mode) && !(!strncmp(e->src, stage, n) && e->src[n] == '/'))
-			warn_private(o, e->src, image);
+			count += private_src(o, e->src);
 	}
+	if (p->tab_filtered && p->tab.path)
+		count += private_src(o, p->tab.path);
+	for (size_t i = 0; i < o->n_microcode; i++)
+		count += private_src(o, o->microcode[i]);
+	return count;
 }
 
 /* AMD's container files start with "DMA\0"; anything else is taken as Intel's. */
@@ -1554,16 +1563,18 @@ static int write_segments(struct ar_list *l, const struct image_opts *o, int fd,
 }
 
 /*
- * Not mkstemp's 0600, which the boot loader's installer may not read, nor a
- * fixed 0644, which gives away a key file put in with --include: the mode
- * of the image being replaced, else what the umask leaves of 0666, as for
- * any file a program creates.
+ * Not a fixed 0644 nor mkstemp's 0600, which the boot loader's installer may not read: the
+ * mode of the image being replaced, else what the umask leaves of 0666, as for any file a
+ * program creates.  But an image with a private file in it is 0600 whatever those say: an
+ * old 0644 image or a umask of 022 would hand a key file to every user of the machine.
  */
-static mode_t output_mode(const char *output)
+static mode_t output_mode(const char *output, bool private)
 {
 	struct stat st;
 	mode_t mask;
 
+	if (private)
+		return 0600;
 	if (lstat(output, &st) == 0 && S_ISREG(st.st_mode))
 		return st.st_mode & 07777;
 	mask = umask(0);
@@ -1571,6 +1582,11 @@ static mode_t output_mode(const char *output)
 	return 0666 & ~mask;
 }
 
+/*
+ * The temp file stays 0600 while it is written, whatever the image's mode will be:
+ * what it holds is known only once the files are collected, and a key file must never
+ * sit in a file others can open.  commit_output() gives it the image's mode.
+ */
 static int open_output(struct tmpout *t, const char *output, struct mk_err *err)
 {
 	if (asprintf(&t->path, "%s.tmpXXXXXX", output) < 0) {
@@ -1584,8 +1600,7 @@ static int open_output(struct tmpout *t, const char *output, struct mk_err *err)
 		free(steal_ptr(t->path));
 		return r;
 	}
-	t->mode = output_mode(output);
-	if (fchmod(t->fd, t->mode) < 0)
+	if (fchmod(t->fd, 0600) < 0)
 		return mk_errf(err, -errno, "cannot chmod %s: %s", t->path, strerror(errno));
 	return 0;
 }
@@ -1593,6 +1608,8 @@ static int open_output(struct tmpout *t, const char *output, struct mk_err *err)
 /* Durable before visible: rename only a fully written file over the old image. */
 static int commit_output(struct tmpout *t, const char *output, struct mk_err *err)
 {
+	if (fchmod(t->fd, t->mode) < 0)
+		return mk_errf(err, -errno, "cannot chmod %s: %s", t->path, strerror(errno));
 	if (fsync(t->fd) < 0 || close(steal_fd(&t->fd)) < 0)
 		return mk_errf(err, -errno, "cannot write %s: %s", t->path, strerror(errno));
 	if (rename(t->path, output) < 0)
@@ -1676,11 +1693,8 @@ int image_write(const struct image_opts *o, const struct image_plan *p, struct c
 	r = collect(&l, o, p, stage.path, err);
 	if (r < 0)
 		return r;
-	warn_private_list(o, &l, stage.path, out.mode);
-	if (p->tab_filtered && p->tab.path)
-		warn_private(o, p->tab.path, out.mode);
-	for (size_t i = 0; i < o->n_microcode; i++)
-		warn_private(o, o->microcode[i], out.mode);
+	st->private_files = count_private(o, p, &l, stage.path);
+	out.mode = st->mode = output_mode(o->output, st->private_files > 0);
 	r = write_microcode(o, out.fd, err);
 	if (r < 0)
 		return r;

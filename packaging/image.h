@@ -69,7 +69,9 @@ struct image_stats {
 	struct ar_stats ar;
 	size_t modules;
 	size_t firmware;
-	size_t recompressed; /* modules recompressed to .ko.zst */
+	size_t recompressed;  /* modules recompressed to .ko.zst */
+	size_t private_files; /* files not world-readable on the host: the image is 0600 */
+	mode_t mode;	      /* the image's */
 };
 
 /* What goes into the image besides /init, the options' files and the modules. */
@@ -113,7 +115,8 @@ int image_closure(const struct image_opts *o, const struct image_plan *p, struct
  * Stage the closure, index it with depmod and write the image to
  * o->output through a temporary file, so a failure leaves any previous
  * image in place and never a partial one.  The image keeps the mode of the
- * file it replaces, else gets 0666 less the umask.
+ * file it replaces, else gets 0666 less the umask; one holding a file others
+ * may not read (st->private_files) is 0600 whatever those say.
  */
 int image_write(const struct image_opts *o, const struct image_plan *p, struct closure *c,
 		struct image_stats *st, struct mk_err *err);

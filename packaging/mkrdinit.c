@@ -208,7 +208,8 @@ static void usage(FILE *f)
 		"Output:\n"
 		"  -o, --output FILE        write the image to FILE, atomically (required);\n"
 		"                           it keeps the mode of the FILE it replaces, else\n"
-		"                           gets 0666 less the umask\n"
+		"                           gets 0666 less the umask; 0600 if it holds a file\n"
+		"                           that is not world-readable (a key file)\n"
 		"      --compress ALG       gzip (default), zstd, xz, lz4 or none\n"
 		"      --compress-level N   gzip 1-9, zstd 1-19, xz 0-9, lz4 1-12\n"
 		"                           (default: the compressor's own)\n"
@@ -592,6 +593,11 @@ static int build(struct args *a, struct mk_err *err)
 	       " KiB compressed (%s), %.2f s\n",
 	       a->img.output, st.ar.entries, st.modules, (st.ar.raw_bytes + 1023) / 1024,
 	       (st.ar.out_bytes + 1023) / 1024, compress_name(a->img.compress), elapsed(&t0));
+	if (st.private_files)
+		printf("mkrdinit: %s has mode %04o: %zu file%s in it %s not world-readable "
+		       "(--verbose names them)\n",
+		       a->img.output, (unsigned int)st.mode, st.private_files,
+		       st.private_files == 1 ? "" : "s", st.private_files == 1 ? "is" : "are");
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 

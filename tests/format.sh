@@ -16,7 +16,8 @@ done
 # test of their own where the generator is not in Debian (mkinitcpio)
 for f in packaging/initramfs-tools/hooks/rdinit packaging/initramfs-tools/conf.d/rdinit \
 	packaging/dracut/99rdinit/module-setup.sh packaging/mkinitcpio/install/rdinit \
-	packaging/kernel/postinst.d/zz-rdinit packaging/kernel/postrm.d/zz-rdinit packaging/kernel/default; do
+	packaging/kernel/postinst.d/zz-rdinit packaging/kernel/postrm.d/zz-rdinit packaging/kernel/default \
+	packaging/initramfs-tools/post-update.d/00-rdinit; do
 	shell=sh
 	head -n 1 "$f" | grep -q bash && shell=bash
 	if shellcheck -s "$shell" "$f" >/dev/null 2>&1; then

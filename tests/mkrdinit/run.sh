@@ -566,7 +566,7 @@ mk_umask() {
 }
 
 # The image's mode follows the umask (or the file it replaces); --include keeps modes, and a
-# private file in a world-readable image is a warning.
+# private file makes the image 0600 (t_private_mode).
 t_modes() {
 	local m
 	rm -f "$T/m.img"
@@ -594,14 +594,84 @@ t_modes() {
 		fail "a 0750 --include is $(mode_in "$T/m.img" bin/tool) in the image"
 	[ "$(mode_in "$T/m.img" etc/pub)" = 100644 ] ||
 		fail "a 0644 --include is $(mode_in "$T/m.img" etc/pub) in the image"
-	grep -q "warning: $T/key .*not world-readable.* world-readable" "$T/err" ||
-		fail "no warning for a private file in a world-readable image: $(cat "$T/err")"
-	grep -q "warning: $T/pub" "$T/err" && fail "a warning for a public file: $(cat "$T/err")"
+	[ "$(stat -c %a "$T/m.img")" = 600 ] || fail "the image with a 0600 and a 0750 file is not 0600"
 	rm -f "$T/m.img"
 	mk_umask 077 --output "$T/m.img" --profile none --include "$T/key:/etc/luks.key"
 	[ "$RC" -eq 0 ] || fail "build with a key under umask 077: $(cat "$T/err")"
 	grep -q warning "$T/err" && fail "a warning for a private image: $(cat "$T/err")"
 	[ "$(stat -c %a "$T/m.img")" = 600 ] || fail "the image with the key is not 0600"
+}
+
+# An image holding a file that is not world-readable (a key file, a private crypttab) is 0600
+# whatever the mode of the image it replaces or the umask, and says so; one without keeps
+# the usual mode (the old image's, else 0666 less the umask).
+t_private_mode() {
+	local m mask
+	printf 'secret-key\n' >"$T/pk.key" && chmod 600 "$T/pk.key"
+	printf 'root /dev/vda2 %s luks\n' "$T/pk.key" >"$T/pk.tab" && chmod 644 "$T/pk.tab"
+	for mask in 022 077; do
+		rm -f "$T/p.img"
+		mk_umask 022 --output "$T/p.img" --profile none
+		chmod 644 "$T/p.img"
+		mk_umask "$mask" --output "$T/p.img" --profile none --include "$T/pk.key:/etc/luks.key"
+		[ "$RC" -eq 0 ] || fail "umask $mask, --include of a key: $(cat "$T/err")"
+		m=$(stat -c %a "$T/p.img")
+		[ "$m" = 600 ] || fail "a 0644 image rebuilt under umask $mask with a 0600 --include is $m"
+		cmp -s <(extract "$T/p.img" etc/luks.key) "$T/pk.key" || fail "the key's bytes in the image"
+		grep -q "^mkrdinit: $T/p.img has mode 0600: 1 file in it is not world-readable" "$T/out" ||
+			fail "umask $mask: the output does not say why the image is 0600: $(cat "$T/out")"
+		chmod 644 "$T/p.img"
+		mk_umask "$mask" --output "$T/p.img" --profile none --crypttab "$T/pk.tab"
+		[ "$RC" -eq 0 ] || fail "umask $mask, --crypttab with a key file: $(cat "$T/err")"
+		m=$(stat -c %a "$T/p.img")
+		[ "$m" = 600 ] || fail "a 0644 image rebuilt under umask $mask with a crypttab's key is $m"
+		cmp -s <(extract "$T/p.img" "${T#/}/pk.key") "$T/pk.key" || fail "the crypttab's key file"
+	done
+	# a private crypttab, with no key file in it
+	printf 'root /dev/vda2 none luks\n' >"$T/pk.tab" && chmod 600 "$T/pk.tab"
+	chmod 644 "$T/p.img"
+	mk_umask 022 --output "$T/p.img" --profile none --crypttab "$T/pk.tab"
+	m=$(stat -c %a "$T/p.img")
+	[ "$m" = 600 ] || fail "a 0644 image rebuilt with a 0600 crypttab is $m"
+	rm -f "$T/p.img"
+	mk_umask 022 --output "$T/p.img" --profile none --include "$T/pk.key:/etc/luks.key"
+	m=$(stat -c %a "$T/p.img")
+	[ "$m" = 600 ] || fail "a new image under umask 022 with a 0600 --include is $m"
+	# nothing private: the old image's mode, else the umask's
+	chmod 644 "$T/p.img"
+	mk_umask 077 --output "$T/p.img" --profile none
+	m=$(stat -c %a "$T/p.img")
+	[ "$m" = 644 ] || fail "a 0644 image rebuilt with nothing private is $m"
+	grep -q 'not world-readable' "$T/out" && fail "a note for an image with nothing private"
+	rm -f "$T/p.img"
+	mk_umask 022 --output "$T/p.img" --profile none
+	m=$(stat -c %a "$T/p.img")
+	[ "$m" = 644 ] || fail "a new image under umask 022 with nothing private is $m"
+	private_tmp_mode
+}
+
+# While a slow build with a key file writes over a 0644 image, its temp file is never
+# readable by others: sample the temp file's mode until the build ends.
+private_tmp_mode() {
+	local pid modes= f
+	rm -rf "$T/pt" && mkdir -p "$T/pt"
+	mk_umask 022 --output "$T/pt/p.img" --profile none
+	chmod 644 "$T/pt/p.img"
+	"$MK" --kver "$KVER" --basedir "$KDIR" --stacks-dir "$STACKS" --output "$T/pt/p.img" \
+		--include "$T/pk.key:/etc/luks.key" --module-level 19 >"$T/out" 2>"$T/err" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		for f in "$T/pt"/p.img.tmp*; do
+			[ -e "$f" ] && modes="$modes $(stat -c %a "$f" 2>/dev/null)"
+		done
+		sleep 0.02
+	done
+	wait "$pid" || fail "the slow build with a key failed: $(cat "$T/err")"
+	[ -n "$modes" ] || fail "never saw the temp file"
+	for m in $modes; do
+		[ "$m" = 600 ] || { fail "the temp file of an image with a key had mode $m"; break; }
+	done
+	[ "$(stat -c %a "$T/pt/p.img")" = 600 ] || fail "the slow build's image is not 0600"
 }
 
 # sig_kill SIG: start a long build with a private TMPDIR, kill it with SIG once its staging
@@ -750,8 +820,7 @@ t_crypttab() {
 	[ "$(mode_in "$T/ct.img" "${k#/}/b.key")" = 100640 ] || fail "key file b.key with mode 0640"
 	cmp -s <(extract "$T/ct.img" "${k#/}/b.key") "$k/b.key" || fail "b.key's contents"
 	lacks "$T/ct.img" '^dev/urandom$' "a /dev key (a device read at boot)"
-	grep -q "warning: $k/a.key .*not world-readable" "$T/err" ||
-		fail "no warning for a private key file in a world-readable image: $(cat "$T/err")"
+	[ "$(stat -c %a "$T/ct.img")" = 600 ] || fail "the image with private key files is not 0600"
 	ct_file short '# fine' "root /dev/vda2 $k/a.key luks" 'lonely'
 	must_fail "a line of one field" "$T/ct/short:3: expected NAME DEVICE \[KEYFILE \[OPTIONS\]\]" \
 		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --profile none --crypttab "$T/ct/short"
@@ -830,6 +899,9 @@ t_stacks_host() {
 	[ "$(mode_in "$T/hs.img" etc/keys/root.key)" = 100600 ] || fail "the root's key file, 0600"
 	cmp -s <(extract "$T/hs.img" etc/keys/root.key) "$T/fx/etc/keys/root.key" ||
 		fail "the root's key file read below --host-root"
+	[ "$(stat -c %a "$T/hs.img")" = 600 ] || fail "the image with the root's key file is not 0600"
+	grep -q "mkrdinit: $T/fx/etc/keys/root.key (mode 0600) is not world-readable" "$T/err" ||
+		fail "--verbose to name the private file: $(cat "$T/err")"
 	grep -q "host: / is on luks: cryptsetup" "$T/err" || fail "--verbose to name the stacks: $(cat "$T/err")"
 	# by the device below the crypt device, whatever the name: /dev/NAME, PARTUUID= (udev's
 	# link), and the LUKS UUID in the dm uuid
@@ -1067,11 +1139,14 @@ t_make_install() {
 	[ -x "$d/usr/share/initramfs-tools/hooks/rdinit" ] || fail "the initramfs-tools hook not installed"
 	[ -x "$d/usr/lib/dracut/modules.d/99rdinit/module-setup.sh" ] || fail "dracut's module not installed"
 	[ -x "$d/usr/lib/initcpio/install/rdinit" ] || fail "mkinitcpio's hook not installed"
+	[ -x "$d/etc/initramfs/post-update.d/00-rdinit" ] ||
+		fail "update-initramfs' post-update hook not installed (/etc/initramfs/post-update.d/00-rdinit)"
 	grep -q '^RDINIT=n$' "$d/etc/initramfs-tools/conf.d/rdinit" ||
 		fail "initramfs-tools' switch installed, and off"
 	local outside
 	outside=$(cd "$d" && find . -type f | grep -v -e '^\./usr/' -e '^\./etc/initramfs-tools/conf\.d/rdinit$' \
-		-e '^\./etc/kernel/post\(inst\|rm\)\.d/zz-rdinit$' -e '^\./etc/default/rdinit$')
+		-e '^\./etc/kernel/post\(inst\|rm\)\.d/zz-rdinit$' -e '^\./etc/default/rdinit$' \
+		-e '^\./etc/initramfs/post-update\.d/00-rdinit$')
 	[ -z "$outside" ] || fail "files outside DESTDIR/usr: $outside"
 	"$d/usr/sbin/mkrdinit" --help >"$T/ihelp" 2>&1
 	for f in /usr/share/rdinit/modules /usr/lib/rdinit/stacks /usr/lib/rdinit/rdinit \
@@ -1094,6 +1169,37 @@ t_make_install() {
 	MANPATH=$d/usr/share/man man -w 5 rdinit.conf >/dev/null 2>&1 ||
 		fail "man does not find rdinit.conf(5)"
 	MANPATH=$d/usr/share/man man -w mkrdinit >/dev/null 2>&1 || fail "man does not find mkrdinit(8)"
+	install_keeps_conf "$d"
+}
+
+# install_keeps_conf DESTDIR: the configuration is the user's: a second make install keeps
+# a changed /etc/default/rdinit and conf.d/rdinit byte for byte and says so, replaces an
+# unchanged one, and the shipped versions are where it says
+install_keeps_conf() {
+	local d=$1 f
+	local def=$d/etc/default/rdinit conf=$d/etc/initramfs-tools/conf.d/rdinit
+	sed -i 's/^RDINIT_KERNEL_HOOK=no$/RDINIT_KERNEL_HOOK=yes/' "$def"
+	sed -i 's/^RDINIT=n$/RDINIT=y/' "$conf"
+	cp "$def" "$T/def.mine" && cp "$conf" "$T/conf.mine"
+	make -s install PREFIX=/usr DESTDIR="$d" >"$T/install.out" 2>&1 ||
+		{ fail "a second make install failed: $(tail -n 3 "$T/install.out")"; return; }
+	cmp -s "$def" "$T/def.mine" || fail "make install overwrote a changed /etc/default/rdinit: $(grep HOOK= "$def")"
+	cmp -s "$conf" "$T/conf.mine" || fail "make install overwrote a changed conf.d/rdinit: $(grep RDINIT= "$conf")"
+	for f in /etc/default/rdinit /etc/initramfs-tools/conf.d/rdinit; do
+		grep -qF "kept $d$f" "$T/install.out" || fail "make install does not say it kept $f: $(cat "$T/install.out")"
+	done
+	cmp -s "$d/usr/share/doc/rdinit/examples/default" packaging/kernel/default ||
+		fail "the shipped /etc/default/rdinit in /usr/share/doc/rdinit/examples"
+	cmp -s "$d/usr/share/doc/rdinit/examples/initramfs-tools.conf" packaging/initramfs-tools/conf.d/rdinit ||
+		fail "the shipped conf.d/rdinit in /usr/share/doc/rdinit/examples"
+	# nothing in conf.d that mkinitramfs would read besides the file itself
+	[ "$(ls -A "$d/etc/initramfs-tools/conf.d")" = rdinit ] ||
+		fail "more than rdinit in conf.d: $(ls -A "$d/etc/initramfs-tools/conf.d")"
+	# an unchanged one is the package's to update
+	cp packaging/kernel/default "$def"
+	make -s install PREFIX=/usr DESTDIR="$d" >"$T/install.out" 2>&1 || fail "a third make install failed"
+	cmp -s "$def" packaging/kernel/default || fail "an unchanged /etc/default/rdinit not the shipped one"
+	grep -qF "kept $def" "$T/install.out" && fail "make install says it kept an unchanged $def"
 }
 
 # The kernel packages' hooks: nothing until /etc/default/rdinit says yes; then postinst.d
@@ -1115,6 +1221,75 @@ t_kernel_hooks() {
 	RDINIT_DEFAULTS=$T/default RDINIT_BOOT=$boot packaging/kernel/postrm.d/zz-rdinit "$KVER" ||
 		fail "postrm.d"
 	[ -e "$boot/initrd.img-$KVER" ] && fail "postrm.d to remove the image"
+	post_update_hook
+}
+
+# update-initramfs -u (a package's trigger, or the user) writes /boot/initrd.img-VERSION
+# with mkinitramfs, then runs /etc/initramfs/post-update.d/* as "HOOK VERSION IMAGE": with
+# RDINIT_KERNEL_HOOK=yes rdinit's hook puts back the very image the kernel hook builds,
+# before a boot loader's hook there copies it; with no it leaves initramfs-tools' alone
+post_update_hook() {
+	local boot=$T/boot img hook=packaging/initramfs-tools/post-update.d/00-rdinit
+	img=$boot/initrd.img-$KVER
+	[ -x "$hook" ] || { fail "no $hook"; return; }
+	mkdir -p "$T/post-update.d" && cp "$hook" "$T/post-update.d/"
+	RDINIT_DEFAULTS=$T/default RDINIT_BOOT=$boot PATH=$T/bin:$PATH \
+		packaging/kernel/postinst.d/zz-rdinit "$KVER" /boot/vmlinuz-"$KVER" 2>"$T/err" ||
+		fail "postinst.d with yes: $(cat "$T/err")"
+	cp "$img" "$T/kernel-hook.img"
+	echo "initramfs-tools' image" >"$img"
+	RDINIT_DEFAULTS=$T/default PATH=$T/bin:$PATH \
+		run-parts --arg="$KVER" --arg="$img" "$T/post-update.d" >"$T/out" 2>"$T/err" ||
+		fail "post-update.d with yes: $(cat "$T/err")"
+	cmp -s "$img" "$T/kernel-hook.img" ||
+		fail "after update-initramfs, $img is not the kernel hook's image: $(head -c 40 "$img")"
+	printf 'RDINIT_KERNEL_HOOK=no\n' >"$T/default"
+	echo "initramfs-tools' image" >"$img"
+	RDINIT_DEFAULTS=$T/default PATH=$T/bin:$PATH \
+		run-parts --arg="$KVER" --arg="$img" "$T/post-update.d" || fail "post-update.d with no"
+	[ "$(cat "$img")" = "initramfs-tools' image" ] || fail "post-update.d replaced the image with no"
+	hook_options_words packaging/kernel/postinst.d/zz-rdinit "$KVER" /boot/vmlinuz-"$KVER"
+	hook_options_words packaging/initramfs-tools/post-update.d/00-rdinit "$KVER" "$T/boot/x.img"
+}
+
+# hook_options_words HOOK ARGS...: HOOK passes MKRDINIT_OPTIONS to mkrdinit split into words,
+# never globbed against the current directory
+hook_options_words() {
+	local hook=$1 g=$T/optglob
+	shift
+	rm -rf "$g" && mkdir -p "$g/cwd" "$g/bin"
+	: >"$g/cwd/--omit-stacks=GLOBBED"
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" >%s/args\n' "$g" >"$g/bin/mkrdinit" && chmod 755 "$g/bin/mkrdinit"
+	printf 'RDINIT_KERNEL_HOOK=yes\nMKRDINIT_OPTIONS="--profile none --omit-stacks=*"\n' >"$g/default"
+	(cd "$g/cwd" && RDINIT_DEFAULTS=$g/default RDINIT_BOOT=$T/boot PATH=$g/bin:$PATH \
+		"$OLDPWD/$hook" "$@") 2>/dev/null || fail "$hook with a * in MKRDINIT_OPTIONS"
+	grep -qx -- '--omit-stacks=\*' "$g/args" && grep -qx -- '--profile' "$g/args" ||
+		fail "$hook passed MKRDINIT_OPTIONS as: $(tr '\n' ' ' <"$g/args")"
+}
+
+# The generators' scripts split settings into words without globbing them: a * in
+# RDINIT_CONF, dracut's rdinit_conf or a cmdline.d file stays as written, whatever files
+# the current directory holds
+t_hook_words() {
+	local w=$T/words l
+	rm -rf "$w" && mkdir -p "$w/cwd" "$w/conf/conf.d" "$w/dest/etc" "$w/initdir/etc/cmdline.d"
+	: >"$w/cwd/rd.luks.options=GLOBBED" && : >"$w/cwd/rd.lvm.lv=GLOBBED"
+	printf 'RDINIT=y\nRDINIT_BIN=%s\nRDINIT_STACKS=%s\nRDINIT_CONF="rd.luks.options=* rdinit.timeout=10"\n' \
+		"$PWD/build/rdinit" "$STACKS" >"$w/conf/conf.d/rdinit"
+	(cd "$w/cwd" && CONFDIR=$w/conf DESTDIR=$w/dest sh "$OLDPWD/packaging/initramfs-tools/hooks/rdinit") \
+		>"$T/out" 2>&1 || fail "the initramfs-tools hook failed: $(cat "$T/out")"
+	grep -qx 'rd.luks.options=\*' "$w/dest/etc/rdinit.conf" && grep -qx 'rdinit.timeout=10' "$w/dest/etc/rdinit.conf" ||
+		fail "initramfs-tools' RDINIT_CONF as written: $(cat "$w/dest/etc/rdinit.conf")"
+	printf 'root=/dev/vda1 rd.lvm.lv=*\n' >"$w/initdir/etc/cmdline.d/10-root.conf"
+	(cd "$w/cwd" && initdir=$w/initdir RDINIT_BIN=$OLDPWD/build/rdinit RDINIT_STACKS=$STACKS \
+		rdinit_conf='rd.luks.options=* rdinit.timeout=10' bash -c \
+		'dfatal() { echo "$*" >&2; }; . "$1" && install && [[ $- != *f* ]]' sh \
+		"$OLDPWD/packaging/dracut/99rdinit/module-setup.sh") >"$T/out" 2>&1 ||
+		fail "dracut's module failed, or left dracut's globbing off: $(cat "$T/out")"
+	for l in 'root=/dev/vda1' 'rd.lvm.lv=\*' 'rd.luks.options=\*' 'rdinit.timeout=10'; do
+		grep -qx "$l" "$w/initdir/etc/rdinit.conf" ||
+			fail "dracut's $l as written: $(cat "$w/initdir/etc/rdinit.conf")"
+	done
 }
 
 # dpkg-buildpackage -us -uc -b: a .deb with everything make install puts in place, the conffiles,
@@ -1135,11 +1310,13 @@ t_debian_package() {
 		./usr/share/rdinit/modules/storage.list ./usr/share/man/man8/rdinit.8.gz \
 		./usr/share/man/man5/rdinit.conf.5.gz ./usr/share/initramfs-tools/hooks/rdinit \
 		./usr/lib/dracut/modules.d/99rdinit/module-setup.sh ./etc/kernel/postinst.d/zz-rdinit \
-		./etc/kernel/postrm.d/zz-rdinit ./etc/default/rdinit ./usr/share/doc/rdinit/copyright; do
+		./etc/kernel/postrm.d/zz-rdinit ./etc/default/rdinit ./usr/share/doc/rdinit/copyright \
+		./etc/initramfs/post-update.d/00-rdinit; do
 		grep -qxF "$f" "$T/deb.list" || fail "the package lacks $f"
 	done
 	dpkg-deb -I "$deb" conffiles >"$T/conffiles" 2>/dev/null
-	for f in /etc/default/rdinit /etc/initramfs-tools/conf.d/rdinit /etc/kernel/postinst.d/zz-rdinit; do
+	for f in /etc/default/rdinit /etc/initramfs-tools/conf.d/rdinit /etc/kernel/postinst.d/zz-rdinit \
+		/etc/initramfs/post-update.d/00-rdinit; do
 		grep -qxF "$f" "$T/conffiles" || fail "$f is not a conffile"
 	done
 	dpkg-deb -f "$deb" Depends | grep -q 'libkmod2' || fail "Depends lacks mkrdinit's libkmod2"
@@ -1168,10 +1345,10 @@ t_manpages() {
 }
 
 TESTS=(reproducible summary errors profile_none profile_generic profile_host omit
-	module_compression module_zstd install hook default_conf include microcode compress_level confine modes signals
+	module_compression module_zstd install hook default_conf include microcode compress_level confine modes private_mode signals
 	install_relative stacks_generic stacks_dir crypttab stacks_host stacks_host_md
 	arch_detect arch_amd64 arch_programs arch_host arch_nomodules help
-	make_install manpages kernel_hooks debian_package)
+	make_install manpages kernel_hooks hook_words debian_package)
 [ $# -gt 0 ] && TESTS=("$@")
 for t in "${TESTS[@]}"; do
 	declare -F "t_$t" >/dev/null || { echo "mkrdinit: no test '$t'" >&2 && exit 2; }

@@ -27,6 +27,7 @@ install() {
     local bin=${RDINIT_BIN:-/usr/lib/rdinit/rdinit}
     local stacks=${RDINIT_STACKS:-/usr/lib/rdinit/stacks}
     local tool f w
+    local -a confs
 
     if [[ ! -x $bin ]]; then
         dfatal "rdinit: $bin is missing"
@@ -43,12 +44,17 @@ install() {
         fi
     done
 
+    confs=("${initdir}"/etc/cmdline.d/*.conf)
     {
         echo "# written by dracut's rdinit module; the kernel command line overrides it"
-        for f in "${initdir}"/etc/cmdline.d/*.conf; do
+        # settings are split on blanks but never globbed: a * or ? in a value (rd.lvm.lv=vg/*)
+        # stays as written, whatever files dracut's current directory holds; "local -"
+        # gives dracut its options back when install returns
+        local -
+        set -f
+        for f in "${confs[@]}"; do
             [[ -f $f ]] || continue
-            # shellcheck disable=SC2013
-            for w in $(cat "$f"); do
+            for w in $(< "$f"); do
                 echo "$w"
             done
         done
