@@ -6,8 +6,12 @@
  * appeared, as dracut does. A key file (crypttab's third field, rd.luks.key=) is tried
  * first; then a passphrase that unlocked an earlier device; then the prompt, on every
  * console the kernel writes to, three tries. An empty line or Ctrl-C gives up at once.
- * Giving up is the failure policy's business (main.c): the wait for the root ends, and the
- * report names the device still locked.
+ * For a device crypttab or rd.luks.* names, giving up is the failure policy's business
+ * (main.c): the wait for the root ends, and the report names the device still locked. A
+ * device found by itself (nothing names any) never ends or freezes the wait: its prompt opens
+ * only when the loop has nothing else to do, with the uevent socket beside it (a uevent
+ * withdraws it, and the root that appears ends it), and a missing cryptsetup, no console or a
+ * prompt given up leave that device locked and skipped.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -78,6 +82,7 @@ static bool device_matches(const char *spec, const struct blockdev *d)
 
 struct luks_plan {
 	bool wanted;
+	bool named;	     /* by crypttab or rd.luks.*; else found by itself */
 	const char *why_not; /* when not wanted */
 	char name[128];
 	char keyfile[PATH_MAX]; /* "" : no key file */
@@ -223,6 +228,7 @@ static void plan_for(struct boot *b, const struct blockdev *d, struct luks_plan 
 	}
 	plan_cmdline_options(p, o, d);
 	plan_cmdline_key(p, o, d);
+	p->named = named;
 	if (named) {
 		p->wanted = true;
 	} else if (t->n || o->luks_uuid.n || o->luks_name.n) {
@@ -314,20 +320,26 @@ static int console_key(struct console *c, unsigned char ch)
 	}
 }
 
-/* Read keys from every console until one has a line; its index, -ECANCELED or -EIO. */
-static int consoles_read(struct console *c, int n)
+/*
+ * Read keys from every console until one has a line; its index, -ECANCELED or -EIO; or
+ * -EAGAIN when @withdraw (>= 0: the uevent socket) has something first.
+ */
+static int consoles_read(struct console *c, int n, int withdraw)
 {
-	struct pollfd pfd[MAX_CONSOLES];
+	struct pollfd pfd[MAX_CONSOLES + 1];
 	int i, open = n;
 
 	for (i = 0; i < n; i++)
 		pfd[i] = (struct pollfd){ .fd = c[i].fd, .events = POLLIN };
+	pfd[n] = (struct pollfd){ .fd = withdraw, .events = POLLIN };
 	while (open > 0) {
-		if (poll(pfd, (nfds_t)n, -1) < 0) {
+		if (poll(pfd, (nfds_t)n + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -EIO;
 		}
+		if (pfd[n].revents)
+			return -EAGAIN;
 		for (i = 0; i < n; i++) {
 			unsigned char key;
 			ssize_t got;
@@ -355,10 +367,12 @@ static int consoles_read(struct console *c, int n)
 
 /*
  * Ask for a passphrase with @prompt on every console; the first to answer wins. Returns its
- * length (> 0) in @buf (NUL-terminated), 0 for an empty line, -ECANCELED for Ctrl-C, or
- * -EIO when there is no console to ask on.
+ * length (> 0) in @buf (NUL-terminated), 0 for an empty line, -ECANCELED for Ctrl-C, -EIO
+ * when there is no console to ask on, or -EAGAIN when @withdraw (an fd, or -1) became
+ * readable first: the prompt is withdrawn.
  */
-int luks_read_passphrase(const struct boot *b, const char *prompt, char *buf, size_t size)
+int luks_read_passphrase(const struct boot *b, const char *prompt, int withdraw, char *buf,
+			 size_t size)
 {
 	struct console c[MAX_CONSOLES];
 	int n = open_consoles(b, c), i, r;
@@ -370,7 +384,7 @@ int luks_read_passphrase(const struct boot *b, const char *prompt, char *buf, si
 		console_raw(&c[i]);
 		(void)write_all(c[i].fd, prompt, strlen(prompt));
 	}
-	r = consoles_read(c, n);
+	r = consoles_read(c, n, withdraw);
 	if (r >= 0) {
 		size_t len = c[r].len < size ? c[r].len : size - 1;
 
@@ -381,7 +395,8 @@ int luks_read_passphrase(const struct boot *b, const char *prompt, char *buf, si
 	for (i = 0; i < n; i++) {
 		if (c[i].raw)
 			(void)tcsetattr(c[i].fd, TCSANOW, &c[i].saved);
-		(void)write_all(c[i].fd, "\n", 1);
+		(void)write_all(c[i].fd, r == -EAGAIN ? " (withdrawn)\n" : "\n",
+				r == -EAGAIN ? 13 : 1);
 		explicit_bzero(c[i].buf, sizeof(c[i].buf));
 		close(c[i].fd);
 	}
@@ -433,10 +448,11 @@ static void remember(struct boot *b, const char *pass)
 
 /*
  * The prompt, up to p->tries times. Returns 0 unlocked, -ECANCELED skipped, -EPERM every
- * try wrong, -EIO no console, or the tool's failure (> 0) with its words in @out.
+ * try wrong, -EIO no console, -EAGAIN withdrawn (@withdraw, an fd or -1, became readable),
+ * or the tool's failure (> 0) with its words in @out.
  */
 static int ask(struct boot *b, const char *tool, const struct blockdev *d,
-	       const struct luks_plan *p, char *out, size_t outlen)
+	       const struct luks_plan *p, int withdraw, char *out, size_t outlen)
 {
 	char prompt[400], pass[PASSPHRASE_MAX];
 	int i, r = -EPERM;
@@ -449,7 +465,7 @@ static int ask(struct boot *b, const char *tool, const struct blockdev *d,
 			 "\n%sPassphrase for /dev/%s (LUKS UUID %s, to open as %s):\n"
 			 "passphrase (an empty line or Ctrl-C gives up): ",
 			 i ? "Wrong passphrase. " : "", d->name, d->uuid, p->name);
-		r = luks_read_passphrase(b, prompt, pass, sizeof(pass));
+		r = luks_read_passphrase(b, prompt, withdraw, pass, sizeof(pass));
 		b->st.paused_ms += mono_ms() - t0;
 		if (r <= 0)
 			return r == 0 ? -ECANCELED : r;
@@ -502,10 +518,45 @@ static void unlocked(struct stack_member *m, const struct blockdev *d, const str
 static const char *const luks_modules[] = { "dm_mod",	      "dm_crypt", "af_alg",
 					    "algif_skcipher", "xts",	  NULL };
 
+/* A device found by itself, waiting for its prompt (the report prefixes "waiting: ") */
+#define WAITING_WHAT "a passphrase (found by itself; asked once the devices settle)"
+
+/* What a prompt's outcome @r leaves in @m's report line */
+static void locked_because(struct stack_member *m, int r, const char *why,
+			   const struct luks_plan *p, const char *out)
+{
+	char line[160];
+
+	if (r == -ECANCELED)
+		snprintf(m->what, sizeof(m->what), "locked: %spassphrase prompt given up", why);
+	else if (r == -EPERM)
+		snprintf(m->what, sizeof(m->what), "locked: %s%d wrong passphrases", why, p->tries);
+	else if (r == -EIO)
+		snprintf(m->what, sizeof(m->what),
+			 "locked: %sno console to ask for a passphrase on", why);
+	else
+		snprintf(m->what, sizeof(m->what), "locked: %scryptsetup failed (%d): %s", why, r,
+			 stack_last_line(out, line, sizeof(line)));
+}
+
+/*
+ * A device found by itself that stays locked: skipped, said, and the wait for the root goes
+ * on (a prompt given up or no console is no reason to stop looking for a root elsewhere).
+ */
+static void skip_unnamed(struct stack_member *m, const struct blockdev *d)
+{
+	size_t n = strlen(m->what);
+
+	m->state = MEMBER_SKIPPED;
+	snprintf(m->what + n, sizeof(m->what) - n,
+		 " (found by itself, not named by crypttab or rd.luks.*: skipped)");
+	log_console("/dev/%s: LUKS, %s", d->name, m->what);
+}
+
 void luks_member(struct boot *b, const struct blockdev *d)
 {
 	struct stack_member *m = stacks_member(b, d, STACK_LUKS);
-	char mapper[200], why[320] = "", out[2048], line[160];
+	char mapper[200], why[320] = "", out[2048];
 	struct luks_plan p;
 	const char *tool;
 	struct stat st;
@@ -534,7 +585,10 @@ void luks_member(struct boot *b, const struct blockdev *d)
 	m->state = MEMBER_FAILED;
 	if (stack_tool(b, STACK_LUKS, &tool) < 0) {
 		snprintf(m->what, sizeof(m->what), "locked: no cryptsetup in the image");
-		b->st.gave_up = true;
+		if (p.named)
+			b->st.gave_up = true;
+		else
+			skip_unnamed(m, d);
 		return;
 	}
 	/*
@@ -552,21 +606,89 @@ void luks_member(struct boot *b, const struct blockdev *d)
 		unlocked(m, d, &p, "the passphrase of an earlier device");
 		return;
 	}
-	r = ask(b, tool, d, &p, out, sizeof(out));
+	if (!p.named) {
+		/* asked when the loop has nothing else to do: luks_prompt_pending() */
+		m->state = MEMBER_WAITING;
+		snprintf(m->what, sizeof(m->what), "%s" WAITING_WHAT, why);
+		return;
+	}
+	r = ask(b, tool, d, &p, -1, out, sizeof(out));
 	if (r == 0) {
 		unlocked(m, d, &p, "passphrase");
 		return;
 	}
-	if (r == -ECANCELED)
-		snprintf(m->what, sizeof(m->what), "locked: %spassphrase prompt given up", why);
-	else if (r == -EPERM)
-		snprintf(m->what, sizeof(m->what), "locked: %s%d wrong passphrases", why, p.tries);
-	else if (r == -EIO)
-		snprintf(m->what, sizeof(m->what),
-			 "locked: %sno console to ask for a passphrase on", why);
-	else
-		snprintf(m->what, sizeof(m->what), "locked: %scryptsetup failed (%d): %s", why, r,
-			 stack_last_line(out, line, sizeof(line)));
+	locked_because(m, r, why, &p, out);
 	log_console("/dev/%s: %s", d->name, m->what);
 	b->st.gave_up = true;
+}
+
+/* The first device found by itself whose prompt waits; NULL when none does. */
+static struct stack_member *prompt_waiting(struct boot *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->st.n; i++)
+		if (b->st.v[i].kind == STACK_LUKS && b->st.v[i].state == MEMBER_WAITING)
+			return &b->st.v[i];
+	return NULL;
+}
+
+bool luks_prompt_due(struct boot *b)
+{
+	return prompt_waiting(b) != NULL;
+}
+
+/*
+ * The prompt of a device found by itself, opened by the loop when it has nothing else to do.
+ * @withdraw is the uevent socket (or -1): something on it withdraws the prompt and returns
+ * -EAGAIN, the device still waiting; the loop reads the events and opens the prompt again when
+ * it is idle, unless the root appeared meanwhile. Else 0: the device was unlocked or skipped.
+ */
+int luks_prompt_pending(struct boot *b, int withdraw)
+{
+	struct stack_member *m = prompt_waiting(b);
+	struct blockdev dev = { 0 };
+	char out[2048], why[320];
+	const char *tool, *tail;
+	struct luks_plan p;
+	size_t i;
+	int r;
+
+	if (!m)
+		return 0;
+	for (i = 0; i < b->devs.n; i++)
+		if (!strcmp(b->devs.v[i].name, m->dev))
+			dev = b->devs.v[i];
+	if (!dev.name[0] || stack_tool(b, STACK_LUKS, &tool) < 0) {
+		/* gone meanwhile (stacks_forget() drops its member too) */
+		m->state = MEMBER_SKIPPED;
+		return 0;
+	}
+	plan_for(b, &dev, &p);
+	/* what the key file said before the prompt (luks_member()), kept for the report */
+	tail = strstr(m->what, WAITING_WHAT);
+	snprintf(why, sizeof(why), "%.*s", tail ? (int)(tail - m->what) : 0, m->what);
+	r = ask(b, tool, &dev, &p, withdraw, out, sizeof(out));
+	if (r == -EAGAIN)
+		return -EAGAIN;
+	if (r == 0) {
+		unlocked(m, &dev, &p, "passphrase");
+		return 0;
+	}
+	m->state = MEMBER_FAILED;
+	locked_because(m, r, why, &p, out);
+	skip_unnamed(m, &dev);
+	return 0;
+}
+
+/* The device waited for was found: the prompts still waiting are not needed. */
+void luks_prompts_withdraw(struct boot *b)
+{
+	struct stack_member *m;
+
+	while ((m = prompt_waiting(b))) {
+		m->state = MEMBER_SKIPPED;
+		snprintf(m->what, sizeof(m->what),
+			 "left locked: the device waited for was found without it");
+	}
 }

@@ -388,7 +388,11 @@ int shutdown_main(int argc, char **argv);
 const char *stack_last_line(const char *out, char *buf, size_t size);
 /* luks.c */
 void luks_member(struct boot *b, const struct blockdev *d);
-int luks_read_passphrase(const struct boot *b, const char *prompt, char *buf, size_t size);
+bool luks_prompt_due(struct boot *b);
+int luks_prompt_pending(struct boot *b, int withdraw);
+void luks_prompts_withdraw(struct boot *b);
+int luks_read_passphrase(const struct boot *b, const char *prompt, int withdraw, char *buf,
+			 size_t size);
 
 /* resume.c */
 void resume_from_hibernation(struct boot *b);
