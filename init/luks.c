@@ -247,6 +247,7 @@ static void plan_for(struct boot *b, const struct blockdev *d, struct luks_plan 
 struct console {
 	int fd;
 	bool raw;
+	bool cr; /* the last byte was a CR */
 	struct termios saved;
 	size_t len;
 	char buf[PASSPHRASE_MAX];
@@ -276,19 +277,26 @@ static int open_consoles(const struct boot *b, struct console *c)
 	return n;
 }
 
-/* No echo, no line editing by the terminal (we do it), Ctrl-C as a byte. */
+/*
+ * No echo, no line editing by the terminal (we do it), Ctrl-C as a byte, CR as CR (a CR LF is
+ * one end of line: console_key()); and what was typed before this prompt showed is dropped,
+ * so the rest of an earlier answer never answers it.
+ */
 static void console_raw(struct console *c)
 {
 	struct termios t;
 
+	c->cr = false;
 	c->raw = tcgetattr(c->fd, &c->saved) == 0;
 	if (!c->raw)
 		return;
 	t = c->saved;
 	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHONL | ISIG);
+	t.c_iflag &= ~(tcflag_t)(ICRNL | INLCR | IGNCR);
 	t.c_cc[VMIN] = 1;
 	t.c_cc[VTIME] = 0;
 	(void)tcsetattr(c->fd, TCSANOW, &t);
+	(void)tcflush(c->fd, TCIFLUSH);
 }
 
 /*
@@ -297,9 +305,16 @@ static void console_raw(struct console *c)
  */
 static int console_key(struct console *c, unsigned char ch)
 {
+	bool after_cr = c->cr;
+
+	c->cr = ch == '\r';
 	switch (ch) {
-	case '\r':
 	case '\n':
+		/* the LF of a CR LF: the line ended with the CR */
+		if (after_cr)
+			return 0;
+		return 1;
+	case '\r':
 		return 1;
 	case 3: /* Ctrl-C */
 		return -ECANCELED;

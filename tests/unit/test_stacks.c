@@ -518,6 +518,30 @@ static void test_luks_prompt(void **state)
 }
 
 /*
+ * A terminal that ends lines with CR LF: "wrong\r\n" is one wrong answer, and its LF does not
+ * answer the retry prompt as an empty line (which would give up).
+ */
+static void test_luks_crlf(void **state)
+{
+	int master, status;
+	pid_t typist;
+
+	media = luks_media;
+	tool("cryptsetup", luks_script);
+	cmdline("rd.luks.uuid=1234-5678");
+	master = pty_console();
+	typist = typist_start(master, top, (const char *const[]){ "wrong\r\n", "right\r\n", NULL });
+	add("vdb");
+	assert_int_equal(waitpid(typist, &status, 0), typist);
+	assert_int_equal(status, 0);
+	if (b.st.v[0].state != MEMBER_DONE)
+		fprintf(stderr, "vdb: %s\n", b.st.v[0].what);
+	assert_int_equal(b.st.v[0].state, MEMBER_DONE);
+	assert_false(b.st.gave_up);
+	close(master);
+}
+
+/*
  * Ctrl-C at the prompt of a device rd.luks.uuid= names gives up at once: the boot's wait ends
  * and the report names the device. (One found by itself is skipped instead: test_wait.c.)
  */
@@ -573,6 +597,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_luks_keyfile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_luks_prompt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_luks_give_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_luks_crlf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_luks_after_root, setup, teardown),
 	};
 
