@@ -192,7 +192,8 @@ UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging -Icommon $(MK_D
 UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 
 # the storage stacks, and what they call of the rest of /init
-STACK_SRCS := init/stacks.c init/luks.c init/crypttab.c init/cmdline.c init/sys.c init/strset.c init/timing.c
+STACK_SRCS := init/stacks.c init/luks.c init/crypttab.c init/cmdline.c init/sys.c init/strset.c init/timing.c \
+	common/dmname.c
 # make unit: what needs only host packages (no musl sysroot, stack tools or kernel)
 UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
 	$(UT)/test_switchroot $(UT)/test_archive \

@@ -28,10 +28,13 @@
 
 #include "cleanup.h"
 #include "clock.h"
+#include "dmname.h"
 #include "rdinit.h"
 
 #define PASSPHRASE_MAX 512
 #define DEFAULT_TRIES 3
+#define MAX_TRIES 100
+#define LUKS_KEYSLOTS 32 /* LUKS2's; LUKS1 has 8, and cryptsetup says so */
 
 /* ---- /etc/crypttab ---- */
 
@@ -91,25 +94,48 @@ struct luks_plan {
 	int keyslot; /* keyslot=N as N + 1; 0: every slot, in order */
 };
 
+/*
+ * The number after the first @skip bytes of option @opt (@n bytes), 0 to @max: true with it in
+ * *@v; else said and false (the option is ignored, as one not supported is).
+ */
+static bool option_number(const char *opt, size_t n, size_t skip, unsigned int max, unsigned int *v)
+{
+	unsigned long long x = 0;
+	size_t i;
+
+	for (i = skip; i < n && isdigit((unsigned char)opt[i]) && x <= max; i++)
+		x = x * 10 + (unsigned int)(opt[i] - '0');
+	if (i == skip || i < n || x > max) {
+		log_warn("LUKS option '%.*s': not a number from 0 to %u; ignoring it", (int)n, opt,
+			 max);
+		return false;
+	}
+	*v = (unsigned int)x;
+	return true;
+}
+
 /* One option of crypttab's fourth field or rd.luks.options= */
 static void plan_option(struct luks_plan *p, const char *opt, size_t n)
 {
 	static const char *const ignored[] = { "luks",	  "none",     "defaults",
 					       "noauto",  "nofail",   "x-initrd.attach",
 					       "_netdev", "initramfs" };
+	unsigned int v;
 	size_t i;
 
 	if ((n == 7 && !strncmp(opt, "discard", n)) ||
-	    (n == 13 && !strncmp(opt, "allow-discards", n)))
+	    (n == 13 && !strncmp(opt, "allow-discards", n))) {
 		p->discard = true;
-	else if ((n == 8 && !strncmp(opt, "readonly", n)) ||
-		 (n == 9 && !strncmp(opt, "read-only", n)))
+	} else if ((n == 8 && !strncmp(opt, "readonly", n)) ||
+		   (n == 9 && !strncmp(opt, "read-only", n))) {
 		p->readonly = true;
-	else if (n > 8 && !strncmp(opt, "keyslot=", 8) && isdigit((unsigned char)opt[8]))
-		p->keyslot = atoi(opt + 8) + 1;
-	else if (n > 6 && !strncmp(opt, "tries=", 6) && isdigit((unsigned char)opt[6]))
-		p->tries = atoi(opt + 6) > 0 ? atoi(opt + 6) : DEFAULT_TRIES;
-	else {
+	} else if (n > 8 && !strncmp(opt, "keyslot=", 8)) {
+		if (option_number(opt, n, 8, LUKS_KEYSLOTS - 1, &v))
+			p->keyslot = (int)v + 1;
+	} else if (n > 6 && !strncmp(opt, "tries=", 6)) {
+		if (option_number(opt, n, 6, MAX_TRIES, &v))
+			p->tries = v ? (int)v : DEFAULT_TRIES;
+	} else {
 		for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 			if (strlen(ignored[i]) == n && !strncmp(opt, ignored[i], n))
 				return;
@@ -238,6 +264,32 @@ static void plan_for(struct boot *b, const struct blockdev *d, struct luks_plan 
 	} else {
 		p->wanted = true;
 	}
+}
+
+/*
+ * What the plan for @d is, without opening anything (rdinit --dry-run, the fuzzer): 1 it would
+ * be opened, as the mapping named in @out; 0 it is left alone, why in @out; -EINVAL its mapping
+ * name is refused, why in @out.
+ */
+int luks_plan_describe(struct boot *b, const struct blockdev *d, char *out, size_t size)
+{
+	struct luks_plan p;
+	const char *why;
+
+	plan_for(b, d, &p);
+	if (!p.wanted) {
+		snprintf(out, size, "%s", p.why_not);
+		return 0;
+	}
+	why = rd_dm_name_invalid(p.name);
+	if (why) {
+		snprintf(out, size, "the mapping name '%.100s' is refused: %s", p.name, why);
+		return -EINVAL;
+	}
+	snprintf(out, size, "%s", p.name);
+	return p.tries >= 1 && p.tries <= MAX_TRIES && p.keyslot >= 0 && p.keyslot <= LUKS_KEYSLOTS
+		       ? 1
+		       : -ERANGE;
 }
 
 /* ---- the prompt ---- */
@@ -428,7 +480,7 @@ static int luks_open(const char *tool, const struct blockdev *d, const struct lu
 		     const char *keyfile, const char *pass, char *out, size_t outlen)
 {
 	char dev[80], key[PATH_MAX + 16], slot[24];
-	char *argv[12];
+	char *argv[13];
 	int n = 0;
 
 	snprintf(dev, sizeof(dev), "/dev/%s", d->name);
@@ -446,6 +498,8 @@ static int luks_open(const char *tool, const struct blockdev *d, const struct lu
 		snprintf(slot, sizeof(slot), "--key-slot=%d", p->keyslot - 1);
 		argv[n++] = slot;
 	}
+	/* the device and the name are never options, whatever they look like */
+	argv[n++] = "--";
 	argv[n++] = dev;
 	argv[n++] = (char *)p->name;
 	argv[n] = NULL;
@@ -572,8 +626,8 @@ void luks_member(struct boot *b, const struct blockdev *d)
 {
 	struct stack_member *m = stacks_member(b, d, STACK_LUKS);
 	char mapper[200], why[320] = "", out[2048];
+	const char *tool, *why_not;
 	struct luks_plan p;
-	const char *tool;
 	struct stat st;
 	int r;
 
@@ -589,6 +643,17 @@ void luks_member(struct boot *b, const struct blockdev *d)
 		snprintf(m->what, sizeof(m->what), "left locked: %s", p.why_not);
 		m->state = MEMBER_SKIPPED;
 		log_info("/dev/%s: LUKS, %s", d->name, m->what);
+		return;
+	}
+	why_not = rd_dm_name_invalid(p.name);
+	if (why_not) {
+		/* "control" or "../null" would be "already open" below, without cryptsetup */
+		m->state = MEMBER_FAILED;
+		snprintf(m->what, sizeof(m->what),
+			 "locked: the mapping name '%.100s' is refused: %s", p.name, why_not);
+		log_console("/dev/%s: LUKS, %s", d->name, m->what);
+		if (p.named)
+			b->st.gave_up = true;
 		return;
 	}
 	snprintf(m->group, sizeof(m->group), "%s", p.name);

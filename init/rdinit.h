@@ -388,6 +388,7 @@ int shutdown_main(int argc, char **argv);
 const char *stack_last_line(const char *out, char *buf, size_t size);
 /* luks.c */
 void luks_member(struct boot *b, const struct blockdev *d);
+int luks_plan_describe(struct boot *b, const struct blockdev *d, char *out, size_t size);
 bool luks_prompt_due(struct boot *b);
 int luks_prompt_pending(struct boot *b, int withdraw);
 void luks_prompts_withdraw(struct boot *b);

@@ -120,8 +120,7 @@ static int mount_entry(struct boot *b, const char *newroot, const struct fstab_e
 	log_info("looking for %s (%s) for %s", e->spec, rootspec_kind_name(spec.kind), e->dir);
 	/* rootwait waits for ever for what the boot needs; a nofail entry it does not need */
 	nofail = fstab_has_option(e->opts, "nofail");
-	if (!events_wait_for(b, &spec, o->rootwait && !nofail ? -1 : wait_seconds(o) * 1000,
-			     &d)) {
+	if (!events_wait_for(b, &spec, o->rootwait && !nofail ? -1 : wait_seconds(o) * 1000, &d)) {
 		report_fstab_missing(b, e, &spec, wait_seconds(o));
 		return -ETIMEDOUT;
 	}
@@ -146,8 +145,7 @@ int mount_initrd_entries(struct boot *b, const char *newroot)
 	/* as without an fstab: if /usr is separate, the real init will say it is missing */
 	if (r < 0) {
 		log_console("reading /etc/fstab on %s: %s; mounting nothing from it",
-			    b->rootdev.devnode,
-			    r == -EINVAL ? "not a regular file" : strerror(-r));
+			    b->rootdev.devnode, r == -EINVAL ? "not a regular file" : strerror(-r));
 		fstab_free(&f);
 		return 0;
 	}
