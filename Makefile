@@ -205,13 +205,14 @@ UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging -Icommon $(MK_D
 UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 
 # the storage stacks, and what they call of the rest of /init
-STACK_SRCS := init/stacks.c init/luks.c init/crypttab.c init/cmdline.c init/sys.c init/strset.c init/timing.c
+STACK_SRCS := init/stacks.c init/luks.c init/crypttab.c init/cmdline.c init/sys.c init/strset.c init/timing.c \
+	common/dmname.c
 # make unit: what needs only host packages (no musl sysroot, stack tools or kernel)
 UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
 	$(UT)/test_switchroot $(UT)/test_archive \
 	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event $(UT)/test_log $(UT)/test_elf \
 	$(UT)/test_fstab $(UT)/test_hooks $(UT)/test_stacks $(UT)/test_systemd $(UT)/test_ramroot \
-	$(UT)/test_arch $(UT)/test_modprobe $(UT)/test_shutdown
+	$(UT)/test_arch $(UT)/test_modprobe $(UT)/test_shutdown $(UT)/test_wait
 # make unit-kernel: the module closure and module files of Debian's kernel, the one the VM tests
 # boot, and the frames mkrdinit writes
 UNIT_KERNEL_TESTS := $(UT)/test_mkrdinit_closure $(UT)/test_modfile
@@ -250,6 +251,9 @@ $(UT)/test_event: tests/unit/test_event.c init/event.c init/uevent.c init/rootsp
 $(UT)/test_stacks: tests/unit/test_stacks.c init/devices.c init/report.c init/rootspec.c \
 	init/log.c $(STACK_SRCS) $(INIT_HDRS)
 $(UT)/test_stacks: UT_LIBS += -lblkid
+$(UT)/test_wait: tests/unit/test_wait.c init/event.c init/uevent.c init/devices.c init/report.c \
+	init/rootspec.c init/log.c $(STACK_SRCS) $(INIT_HDRS)
+$(UT)/test_wait: UT_LIBS += -lblkid
 $(UNIT_TESTS) $(UNIT_KERNEL_TESTS):
 	@mkdir -p $(UT)
 	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(UT_LIBS) -o $@

@@ -431,7 +431,8 @@ int read_text_file(const char *path, size_t max, char **out, size_t *len)
 	*len = 0;
 	if (!buf)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* non-blocking: a FIFO where a file should be fails instead of holding PID 1 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		free(buf);
 		return -errno;

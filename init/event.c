@@ -285,6 +285,15 @@ int events_wait_for(struct boot *b, const struct root_spec *spec, int timeout_ms
 			drain(b);
 			continue;
 		}
+		/*
+		 * Nothing left to do: the prompt of a LUKS device found by itself, with the
+		 * socket beside it: a uevent withdraws it, so a root elsewhere still ends the wait.
+		 */
+		if (luks_prompt_due(b)) {
+			if (luks_prompt_pending(b, b->ev.nl_fd) == -EAGAIN)
+				drain(b);
+			continue;
+		}
 		if (b->ev.nl_fd < 0) {
 			/* no socket: look again now and then */
 			pfd.fd = -1;
@@ -307,6 +316,8 @@ int events_wait_for(struct boot *b, const struct root_spec *spec, int timeout_ms
 		}
 	}
 	b->ev.want = NULL;
+	if (*found)
+		luks_prompts_withdraw(b);
 	return *found != NULL;
 }
 

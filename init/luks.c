@@ -6,8 +6,12 @@
  * appeared, as dracut does. A key file (crypttab's third field, rd.luks.key=) is tried
  * first; then a passphrase that unlocked an earlier device; then the prompt, on every
  * console the kernel writes to, three tries. An empty line or Ctrl-C gives up at once.
- * Giving up is the failure policy's business (main.c): the wait for the root ends, and the
- * report names the device still locked.
+ * For a device crypttab or rd.luks.* names, giving up is the failure policy's business
+ * (main.c): the wait for the root ends, and the report names the device still locked. A
+ * device found by itself (nothing names any) never ends or freezes the wait: its prompt opens
+ * only when the loop has nothing else to do, with the uevent socket beside it (a uevent
+ * withdraws it, and the root that appears ends it), and a missing cryptsetup, no console or a
+ * prompt given up leave that device locked and skipped.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -24,10 +28,13 @@
 
 #include "cleanup.h"
 #include "clock.h"
+#include "dmname.h"
 #include "rdinit.h"
 
 #define PASSPHRASE_MAX 512
 #define DEFAULT_TRIES 3
+#define MAX_TRIES 100
+#define LUKS_KEYSLOTS 32 /* LUKS2's; LUKS1 has 8, and cryptsetup says so */
 
 /* ---- /etc/crypttab ---- */
 
@@ -78,6 +85,7 @@ static bool device_matches(const char *spec, const struct blockdev *d)
 
 struct luks_plan {
 	bool wanted;
+	bool named;	     /* by crypttab or rd.luks.*; else found by itself */
 	const char *why_not; /* when not wanted */
 	char name[128];
 	char keyfile[PATH_MAX]; /* "" : no key file */
@@ -86,25 +94,48 @@ struct luks_plan {
 	int keyslot; /* keyslot=N as N + 1; 0: every slot, in order */
 };
 
+/*
+ * The number after the first @skip bytes of option @opt (@n bytes), 0 to @max: true with it in
+ * *@v; else said and false (the option is ignored, as one not supported is).
+ */
+static bool option_number(const char *opt, size_t n, size_t skip, unsigned int max, unsigned int *v)
+{
+	unsigned long long x = 0;
+	size_t i;
+
+	for (i = skip; i < n && isdigit((unsigned char)opt[i]) && x <= max; i++)
+		x = x * 10 + (unsigned int)(opt[i] - '0');
+	if (i == skip || i < n || x > max) {
+		log_warn("LUKS option '%.*s': not a number from 0 to %u; ignoring it", (int)n, opt,
+			 max);
+		return false;
+	}
+	*v = (unsigned int)x;
+	return true;
+}
+
 /* One option of crypttab's fourth field or rd.luks.options= */
 static void plan_option(struct luks_plan *p, const char *opt, size_t n)
 {
 	static const char *const ignored[] = { "luks",	  "none",     "defaults",
 					       "noauto",  "nofail",   "x-initrd.attach",
 					       "_netdev", "initramfs" };
+	unsigned int v;
 	size_t i;
 
 	if ((n == 7 && !strncmp(opt, "discard", n)) ||
-	    (n == 13 && !strncmp(opt, "allow-discards", n)))
+	    (n == 13 && !strncmp(opt, "allow-discards", n))) {
 		p->discard = true;
-	else if ((n == 8 && !strncmp(opt, "readonly", n)) ||
-		 (n == 9 && !strncmp(opt, "read-only", n)))
+	} else if ((n == 8 && !strncmp(opt, "readonly", n)) ||
+		   (n == 9 && !strncmp(opt, "read-only", n))) {
 		p->readonly = true;
-	else if (n > 8 && !strncmp(opt, "keyslot=", 8) && isdigit((unsigned char)opt[8]))
-		p->keyslot = atoi(opt + 8) + 1;
-	else if (n > 6 && !strncmp(opt, "tries=", 6) && isdigit((unsigned char)opt[6]))
-		p->tries = atoi(opt + 6) > 0 ? atoi(opt + 6) : DEFAULT_TRIES;
-	else {
+	} else if (n > 8 && !strncmp(opt, "keyslot=", 8)) {
+		if (option_number(opt, n, 8, LUKS_KEYSLOTS - 1, &v))
+			p->keyslot = (int)v + 1;
+	} else if (n > 6 && !strncmp(opt, "tries=", 6)) {
+		if (option_number(opt, n, 6, MAX_TRIES, &v))
+			p->tries = v ? (int)v : DEFAULT_TRIES;
+	} else {
 		for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 			if (strlen(ignored[i]) == n && !strncmp(opt, ignored[i], n))
 				return;
@@ -223,6 +254,7 @@ static void plan_for(struct boot *b, const struct blockdev *d, struct luks_plan 
 	}
 	plan_cmdline_options(p, o, d);
 	plan_cmdline_key(p, o, d);
+	p->named = named;
 	if (named) {
 		p->wanted = true;
 	} else if (t->n || o->luks_uuid.n || o->luks_name.n) {
@@ -234,6 +266,32 @@ static void plan_for(struct boot *b, const struct blockdev *d, struct luks_plan 
 	}
 }
 
+/*
+ * What the plan for @d is, without opening anything (rdinit --dry-run, the fuzzer): 1 it would
+ * be opened, as the mapping named in @out; 0 it is left alone, why in @out; -EINVAL its mapping
+ * name is refused, why in @out.
+ */
+int luks_plan_describe(struct boot *b, const struct blockdev *d, char *out, size_t size)
+{
+	struct luks_plan p;
+	const char *why;
+
+	plan_for(b, d, &p);
+	if (!p.wanted) {
+		snprintf(out, size, "%s", p.why_not);
+		return 0;
+	}
+	why = rd_dm_name_invalid(p.name);
+	if (why) {
+		snprintf(out, size, "the mapping name '%.100s' is refused: %s", p.name, why);
+		return -EINVAL;
+	}
+	snprintf(out, size, "%s", p.name);
+	return p.tries >= 1 && p.tries <= MAX_TRIES && p.keyslot >= 0 && p.keyslot <= LUKS_KEYSLOTS
+		       ? 1
+		       : -ERANGE;
+}
+
 /* ---- the prompt ---- */
 
 #define MAX_CONSOLES 8
@@ -241,6 +299,7 @@ static void plan_for(struct boot *b, const struct blockdev *d, struct luks_plan 
 struct console {
 	int fd;
 	bool raw;
+	bool cr; /* the last byte was a CR */
 	struct termios saved;
 	size_t len;
 	char buf[PASSPHRASE_MAX];
@@ -270,19 +329,26 @@ static int open_consoles(const struct boot *b, struct console *c)
 	return n;
 }
 
-/* No echo, no line editing by the terminal (we do it), Ctrl-C as a byte. */
+/*
+ * No echo, no line editing by the terminal (we do it), Ctrl-C as a byte, CR as CR (a CR LF is
+ * one end of line: console_key()); and what was typed before this prompt showed is dropped,
+ * so the rest of an earlier answer never answers it.
+ */
 static void console_raw(struct console *c)
 {
 	struct termios t;
 
+	c->cr = false;
 	c->raw = tcgetattr(c->fd, &c->saved) == 0;
 	if (!c->raw)
 		return;
 	t = c->saved;
 	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHONL | ISIG);
+	t.c_iflag &= ~(tcflag_t)(ICRNL | INLCR | IGNCR);
 	t.c_cc[VMIN] = 1;
 	t.c_cc[VTIME] = 0;
 	(void)tcsetattr(c->fd, TCSANOW, &t);
+	(void)tcflush(c->fd, TCIFLUSH);
 }
 
 /*
@@ -291,9 +357,16 @@ static void console_raw(struct console *c)
  */
 static int console_key(struct console *c, unsigned char ch)
 {
+	bool after_cr = c->cr;
+
+	c->cr = ch == '\r';
 	switch (ch) {
-	case '\r':
 	case '\n':
+		/* the LF of a CR LF: the line ended with the CR */
+		if (after_cr)
+			return 0;
+		return 1;
+	case '\r':
 		return 1;
 	case 3: /* Ctrl-C */
 		return -ECANCELED;
@@ -314,20 +387,26 @@ static int console_key(struct console *c, unsigned char ch)
 	}
 }
 
-/* Read keys from every console until one has a line; its index, -ECANCELED or -EIO. */
-static int consoles_read(struct console *c, int n)
+/*
+ * Read keys from every console until one has a line; its index, -ECANCELED or -EIO; or
+ * -EAGAIN when @withdraw (>= 0: the uevent socket) has something first.
+ */
+static int consoles_read(struct console *c, int n, int withdraw)
 {
-	struct pollfd pfd[MAX_CONSOLES];
+	struct pollfd pfd[MAX_CONSOLES + 1];
 	int i, open = n;
 
 	for (i = 0; i < n; i++)
 		pfd[i] = (struct pollfd){ .fd = c[i].fd, .events = POLLIN };
+	pfd[n] = (struct pollfd){ .fd = withdraw, .events = POLLIN };
 	while (open > 0) {
-		if (poll(pfd, (nfds_t)n, -1) < 0) {
+		if (poll(pfd, (nfds_t)n + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -EIO;
 		}
+		if (pfd[n].revents)
+			return -EAGAIN;
 		for (i = 0; i < n; i++) {
 			unsigned char key;
 			ssize_t got;
@@ -355,10 +434,12 @@ static int consoles_read(struct console *c, int n)
 
 /*
  * Ask for a passphrase with @prompt on every console; the first to answer wins. Returns its
- * length (> 0) in @buf (NUL-terminated), 0 for an empty line, -ECANCELED for Ctrl-C, or
- * -EIO when there is no console to ask on.
+ * length (> 0) in @buf (NUL-terminated), 0 for an empty line, -ECANCELED for Ctrl-C, -EIO
+ * when there is no console to ask on, or -EAGAIN when @withdraw (an fd, or -1) became
+ * readable first: the prompt is withdrawn.
  */
-int luks_read_passphrase(const struct boot *b, const char *prompt, char *buf, size_t size)
+int luks_read_passphrase(const struct boot *b, const char *prompt, int withdraw, char *buf,
+			 size_t size)
 {
 	struct console c[MAX_CONSOLES];
 	int n = open_consoles(b, c), i, r;
@@ -370,7 +451,7 @@ int luks_read_passphrase(const struct boot *b, const char *prompt, char *buf, si
 		console_raw(&c[i]);
 		(void)write_all(c[i].fd, prompt, strlen(prompt));
 	}
-	r = consoles_read(c, n);
+	r = consoles_read(c, n, withdraw);
 	if (r >= 0) {
 		size_t len = c[r].len < size ? c[r].len : size - 1;
 
@@ -381,7 +462,8 @@ int luks_read_passphrase(const struct boot *b, const char *prompt, char *buf, si
 	for (i = 0; i < n; i++) {
 		if (c[i].raw)
 			(void)tcsetattr(c[i].fd, TCSANOW, &c[i].saved);
-		(void)write_all(c[i].fd, "\n", 1);
+		(void)write_all(c[i].fd, r == -EAGAIN ? " (withdrawn)\n" : "\n",
+				r == -EAGAIN ? 13 : 1);
 		explicit_bzero(c[i].buf, sizeof(c[i].buf));
 		close(c[i].fd);
 	}
@@ -398,7 +480,7 @@ static int luks_open(const char *tool, const struct blockdev *d, const struct lu
 		     const char *keyfile, const char *pass, char *out, size_t outlen)
 {
 	char dev[80], key[PATH_MAX + 16], slot[24];
-	char *argv[12];
+	char *argv[13];
 	int n = 0;
 
 	snprintf(dev, sizeof(dev), "/dev/%s", d->name);
@@ -416,6 +498,8 @@ static int luks_open(const char *tool, const struct blockdev *d, const struct lu
 		snprintf(slot, sizeof(slot), "--key-slot=%d", p->keyslot - 1);
 		argv[n++] = slot;
 	}
+	/* the device and the name are never options, whatever they look like */
+	argv[n++] = "--";
 	argv[n++] = dev;
 	argv[n++] = (char *)p->name;
 	argv[n] = NULL;
@@ -433,10 +517,11 @@ static void remember(struct boot *b, const char *pass)
 
 /*
  * The prompt, up to p->tries times. Returns 0 unlocked, -ECANCELED skipped, -EPERM every
- * try wrong, -EIO no console, or the tool's failure (> 0) with its words in @out.
+ * try wrong, -EIO no console, -EAGAIN withdrawn (@withdraw, an fd or -1, became readable),
+ * or the tool's failure (> 0) with its words in @out.
  */
 static int ask(struct boot *b, const char *tool, const struct blockdev *d,
-	       const struct luks_plan *p, char *out, size_t outlen)
+	       const struct luks_plan *p, int withdraw, char *out, size_t outlen)
 {
 	char prompt[400], pass[PASSPHRASE_MAX];
 	int i, r = -EPERM;
@@ -449,7 +534,7 @@ static int ask(struct boot *b, const char *tool, const struct blockdev *d,
 			 "\n%sPassphrase for /dev/%s (LUKS UUID %s, to open as %s):\n"
 			 "passphrase (an empty line or Ctrl-C gives up): ",
 			 i ? "Wrong passphrase. " : "", d->name, d->uuid, p->name);
-		r = luks_read_passphrase(b, prompt, pass, sizeof(pass));
+		r = luks_read_passphrase(b, prompt, withdraw, pass, sizeof(pass));
 		b->st.paused_ms += mono_ms() - t0;
 		if (r <= 0)
 			return r == 0 ? -ECANCELED : r;
@@ -502,12 +587,47 @@ static void unlocked(struct stack_member *m, const struct blockdev *d, const str
 static const char *const luks_modules[] = { "dm_mod",	      "dm_crypt", "af_alg",
 					    "algif_skcipher", "xts",	  NULL };
 
+/* A device found by itself, waiting for its prompt (the report prefixes "waiting: ") */
+#define WAITING_WHAT "a passphrase (found by itself; asked once the devices settle)"
+
+/* What a prompt's outcome @r leaves in @m's report line */
+static void locked_because(struct stack_member *m, int r, const char *why,
+			   const struct luks_plan *p, const char *out)
+{
+	char line[160];
+
+	if (r == -ECANCELED)
+		snprintf(m->what, sizeof(m->what), "locked: %spassphrase prompt given up", why);
+	else if (r == -EPERM)
+		snprintf(m->what, sizeof(m->what), "locked: %s%d wrong passphrases", why, p->tries);
+	else if (r == -EIO)
+		snprintf(m->what, sizeof(m->what),
+			 "locked: %sno console to ask for a passphrase on", why);
+	else
+		snprintf(m->what, sizeof(m->what), "locked: %scryptsetup failed (%d): %s", why, r,
+			 stack_last_line(out, line, sizeof(line)));
+}
+
+/*
+ * A device found by itself that stays locked: skipped, said, and the wait for the root goes
+ * on (a prompt given up or no console is no reason to stop looking for a root elsewhere).
+ */
+static void skip_unnamed(struct stack_member *m, const struct blockdev *d)
+{
+	size_t n = strlen(m->what);
+
+	m->state = MEMBER_SKIPPED;
+	snprintf(m->what + n, sizeof(m->what) - n,
+		 " (found by itself, not named by crypttab or rd.luks.*: skipped)");
+	log_console("/dev/%s: LUKS, %s", d->name, m->what);
+}
+
 void luks_member(struct boot *b, const struct blockdev *d)
 {
 	struct stack_member *m = stacks_member(b, d, STACK_LUKS);
-	char mapper[200], why[320] = "", out[2048], line[160];
+	char mapper[200], why[320] = "", out[2048];
+	const char *tool, *why_not;
 	struct luks_plan p;
-	const char *tool;
 	struct stat st;
 	int r;
 
@@ -525,6 +645,17 @@ void luks_member(struct boot *b, const struct blockdev *d)
 		log_info("/dev/%s: LUKS, %s", d->name, m->what);
 		return;
 	}
+	why_not = rd_dm_name_invalid(p.name);
+	if (why_not) {
+		/* "control" or "../null" would be "already open" below, without cryptsetup */
+		m->state = MEMBER_FAILED;
+		snprintf(m->what, sizeof(m->what),
+			 "locked: the mapping name '%.100s' is refused: %s", p.name, why_not);
+		log_console("/dev/%s: LUKS, %s", d->name, m->what);
+		if (p.named)
+			b->st.gave_up = true;
+		return;
+	}
 	snprintf(m->group, sizeof(m->group), "%s", p.name);
 	snprintf(mapper, sizeof(mapper), "/dev/mapper/%s", p.name);
 	if (stat(mapper, &st) == 0) {
@@ -534,7 +665,10 @@ void luks_member(struct boot *b, const struct blockdev *d)
 	m->state = MEMBER_FAILED;
 	if (stack_tool(b, STACK_LUKS, &tool) < 0) {
 		snprintf(m->what, sizeof(m->what), "locked: no cryptsetup in the image");
-		b->st.gave_up = true;
+		if (p.named)
+			b->st.gave_up = true;
+		else
+			skip_unnamed(m, d);
 		return;
 	}
 	/*
@@ -552,21 +686,89 @@ void luks_member(struct boot *b, const struct blockdev *d)
 		unlocked(m, d, &p, "the passphrase of an earlier device");
 		return;
 	}
-	r = ask(b, tool, d, &p, out, sizeof(out));
+	if (!p.named) {
+		/* asked when the loop has nothing else to do: luks_prompt_pending() */
+		m->state = MEMBER_WAITING;
+		snprintf(m->what, sizeof(m->what), "%s" WAITING_WHAT, why);
+		return;
+	}
+	r = ask(b, tool, d, &p, -1, out, sizeof(out));
 	if (r == 0) {
 		unlocked(m, d, &p, "passphrase");
 		return;
 	}
-	if (r == -ECANCELED)
-		snprintf(m->what, sizeof(m->what), "locked: %spassphrase prompt given up", why);
-	else if (r == -EPERM)
-		snprintf(m->what, sizeof(m->what), "locked: %s%d wrong passphrases", why, p.tries);
-	else if (r == -EIO)
-		snprintf(m->what, sizeof(m->what),
-			 "locked: %sno console to ask for a passphrase on", why);
-	else
-		snprintf(m->what, sizeof(m->what), "locked: %scryptsetup failed (%d): %s", why, r,
-			 stack_last_line(out, line, sizeof(line)));
+	locked_because(m, r, why, &p, out);
 	log_console("/dev/%s: %s", d->name, m->what);
 	b->st.gave_up = true;
+}
+
+/* The first device found by itself whose prompt waits; NULL when none does. */
+static struct stack_member *prompt_waiting(struct boot *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->st.n; i++)
+		if (b->st.v[i].kind == STACK_LUKS && b->st.v[i].state == MEMBER_WAITING)
+			return &b->st.v[i];
+	return NULL;
+}
+
+bool luks_prompt_due(struct boot *b)
+{
+	return prompt_waiting(b) != NULL;
+}
+
+/*
+ * The prompt of a device found by itself, opened by the loop when it has nothing else to do.
+ * @withdraw is the uevent socket (or -1): something on it withdraws the prompt and returns
+ * -EAGAIN, the device still waiting; the loop reads the events and opens the prompt again when
+ * it is idle, unless the root appeared meanwhile. Else 0: the device was unlocked or skipped.
+ */
+int luks_prompt_pending(struct boot *b, int withdraw)
+{
+	struct stack_member *m = prompt_waiting(b);
+	struct blockdev dev = { 0 };
+	char out[2048], why[320];
+	const char *tool, *tail;
+	struct luks_plan p;
+	size_t i;
+	int r;
+
+	if (!m)
+		return 0;
+	for (i = 0; i < b->devs.n; i++)
+		if (!strcmp(b->devs.v[i].name, m->dev))
+			dev = b->devs.v[i];
+	if (!dev.name[0] || stack_tool(b, STACK_LUKS, &tool) < 0) {
+		/* gone meanwhile (stacks_forget() drops its member too) */
+		m->state = MEMBER_SKIPPED;
+		return 0;
+	}
+	plan_for(b, &dev, &p);
+	/* what the key file said before the prompt (luks_member()), kept for the report */
+	tail = strstr(m->what, WAITING_WHAT);
+	snprintf(why, sizeof(why), "%.*s", tail ? (int)(tail - m->what) : 0, m->what);
+	r = ask(b, tool, &dev, &p, withdraw, out, sizeof(out));
+	if (r == -EAGAIN)
+		return -EAGAIN;
+	if (r == 0) {
+		unlocked(m, &dev, &p, "passphrase");
+		return 0;
+	}
+	m->state = MEMBER_FAILED;
+	locked_because(m, r, why, &p, out);
+	skip_unnamed(m, &dev);
+	return 0;
+}
+
+/* The device waited for was found: the prompts still waiting are not needed. */
+void luks_prompts_withdraw(struct boot *b)
+{
+	struct stack_member *m;
+
+	while ((m = prompt_waiting(b))) {
+		m->state = MEMBER_SKIPPED;
+		snprintf(m->what, sizeof(m->what),
+			 "left locked: the device waited for was found without it");
+	}
 }

@@ -396,7 +396,12 @@ void shutdown_stacks(const char *sysfs, shutdown_stop_fn *stop, int *dm_left, in
 const char *stack_last_line(const char *out, char *buf, size_t size);
 /* luks.c */
 void luks_member(struct boot *b, const struct blockdev *d);
-int luks_read_passphrase(const struct boot *b, const char *prompt, char *buf, size_t size);
+int luks_plan_describe(struct boot *b, const struct blockdev *d, char *out, size_t size);
+bool luks_prompt_due(struct boot *b);
+int luks_prompt_pending(struct boot *b, int withdraw);
+void luks_prompts_withdraw(struct boot *b);
+int luks_read_passphrase(const struct boot *b, const char *prompt, int withdraw, char *buf,
+			 size_t size);
 
 /* resume.c */
 void resume_from_hibernation(struct boot *b);

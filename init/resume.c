@@ -14,6 +14,18 @@
 
 #include "rdinit.h"
 
+/*
+ * How long to wait for resume=: as for the root, but never for ever. rootwait is about the
+ * root; a swap partition that is gone (resume= is written by initramfs-tools' hook by itself)
+ * must not hold the boot: with rootwait, a few seconds, as initramfs-tools waits for it.
+ */
+#define RESUME_ROOTWAIT_S 5
+
+static int resume_wait_s(const struct rdinit_opts *o)
+{
+	return o->rootwait ? RESUME_ROOTWAIT_S : wait_seconds(o);
+}
+
 /* Resume if there is an image to resume from; returns only when there is not (or it failed). */
 void resume_from_hibernation(struct boot *b)
 {
@@ -28,9 +40,9 @@ void resume_from_hibernation(struct boot *b)
 		log_console("cannot understand resume=%s; booting without resuming", o->resume);
 		return;
 	}
-	if (!events_wait_for(b, &b->resume_spec, o->rootwait ? -1 : wait_seconds(o) * 1000, &d)) {
+	if (!events_wait_for(b, &b->resume_spec, resume_wait_s(o) * 1000, &d)) {
 		log_console("resume=%s: not found after %d s; booting without resuming", o->resume,
-			    wait_seconds(o));
+			    resume_wait_s(o));
 		return;
 	}
 	/* with resume_offset= the image is in a swap file: only the kernel can look */

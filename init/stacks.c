@@ -713,8 +713,19 @@ void stacks_device(struct boot *b, const struct blockdev *d)
 		return;
 	/* a dry run opens nothing */
 	if (b->devs.devdir) {
-		log_info("/dev/%s: a %s member (UUID %s): the boot would run %s", d->name,
-			 kind_names[k], d->uuid, tool_names[k]);
+		char plan[256] = "";
+
+		if (k == STACK_LUKS && luks_plan_describe(b, d, plan, sizeof(plan)) == 1)
+			log_info("/dev/%s: a %s member (UUID %s): the boot would run %s to open it "
+				 "as "
+				 "/dev/mapper/%s",
+				 d->name, kind_names[k], d->uuid, tool_names[k], plan);
+		else if (k == STACK_LUKS)
+			log_info("/dev/%s: a %s member (UUID %s): left locked: %s", d->name,
+				 kind_names[k], d->uuid, plan);
+		else
+			log_info("/dev/%s: a %s member (UUID %s): the boot would run %s", d->name,
+				 kind_names[k], d->uuid, tool_names[k]);
 		return;
 	}
 	if (k == STACK_LUKS)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 static int load_fstab(const char *newroot, struct fstab *f)
 {
 	char proc[64], *text = NULL;
+	struct stat st;
 	size_t len;
 	int fd, r;
 
@@ -32,6 +34,12 @@ static int load_fstab(const char *newroot, struct fstab *f)
 		return 0;
 	if (fd < 0)
 		return fd;
+	/* a FIFO (or a device) there would block PID 1's read for ever: -EINVAL */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = fstat(fd, &st) < 0 ? -errno : -EINVAL;
+		close(fd);
+		return r;
+	}
 	/* the O_PATH descriptor opened for reading, with nothing resolved again */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	r = read_text_file(proc, FSTAB_MAX, &text, &len);
@@ -100,6 +108,7 @@ static int mount_entry(struct boot *b, const char *newroot, const struct fstab_e
 	struct root_spec spec;
 	char devnode[80], type[32];
 	int r = entry_source(e, &spec);
+	bool nofail;
 
 	if (r < 0) {
 		log_console("/etc/fstab line %u: cannot understand %s for %s", e->line, e->spec,
@@ -109,7 +118,9 @@ static int mount_entry(struct boot *b, const char *newroot, const struct fstab_e
 	if (r == 0)
 		return mount_entry_on(b, newroot, e, e->spec, "");
 	log_info("looking for %s (%s) for %s", e->spec, rootspec_kind_name(spec.kind), e->dir);
-	if (!events_wait_for(b, &spec, o->rootwait ? -1 : wait_seconds(o) * 1000, &d)) {
+	/* rootwait waits for ever for what the boot needs; a nofail entry it does not need */
+	nofail = fstab_has_option(e->opts, "nofail");
+	if (!events_wait_for(b, &spec, o->rootwait && !nofail ? -1 : wait_seconds(o) * 1000, &d)) {
 		report_fstab_missing(b, e, &spec, wait_seconds(o));
 		return -ETIMEDOUT;
 	}
@@ -134,7 +145,7 @@ int mount_initrd_entries(struct boot *b, const char *newroot)
 	/* as without an fstab: if /usr is separate, the real init will say it is missing */
 	if (r < 0) {
 		log_console("reading /etc/fstab on %s: %s; mounting nothing from it",
-			    b->rootdev.devnode, strerror(-r));
+			    b->rootdev.devnode, r == -EINVAL ? "not a regular file" : strerror(-r));
 		fstab_free(&f);
 		return 0;
 	}

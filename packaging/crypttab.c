@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crypttab.h"
+#include "dmname.h"
 
 static void entry_free(struct crypttab_entry *e)
 {
@@ -69,6 +70,7 @@ static int parse_line(struct crypttab *t, char *line, size_t lineno, struct mk_e
 {
 	_cleanup_free_ char *copy = strdup(line);
 	struct crypttab_entry *e;
+	const char *why;
 	char *f[4];
 	size_t n;
 
@@ -80,9 +82,10 @@ static int parse_line(struct crypttab *t, char *line, size_t lineno, struct mk_e
 	if (n < 2 || n > 4)
 		return mk_errf(err, -EINVAL, "%s:%zu: expected NAME DEVICE [KEYFILE [OPTIONS]]",
 			       t->path, lineno);
-	if (strchr(f[0], '/'))
-		return mk_errf(err, -EINVAL, "%s:%zu: the name '%s' has a '/'", t->path, lineno,
-			       f[0]);
+	why = rd_dm_name_invalid(f[0]);
+	if (why)
+		return mk_errf(err, -EINVAL, "%s:%zu: the name '%s' cannot name a mapping: %s",
+			       t->path, lineno, f[0], why);
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 8;
 		struct crypttab_entry *v = reallocarray(t->v, cap, sizeof(*v));

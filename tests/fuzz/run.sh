@@ -33,13 +33,15 @@ declare -A srcs=(
 	[rootspec]="init/rootspec.c init/log.c"
 	[fstab]="init/fstab.c init/log.c"
 	[crypttab]="init/crypttab.c init/log.c"
+	[luksplan]="init/luks.c init/crypttab.c init/cmdline.c init/strset.c init/rootspec.c
+		init/log.c common/dmname.c"
 	[modfile]="init/modfile.c init/log.c"
 	[elf]="packaging/elf.c"
 )
 # and the libraries beyond libc
 declare -A libs=([modfile]="-llzma -lzstd -lz")
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cmdline conf uevent rootspec fstab crypttab modfile elf)
+[ ${#targets[@]} -gt 0 ] || targets=(cmdline conf uevent rootspec fstab crypttab luksplan modfile elf)
 
 mkdir -p "$OUT"
 passed=0 failed=0

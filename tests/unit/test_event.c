@@ -121,6 +121,20 @@ void stacks_retry(struct boot *b)
 {
 }
 
+bool luks_prompt_due(struct boot *b)
+{
+	return false;
+}
+
+int luks_prompt_pending(struct boot *b, int withdraw)
+{
+	return 0;
+}
+
+void luks_prompts_withdraw(struct boot *b)
+{
+}
+
 /* ---- a fake netlink socket -------------------------------------------------------- */
 
 static int recv_calls;

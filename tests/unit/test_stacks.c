@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "dmname.h"
 #include "rdinit.h"
 
 /* ---- what the stacks call elsewhere ------------------------------------------------- */
@@ -462,7 +463,7 @@ static void test_luks_keyfile(void **state)
 	b.st.crypttab_read = true;
 	add("vdb");
 	add("vdc");
-	assert_non_null(strstr(slurp(runs), "--allow-discards --key-slot=1 /dev/vdb cryptroot"));
+	assert_non_null(strstr(slurp(runs), "--allow-discards --key-slot=1 -- /dev/vdb cryptroot"));
 	assert_int_equal(b.st.v[0].state, MEMBER_DONE);
 	/* vdc is not in crypttab: left locked, nothing run for it */
 	assert_null(strstr(slurp(runs), "vdc"));
@@ -570,7 +571,85 @@ static void test_luks_prompt(void **state)
 	close(master);
 }
 
-/* Ctrl-C gives up at once: the boot's wait ends and the report names the device. */
+/*
+ * Mapping names device-mapper or a tool would take for something else are refused before
+ * anything runs: "control" and "../null" were "already open" (/dev/mapper/control and /dev/null
+ * exist), a leading '-' reads as an option.
+ */
+static void test_luks_bad_names(void **state)
+{
+	static const char *const names[] = { "control", "../null", "..", "-x", "a/b", NULL };
+	const char *const *n;
+
+	media = luks_media;
+	tool("cryptsetup", luks_script);
+	for (n = names; *n; n++) {
+		char text[128];
+
+		stacks_end(&b);
+		devices_clear(&b.devs);
+		b.st.gave_up = false;
+		opts_free(&b.opts);
+		opts_init(&b.opts);
+		snprintf(text, sizeof(text), "rd.luks.name=1234-5678=%s", *n);
+		cmdline(text);
+		add("vdb");
+		assert_int_equal(b.st.n, 1);
+		if (!strstr(b.st.v[0].what, "is refused"))
+			fprintf(stderr, "%s: %s\n", *n, b.st.v[0].what);
+		assert_non_null(strstr(b.st.v[0].what, "is refused"));
+		assert_int_equal(b.st.v[0].state, MEMBER_FAILED);
+		assert_true(b.st.gave_up);
+	}
+	assert_string_equal(slurp(runs), "");
+	assert_null(rd_dm_name_invalid("cryptroot"));
+	assert_null(rd_dm_name_invalid("luks-1234-5678"));
+}
+
+/* Numbers past their range in keyslot= and tries= are ignored and said (not overflowed). */
+static void test_luks_option_numbers(void **state)
+{
+	media = luks_media;
+	tool("cryptsetup", luks_script);
+	cmdline("rd.luks.uuid=1234-5678 "
+		"rd.luks.options=keyslot=2147483647,tries=99999999999999999999"
+		",keyslot=1x,tries=-1,keyslot=31");
+	b.st.consoles = "/nonexistent";
+	add("vdb");
+	assert_non_null(strstr(slurp(logpath), "'keyslot=2147483647': not a number from 0 to 31"));
+	assert_non_null(strstr(slurp(logpath), "'tries=99999999999999999999': not a number"));
+	assert_non_null(strstr(slurp(logpath), "'keyslot=1x': not a number"));
+	assert_non_null(strstr(slurp(logpath), "'tries=-1': not a number"));
+}
+
+/*
+ * A terminal that ends lines with CR LF: "wrong\r\n" is one wrong answer, and its LF does not
+ * answer the retry prompt as an empty line (which would give up).
+ */
+static void test_luks_crlf(void **state)
+{
+	int master, status;
+	pid_t typist;
+
+	media = luks_media;
+	tool("cryptsetup", luks_script);
+	cmdline("rd.luks.uuid=1234-5678");
+	master = pty_console();
+	typist = typist_start(master, top, (const char *const[]){ "wrong\r\n", "right\r\n", NULL });
+	add("vdb");
+	assert_int_equal(waitpid(typist, &status, 0), typist);
+	assert_int_equal(status, 0);
+	if (b.st.v[0].state != MEMBER_DONE)
+		fprintf(stderr, "vdb: %s\n", b.st.v[0].what);
+	assert_int_equal(b.st.v[0].state, MEMBER_DONE);
+	assert_false(b.st.gave_up);
+	close(master);
+}
+
+/*
+ * Ctrl-C at the prompt of a device rd.luks.uuid= names gives up at once: the boot's wait ends
+ * and the report names the device. (One found by itself is skipped instead: test_wait.c.)
+ */
 static void test_luks_give_up(void **state)
 {
 	int master, status;
@@ -578,6 +657,7 @@ static void test_luks_give_up(void **state)
 
 	media = luks_media;
 	tool("cryptsetup", luks_script);
+	cmdline("rd.luks.uuid=1234-5678");
 	master = pty_console();
 	typist = typist_start(master, top, (const char *const[]){ "\x03", NULL });
 	add("vdb");
@@ -624,6 +704,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_luks_keyfile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_luks_prompt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_luks_give_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_luks_crlf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_luks_bad_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_luks_option_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_luks_after_root, setup, teardown),
 	};
 
