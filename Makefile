@@ -187,7 +187,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/mkrdinit $(DESTDIR)$(MANDIR)/man8/rdinit.8.gz \
 		$(DESTDIR)$(MANDIR)/man8/mkrdinit.8.gz $(DESTDIR)$(MANDIR)/man5/rdinit.conf.5.gz
 	rm -f $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-rdinit \
-		$(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/zz-rdinit $(DESTDIR)$(SYSCONFDIR)/default/rdinit
+		$(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/zz-rdinit $(DESTDIR)$(SYSCONFDIR)/default/rdinit \
+		$(DESTDIR)$(SYSCONFDIR)/initramfs/post-update.d/00-rdinit
 	rm -rf $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/99rdinit
 	rm -f $(DESTDIR)$(PREFIX)/lib/initcpio/install/rdinit \
 		$(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/rdinit \
