@@ -8,7 +8,7 @@ build-essential pkg-config file cpio kmod python3
 musl-tools musl-dev
 dpkg-dev autoconf automake libtool cmake autopoint gettext m4
 libkmod-dev libblkid-dev libmount-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev
-libcmocka-dev clang clang-format
+libcmocka-dev clang libclang-rt-14-dev clang-format
 qemu-system-x86 qemu-utils
 e2fsprogs fdisk xfsprogs btrfs-progs dosfstools
 zstd xz-utils lz4 busybox-static man-db

@@ -34,6 +34,7 @@ umount_root() {
 	for m in dev/pts dev proc sys; do
 		mountpoint -q "$r/$m" && umount -l "$r/$m"
 	done
+	mountpoint -q "$r" && umount -l "$r"
 	return 0
 }
 
@@ -46,8 +47,11 @@ newroot() {
 		{ tail -n 20 "$OUT/mmdebstrap.log"; die "mmdebstrap failed"; }
 }
 
-enter() { # enter DIR: mount what a machine has
+enter() { # enter DIR: mount what a machine has, / included (a bind of DIR on itself: in a
+	# chroot of a plain folder, / is no mount, which no machine has and mkrdinit --profile
+	# host rightly refuses)
 	local r=$1
+	mountpoint -q "$r" || mount --bind "$r" "$r"
 	mkdir -p "$r/proc" "$r/sys" "$r/dev"
 	mount -t proc proc "$r/proc"
 	mount --rbind /sys "$r/sys"
