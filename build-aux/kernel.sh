@@ -1,7 +1,7 @@
 #!/bin/sh
 # Fetch Debian's generic kernel for ARCH (amd64, the default, or arm64) at the version
-# build-aux/sources.lock pins (its first linux-image-*-ARCH-unsigned line the archive serves, or
-# the one KVER names, which must be in the lock), verified by digest, and unpack it into
+# build-aux/sources.lock pins (the package of its first linux-image-*-ARCH-unsigned line, or the
+# one KVER names, which must be in the lock), verified by digest, and unpack it into
 # DIR/<kver>/ with modules.dep generated, the way `depmod -b` expects. Cached: a second run only
 # prints the paths. Output (stdout): "KVER DIR/<kver>" on one line. A foreign ARCH needs
 # `dpkg --add-architecture ARCH` (make bootstrap).
@@ -31,6 +31,10 @@ if [ -n "$KVER" ]; then
 		src_die "KVER=$KVER: $SOURCES_LOCK pins no linux-image-$KVER-unsigned:$ARCH (it pins:" \
 			"$(echo "$names" | tr '\n' ' '))"
 	names=linux-image-$KVER-unsigned:$ARCH
+else
+	# the first: another series is never taken in its place (the lines of one package are
+	# its versions, which deb_get falls back through)
+	names=$(echo "$names" | head -n 1)
 fi
 [ -n "$names" ] || src_die "$SOURCES_LOCK pins no linux-image-*-$ARCH-unsigned"
 deb=""
