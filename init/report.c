@@ -176,6 +176,21 @@ static void report_seen(struct boot *b, const struct root_spec *spec)
 	report_modules(&b->mods);
 }
 
+/*
+ * A LUKS device that could not be opened, though not named (found by itself, then skipped:
+ * no cryptsetup, no console, the prompt given up): the root may be inside it.
+ */
+static bool luks_locked(const struct boot *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->st.n; i++)
+		if (b->st.v[i].kind == STACK_LUKS && b->st.v[i].state != MEMBER_DONE &&
+		    !strncmp(b->st.v[i].what, "locked:", 7))
+			return true;
+	return false;
+}
+
 /* The root device did not appear within @waited seconds (-1: the wait was cut short). */
 void report_root_missing(struct boot *b, int waited)
 {
@@ -188,10 +203,11 @@ void report_root_missing(struct boot *b, int waited)
 		       spec->kind == ROOT_DEVNUM ? "" : " ",
 		       spec->kind == ROOT_DEVNUM ? "" : spec->value);
 	else
-		report("root device not found: root=%s (%s%s%s), waited %d s",
+		report("root device not found: root=%s (%s%s%s), waited %d s%s",
 		       b->opts.root ? b->opts.root : "", rootspec_kind_name(spec->kind),
 		       spec->kind == ROOT_DEVNUM ? "" : " ",
-		       spec->kind == ROOT_DEVNUM ? "" : spec->value, waited);
+		       spec->kind == ROOT_DEVNUM ? "" : spec->value, waited,
+		       luks_locked(b) ? "; a LUKS device stays locked (below)" : "");
 	report_seen(b, spec);
 	report_close();
 }
