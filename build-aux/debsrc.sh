@@ -96,6 +96,17 @@ apt_retry() {
 	apt-get update -q >>"$log" 2>&1 && "$@" >>"$log" 2>&1
 }
 
+# apt_fetch src|deb DIR NAME VERSION: that version of a source package (.dsc and tarballs,
+# apt-get source) or a binary one (.deb, apt-get download) into DIR, apt's output in DIR.log,
+# retried once after refreshing apt's lists
+apt_fetch() {
+	case $1 in
+	src) set -- "$2" apt-get source --download-only -q "$3=$4" ;;
+	deb) set -- "$2" apt-get download -q "$3=$4" ;;
+	esac
+	apt_retry "$1.log" sh -c 'cd "$1" && shift && exec "$@"' sh "$@"
+}
+
 # src_download PKG VERSION SHA: into the cache, verified; prints its folder. Returns 1 when
 # apt cannot fetch it; stops on a wrong digest (nothing of it is kept).
 src_download() {
@@ -103,8 +114,7 @@ src_download() {
 	tmp=$SRC_CACHE/$1/.tmp.$$
 	rm -rf "$tmp" "$tmp.log" && mkdir -p "$tmp"
 	add_deb_src
-	if ! apt_retry "$tmp.log" sh -c 'cd "$1" && apt-get source --download-only -q "$2=$3"' \
-		sh "$tmp" "$1" "$2"; then
+	if ! apt_fetch src "$tmp" "$1" "$2"; then
 		rm -rf "$tmp" "$tmp.log"
 		return 1
 	fi
@@ -218,8 +228,7 @@ deb_get() {
 			tmp=$SRC_CACHE/deb/.tmp.$$
 			rm -rf "$tmp" "$tmp.log" && mkdir -p "$tmp"
 			echo "$TAG: fetching $1 $ver" >&2
-			if ! apt_retry "$tmp.log" sh -c 'cd "$1" && apt-get download -q "$2=$3"' \
-				sh "$tmp" "$1" "$ver"; then
+			if ! apt_fetch deb "$tmp" "$1" "$ver"; then
 				rm -rf "$tmp" "$tmp.log"
 				tried="$tried $ver"
 				continue

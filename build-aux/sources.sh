@@ -46,10 +46,7 @@ newest_first() {
 probe() {
 	tmp=$SRC_CACHE/.probe.$$
 	rm -rf "$tmp" && mkdir -p "$tmp"
-	case $1 in
-	src) (cd "$tmp" && apt-get source --download-only -q "$2=$3") >"$tmp.log" 2>&1 ;;
-	deb) (cd "$tmp" && apt-get download -q "$2=$3") >"$tmp.log" 2>&1 ;;
-	esac || { rm -rf "$tmp" "$tmp.log"; return 1; }
+	apt_fetch "$1" "$tmp" "$2" "$3" || { rm -rf "$tmp" "$tmp.log"; return 1; }
 	if [ "$1" = src ]; then
 		f=$(find "$tmp" -maxdepth 1 -name '*.dsc')
 		sum=$(sha256sum "$f" | cut -d' ' -f1)
