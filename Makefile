@@ -34,8 +34,8 @@ MUSL_CC_arm64 := aarch64-linux-musl-gcc
 # common/: code both programs need (module names, softdep lists, cleanup attributes)
 COMMON_SRCS := $(wildcard common/*.c)
 COMMON_HDRS := $(wildcard common/*.h)
-INIT_SRCS := $(wildcard init/*.c) $(COMMON_SRCS)
-INIT_HDRS := $(wildcard init/*.h) $(COMMON_HDRS)
+INIT_SRCS := $(wildcard init/*.c init/*/*.c) $(COMMON_SRCS)
+INIT_HDRS := $(wildcard init/*.h init/*/*.h) $(COMMON_HDRS)
 MK_SRCS := $(wildcard packaging/*.c) $(COMMON_SRCS)
 MK_HDRS := $(wildcard packaging/*.h) $(COMMON_HDRS)
 
@@ -43,7 +43,7 @@ WARN := -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
 # $(call init_cflags,SYSROOT)
 init_cflags = -std=gnu11 -Os $(WARN) -ffunction-sections -fdata-sections \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-Icommon -I$(1)/include -isystem $(1)/kernel-include
+	-Iinit -Icommon -I$(1)/include -isystem $(1)/kernel-include
 init_ldflags = -static -s -Wl,--gc-sections -Wl,-z,noexecstack -L$(1)/lib
 INIT_LIBS := -lmount -lblkid -lkmod -llzma -lzstd -lz
 SYSROOT_LIBS := kmod util-linux xz zstd zlib
@@ -205,9 +205,20 @@ UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging -Icommon $(MK_D
 	$(shell pkg-config --cflags cmocka libkmod libarchive 2>/dev/null)
 UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 
-# the storage stacks, and what they call of the rest of /init
-STACK_SRCS := init/stacks.c init/luks.c init/crypttab.c init/cmdline.c init/sys.c init/strset.c init/timing.c \
-	common/dmname.c
+# /init's sources but main.c, compiled for the host once and kept in an archive the tests link
+# against: a test names its own file, and the linker takes from libinit.a what it calls (a test
+# that stands in for a wing, test_event.c for the modules and block wings, defines those
+# functions itself, and the archive's copies stay out)
+UT_OBJ := $(UT)/obj
+LIBINIT_SRCS := $(filter-out init/main.c,$(INIT_SRCS))
+$(UT_OBJ)/%.o: %.c $(INIT_HDRS) $(MK_HDRS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(UT_CFLAGS) -c $< -o $@
+$(UT)/libinit.a: $(patsubst %.c,$(UT_OBJ)/%.o,$(LIBINIT_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+INIT_TEST_LIBS := $(shell pkg-config --libs blkid mount 2>/dev/null) -llzma -lzstd -lz
+
 # make unit: what needs only host packages (no musl sysroot, stack tools or kernel)
 UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_uevent \
 	$(UT)/test_switchroot $(UT)/test_archive \
@@ -218,46 +229,34 @@ UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_
 # boot, and the frames mkrdinit writes
 UNIT_KERNEL_TESTS := $(UT)/test_mkrdinit_closure $(UT)/test_modfile
 
-$(UT)/test_cmdline: tests/unit/test_cmdline.c init/cmdline.c init/strset.c init/log.c $(INIT_HDRS)
-$(UT)/test_conf: tests/unit/test_conf.c init/conf.c init/cmdline.c init/strset.c init/log.c $(INIT_HDRS)
-$(UT)/test_rootspec: tests/unit/test_rootspec.c init/rootspec.c init/log.c $(INIT_HDRS)
-$(UT)/test_uevent: tests/unit/test_uevent.c init/uevent.c init/log.c $(INIT_HDRS)
-$(UT)/test_switchroot: tests/unit/test_switchroot.c init/switchroot.c init/log.c $(INIT_HDRS)
-$(UT)/test_systemd: tests/unit/test_systemd.c init/systemd.c init/switchroot.c init/log.c \
-	$(INIT_HDRS)
-$(UT)/test_ramroot: tests/unit/test_ramroot.c init/ramroot.c init/switchroot.c init/cmdline.c \
-	init/strset.c init/log.c $(INIT_HDRS)
+$(UT)/test_cmdline: tests/unit/test_cmdline.c $(UT)/libinit.a
+$(UT)/test_conf: tests/unit/test_conf.c $(UT)/libinit.a
+$(UT)/test_rootspec: tests/unit/test_rootspec.c $(UT)/libinit.a
+$(UT)/test_uevent: tests/unit/test_uevent.c $(UT)/libinit.a
+$(UT)/test_switchroot: tests/unit/test_switchroot.c $(UT)/libinit.a
+$(UT)/test_systemd: tests/unit/test_systemd.c $(UT)/libinit.a
+$(UT)/test_ramroot: tests/unit/test_ramroot.c $(UT)/libinit.a
+$(UT)/test_modfile: tests/unit/test_modfile.c $(UT)/libinit.a
+$(UT)/test_devices: tests/unit/test_devices.c $(UT)/libinit.a
+$(UT)/test_coldplug: tests/unit/test_coldplug.c $(UT)/libinit.a
+$(UT)/test_hooks: tests/unit/test_hooks.c $(UT)/libinit.a
+$(UT)/test_log: tests/unit/test_log.c $(UT)/libinit.a
+$(UT)/test_modprobe: tests/unit/test_modprobe.c $(UT)/libinit.a
+$(UT)/test_shutdown: tests/unit/test_shutdown.c $(UT)/libinit.a
+$(UT)/test_fstab: tests/unit/test_fstab.c $(UT)/libinit.a
+$(UT)/test_event: tests/unit/test_event.c $(UT)/libinit.a
+$(UT)/test_stacks: tests/unit/test_stacks.c $(UT)/libinit.a
+$(UT)/test_wait: tests/unit/test_wait.c $(UT)/libinit.a
 $(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c \
 	common/modname.c $(MK_HDRS)
 $(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c common/modname.c $(MK_HDRS)
 $(UT)/test_elf: tests/unit/test_elf.c packaging/elf.c $(MK_HDRS)
 $(UT)/test_arch: tests/unit/test_arch.c packaging/arch.c $(MK_HDRS)
-$(UT)/test_modfile: tests/unit/test_modfile.c init/modfile.c init/log.c $(INIT_HDRS)
-$(UT)/test_modfile: UT_LIBS += -llzma -lzstd -lz
 $(UT)/test_modfile: UT_CFLAGS += -DRDINIT_MKRDINIT='"$(CURDIR)/$(B)/mkrdinit"'
-$(UT)/test_devices: tests/unit/test_devices.c init/devices.c init/report.c init/rootspec.c \
-	init/log.c $(STACK_SRCS) $(INIT_HDRS)
-$(UT)/test_devices: UT_LIBS += -lblkid
-$(UT)/test_coldplug: tests/unit/test_coldplug.c init/coldplug.c init/uevent.c init/log.c \
-	$(INIT_HDRS)
-$(UT)/test_hooks: tests/unit/test_hooks.c init/hooks.c init/cmdline.c init/strset.c init/log.c init/sys.c \
-	$(INIT_HDRS)
-$(UT)/test_log: tests/unit/test_log.c init/log.c $(INIT_HDRS)
-$(UT)/test_modprobe: tests/unit/test_modprobe.c init/modprobe.c init/sys.c init/log.c $(INIT_HDRS)
-$(UT)/test_shutdown: tests/unit/test_shutdown.c init/shutdown.c init/cmdline.c init/strset.c \
-	init/log.c $(INIT_HDRS)
-$(UT)/test_fstab: tests/unit/test_fstab.c init/fstab.c init/log.c $(INIT_HDRS)
-$(UT)/test_event: tests/unit/test_event.c init/event.c init/uevent.c init/rootspec.c init/log.c \
-	init/timing.c $(INIT_HDRS)
-$(UT)/test_stacks: tests/unit/test_stacks.c init/devices.c init/report.c init/rootspec.c \
-	init/log.c $(STACK_SRCS) $(INIT_HDRS)
-$(UT)/test_stacks: UT_LIBS += -lblkid
-$(UT)/test_wait: tests/unit/test_wait.c init/event.c init/uevent.c init/devices.c init/report.c \
-	init/rootspec.c init/log.c $(STACK_SRCS) $(INIT_HDRS)
-$(UT)/test_wait: UT_LIBS += -lblkid
 $(UNIT_TESTS) $(UNIT_KERNEL_TESTS):
 	@mkdir -p $(UT)
-	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(UT_LIBS) -o $@
+	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(filter %.a,$^) $(UT_LIBS) \
+		$(if $(filter %.a,$^),$(INIT_TEST_LIBS)) -o $@
 
 unit: $(UNIT_TESTS)
 	@sh tests/unit/run.sh $(UNIT_TESTS)

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "rdinit.h"
+#include "boot.h"
 
 extern char **environ;
 
@@ -287,7 +287,7 @@ static int wait_root(struct boot *b)
 	 * block devices already there that the search stopped short of, and say so.
 	 */
 	if (b->spec.kind != ROOT_DEVNAME && b->spec.kind != ROOT_DEVNUM) {
-		(void)coldplug_block_devices(b, true);
+		(void)coldplug_block_devices(b, true, event_dispatch);
 		log_debug("checked %zu block devices for a second match", b->devs.n);
 		devices_warn_duplicates(b);
 	}

@@ -3,7 +3,7 @@
 # integrations' shell scripts pass shellcheck. Prints the files that do not, and a closing line.
 cd "$(dirname "$0")/.." || exit 2
 bad=0 good=0
-for f in init/*.c init/*.h common/*.c common/*.h packaging/*.c packaging/*.h tests/unit/*.c tests/fuzz/*.c hooks/*.c \
+for f in init/*.c init/*.h init/*/*.c init/*/*.h common/*.c common/*.h packaging/*.c packaging/*.h tests/unit/*.c tests/fuzz/*.c hooks/*.c \
 	tests/vm/testinit.c; do
 	if clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
 		good=$((good + 1))

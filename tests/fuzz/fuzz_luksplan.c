@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dmname.h"
-#include "rdinit.h"
+#include "boot.h"
 
 /* ---- what the planner's file calls elsewhere; nothing is opened here ---- */
 
@@ -38,11 +38,6 @@ const char *stack_last_line(const char *out, char *line, size_t size)
 int modules_load_alias(struct modules *m, const char *alias, bool is_modalias)
 {
 	return 0;
-}
-
-bool rootdev_matches(const struct root_spec *spec, const struct blockdev *d)
-{
-	return spec->kind == ROOT_UUID && !strcasecmp(spec->value, d->uuid);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

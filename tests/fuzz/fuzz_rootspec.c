@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -27,15 +27,15 @@ OUT=build/fuzz
 
 # the init/ and packaging/ sources each target links
 declare -A srcs=(
-	[cmdline]="init/cmdline.c init/strset.c init/log.c"
-	[conf]="init/conf.c init/cmdline.c init/strset.c init/log.c"
-	[uevent]="init/uevent.c init/log.c"
-	[rootspec]="init/rootspec.c init/log.c"
-	[fstab]="init/fstab.c init/log.c"
-	[crypttab]="init/crypttab.c init/log.c"
-	[luksplan]="init/luks.c init/crypttab.c init/cmdline.c init/strset.c init/rootspec.c
-		init/log.c common/dmname.c"
-	[modfile]="init/modfile.c init/log.c"
+	[cmdline]="init/settings/cmdline.c init/services/strset.c init/services/log.c"
+	[conf]="init/settings/conf.c init/settings/cmdline.c init/services/file.c init/services/strset.c init/services/log.c"
+	[uevent]="init/events/uevent.c init/services/log.c"
+	[rootspec]="init/block/rootspec.c init/services/log.c"
+	[fstab]="init/root/fstab.c init/services/log.c"
+	[crypttab]="init/block/crypttab.c init/services/log.c"
+	[luksplan]="init/block/luks.c init/block/crypttab.c init/settings/cmdline.c init/services/strset.c init/block/rootspec.c init/services/file.c
+		init/services/log.c common/dmname.c"
+	[modfile]="init/modules/modfile.c init/services/log.c"
 	[elf]="packaging/elf.c"
 )
 # and the libraries beyond libc

@@ -1335,8 +1335,8 @@ t_manpages() {
 		[ "$(wc -l <"$T/man.txt")" -gt 20 ] || fail "$m renders to almost nothing"
 	done
 	LC_ALL=C.UTF-8 MANWIDTH=200 man -l init/rdinit.8 2>/dev/null >"$T/rdinit.txt"
-	for o in $(grep -o 'strcmp(key, "[a-z_.]*")' init/cmdline.c | sed 's/.*"\(.*\)".*/\1/') \
-		$(sed -n '/^static const char \*const flag_names/,/};/p' init/cmdline.c |
+	for o in $(grep -o 'strcmp(key, "[a-z_.]*")' init/settings/cmdline.c | sed 's/.*"\(.*\)".*/\1/') \
+		$(sed -n '/^static const char \*const flag_names/,/};/p' init/settings/cmdline.c |
 			grep -o '"[a-z_.]*"' | tr -d '"'); do
 		[ "$o" = luks ] && continue # an old alias of rd.luks
 		grep -Eq "(^|[ ,(])${o//./\\.}([=, ]|\$)" "$T/rdinit.txt" ||

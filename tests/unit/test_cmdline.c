@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 static struct rdinit_opts parse(const char *cmdline)
 {

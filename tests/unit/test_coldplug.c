@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 static char root[] = "/tmp/rdinit-test-sys-XXXXXX";
 
@@ -32,7 +32,7 @@ struct seen {
 static struct seen seen[64];
 static int nseen;
 
-void event_dispatch(struct boot *b, const struct uevent *ev)
+static void collect(struct boot *b, const struct uevent *ev)
 {
 	struct seen *s = &seen[nseen < 63 ? nseen++ : 63];
 
@@ -175,7 +175,7 @@ static void test_walk(void **state)
 	int fds = count_fds();
 
 	nseen = 0;
-	assert_int_equal(coldplug_walk(&b), 0);
+	assert_int_equal(coldplug_walk(&b, collect), 0);
 	assert_int_equal(count_fds(), fds); /* the too-deep branch closed what it opened */
 
 	s = find("/" STORAGE);
@@ -201,9 +201,9 @@ static void test_block_devices(void **state)
 	/* with the root found already, only the search for a second match goes on */
 	b.root = &found;
 	nseen = 0;
-	assert_int_equal(coldplug_block_devices(&b, false), 0);
+	assert_int_equal(coldplug_block_devices(&b, false, collect), 0);
 	assert_int_equal(nseen, 0);
-	assert_int_equal(coldplug_block_devices(&b, true), 0);
+	assert_int_equal(coldplug_block_devices(&b, true, collect), 0);
 	assert_int_equal(nseen, 1);
 	assert_string_equal(seen[0].action, "add");
 	assert_string_equal(seen[0].subsystem, "block");
@@ -217,7 +217,7 @@ static void test_storage_buses(void **state)
 	struct boot b = { .sysfs = root };
 
 	nseen = 0;
-	assert_int_equal(coldplug_storage_buses(&b), 0);
+	assert_int_equal(coldplug_storage_buses(&b, collect), 0);
 	assert_int_equal(nseen, 1);
 	assert_string_equal(seen[0].devpath, "/" STORAGE);
 	assert_string_equal(seen[0].subsystem, "pci");

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 static char logbuf[65536];
 static FILE *log_file;

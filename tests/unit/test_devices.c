@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 /* ---- the fake media --------------------------------------------------------------- */
 

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 static struct blockdev the_root, the_usr;
 static char trace[1024]; /* what happened, in order */
@@ -55,7 +55,7 @@ void devices_deepen_for(struct devices *t, const struct root_spec *spec)
 	deepened++;
 }
 
-int coldplug_block_devices(struct boot *b, bool all)
+int coldplug_block_devices(struct boot *b, bool all, uevent_fn *fn)
 {
 	replays++;
 	replays_all += all;
@@ -63,12 +63,12 @@ int coldplug_block_devices(struct boot *b, bool all)
 	return 0;
 }
 
-int coldplug_storage_buses(struct boot *b)
+int coldplug_storage_buses(struct boot *b, uevent_fn *fn)
 {
 	return 0;
 }
 
-int coldplug_walk(struct boot *b)
+int coldplug_walk(struct boot *b, uevent_fn *fn)
 {
 	note("walk");
 	return 0;

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 static char logbuf[65536];
 static FILE *log_file;

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 static char top[64], logbuf[65536];
 static FILE *log_file;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 static char path[] = "/tmp/rdinit-test-log-XXXXXX";
 static int fd = -1;

@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 /* crc32c_intel: small, and it declares a cpu: alias (SSE4.2) */
 #define MODULE_REL "kernel/arch/x86/crypto/crc32c-intel.ko.xz"

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 /* ---- what modprobe mode calls of libkmod's side -------------------------------------- */
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 static void expect(const char *root, enum root_kind kind, const char *value)
 {

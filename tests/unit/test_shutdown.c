@@ -22,19 +22,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
-
-/* ---- what shutdown.c calls elsewhere ------------------------------------------------- */
-
-int mount_early(void)
-{
-	return 0;
-}
-
-int file_copy_data(int in, int out, off_t size)
-{
-	return -ENOSYS;
-}
+#include "boot.h"
 
 /* ---- fixtures ----------------------------------------------------------------------- */
 

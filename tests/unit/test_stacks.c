@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "dmname.h"
-#include "rdinit.h"
+#include "boot.h"
 
 /* ---- what the stacks call elsewhere ------------------------------------------------- */
 

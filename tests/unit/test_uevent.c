@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 static void test_netlink(void **state)
 {

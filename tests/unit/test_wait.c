@@ -26,7 +26,7 @@
 
 #include <cmocka.h>
 
-#include "rdinit.h"
+#include "boot.h"
 
 /* ---- what the loop calls elsewhere: no modules, nothing in /sys -------------------- */
 
@@ -49,17 +49,17 @@ void modules_retry(struct modules *m)
 {
 }
 
-int coldplug_block_devices(struct boot *b, bool all)
+int coldplug_block_devices(struct boot *b, bool all, uevent_fn *fn)
 {
 	return 0;
 }
 
-int coldplug_storage_buses(struct boot *b)
+int coldplug_storage_buses(struct boot *b, uevent_fn *fn)
 {
 	return 0;
 }
 
-int coldplug_walk(struct boot *b)
+int coldplug_walk(struct boot *b, uevent_fn *fn)
 {
 	return 0;
 }

@@ -6,7 +6,7 @@
 
 SCENARIOS+=(r_many_partitions r_many_disks s_initramfs_freed)
 
-# How many block devices come before the root: past 64, where init/root.c's table of seen
+# How many block devices come before the root: past 64, where init/block/devices.c's table of seen
 # devices (MAX_SEEN) was full and probing stopped, silently.
 SCALE_N=70
 

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rdinit's block wing: block devices seen and probed, matched against root=, and the
+ * storage stacks (LUKS, LVM, MD RAID) they hold.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "settings/settings.h"
+
+struct boot;
+struct uevent;
+
+/* rootspec.c: what root= asks for */
+enum root_kind {
+	ROOT_NONE,
+	ROOT_UUID,
+	ROOT_LABEL,
+	ROOT_PARTUUID,
+	ROOT_PARTLABEL,
+	ROOT_DEVNAME, /* /dev/NAME: value holds NAME */
+	ROOT_DEVNUM,  /* MAJ:MIN or the kernel's hex form */
+};
+struct root_spec {
+	enum root_kind kind;
+	char value[256];
+	unsigned int major, minor;
+	int partnroff; /* PARTUUID=.../PARTNROFF=N: the partition N after the one named */
+};
+int rootspec_parse(const char *root, struct root_spec *spec);
+const char *rootspec_kind_name(enum root_kind kind);
+
+/* Every block device seen since the last (re)start of the search, probed with libblkid. */
+struct blockdev {
+	char name[64];
+	char disk[64]; /* for a partition: the whole disk it is on */
+	int major, minor, partn;
+	char type[32], uuid[64], label[64], partuuid[64], partlabel[64], pttype[16];
+	unsigned long long size;
+};
+/* How much of the partitions chain a probe runs: root=UUID= and LABEL= need none of it. */
+enum probe_depth { PARTS_NONE, PARTS_TABLE, PARTS_ENTRY };
+struct devices {
+	struct blockdev *v;
+	size_t n, cap;
+	enum probe_depth depth;
+	const char *devdir; /* NULL: "/dev"; else a dry run's, under --sysroot */
+	/* NULL: libblkid in the prober, a child process; tests put a fake here */
+	void (*probe)(struct devices *t, struct blockdev *d);
+	pid_t prober_pid; /* > 0 while there is one */
+	int prober_fd;
+};
+
+/* rootspec.c: whether a device is the one a spec names */
+bool rootdev_matches(const struct root_spec *spec, const struct blockdev *d);
+
+/* luks.c: /etc/crypttab, parsed */
+struct crypttab_entry {
+	char *name, *device, *keyfile, *options; /* one allocation at name */
+	unsigned int line;
+};
+struct crypttab {
+	struct crypttab_entry *v;
+	size_t n, cap;
+};
+#define RDINIT_CRYPTTAB "/etc/crypttab"
+int crypttab_parse(const char *text, size_t len, const char *name, struct crypttab *t);
+void crypttab_free(struct crypttab *t);
+
+/* stacks.c: LUKS, LVM and MD RAID members seen, and what became of each */
+enum stack_kind { STACK_LUKS, STACK_LVM, STACK_MD, STACK_KINDS };
+enum member_state {
+	MEMBER_DONE,	/* unlocked, activated, assembled: nothing to report */
+	MEMBER_SKIPPED, /* not ours to open (rd.luks=0, not in rd.lvm.vg=, ...) */
+	MEMBER_WAITING, /* a volume group or an array not complete yet */
+	MEMBER_FAILED,	/* locked, or the tool failed: the report says why */
+};
+struct stack_member {
+	char dev[64];	 /* the member's block device, "vdb" */
+	char uuid[64];	 /* LUKS UUID, PV UUID or array UUID */
+	char group[128]; /* the volume group, or the array ("md127") it belongs to */
+	enum stack_kind kind;
+	enum member_state state;
+	char what[512];	    /* for the report: what was done, or why not */
+	long long since_ms; /* MD: when it joined its (incomplete) array */
+};
+struct stacks {
+	struct stack_member *v;
+	size_t n, cap;
+	struct crypttab crypttab;
+	bool crypttab_read;
+	char *passphrase;    /* the last that unlocked a device: tried first on the next */
+	long long paused_ms; /* spent at a passphrase prompt: the root wait does not count it */
+	bool gave_up;	     /* a LUKS device stays locked: the failure policy, now */
+	unsigned int tool_missing; /* bit per enum stack_kind, said once */
+	bool dirs_made;
+	const char *tool_dir; /* NULL: the image's /usr/sbin and the like; tests put fakes here */
+	const char *consoles; /* NULL: /sys/class/tty/console/active; tests name a pty here */
+};
+
+/* devices.c */
+void devices_event(struct boot *b, const struct uevent *ev);
+void devices_clear(struct devices *d);
+void devices_stop_prober(struct devices *t);
+void devices_reprobe_all(struct devices *d);
+void devices_warn_duplicates(const struct boot *b);
+void devices_depth_for(struct devices *d, const struct root_spec *spec);
+void devices_deepen_for(struct devices *t, const struct root_spec *spec);
+const struct blockdev *devices_find(struct boot *b, const struct root_spec *spec);
+
+/* stacks.c: what a probed block device holds decides what runs (luks.c for LUKS) */
+void stacks_device(struct boot *b, const struct blockdev *d);
+void stacks_forget(struct boot *b, const char *dev);
+int stacks_tick(struct boot *b);
+void stacks_retry(struct boot *b);
+void stacks_end(struct boot *b);
+void stacks_report(const struct boot *b, void (*fn)(const char *line, void *ud), void *ud);
+struct stack_member *stacks_member(struct boot *b, const struct blockdev *d, enum stack_kind k);
+int stack_tool(struct boot *b, enum stack_kind k, const char **path);
+int stack_run(char *const argv[], const char *input, size_t inlen, char *out, size_t outlen);
+
+const char *stack_last_line(const char *out, char *buf, size_t size);
+
+/* luks.c */
+void luks_member(struct boot *b, const struct blockdev *d);
+int luks_plan_describe(struct boot *b, const struct blockdev *d, char *out, size_t size);
+bool luks_prompt_due(struct boot *b);
+int luks_prompt_pending(struct boot *b, int withdraw);
+void luks_prompts_withdraw(struct boot *b);
+int luks_read_passphrase(const struct boot *b, const char *prompt, int withdraw, char *buf,
+			 size_t size);
+
+/* resume.c */
+void resume_from_hibernation(struct boot *b);
