@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "settings/settings.h"
+#include "stacks.h"
 
 struct boot;
 struct uevent;
@@ -71,7 +72,7 @@ int crypttab_parse(const char *text, size_t len, const char *name, struct cryptt
 void crypttab_free(struct crypttab *t);
 
 /* stacks.c: LUKS, LVM and MD RAID members seen, and what became of each */
-enum stack_kind { STACK_LUKS, STACK_LVM, STACK_MD, STACK_KINDS };
+
 enum member_state {
 	MEMBER_DONE,	/* unlocked, activated, assembled: nothing to report */
 	MEMBER_SKIPPED, /* not ours to open (rd.luks=0, not in rd.lvm.vg=, ...) */
