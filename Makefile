@@ -201,7 +201,7 @@ FORCE:
 # ---- unit tests: the same sources, linked with glibc, ASan and UBSan ----
 UT := $(B)/unit
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Ipackaging -Icommon $(MK_DEFS) \
+UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Icommon -Ipackaging $(MK_DEFS) \
 	$(shell pkg-config --cflags cmocka libkmod libarchive 2>/dev/null)
 UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 

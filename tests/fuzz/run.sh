@@ -22,7 +22,7 @@ esac
 
 CC=${CC:-clang}
 CFLAGS="-g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-CFLAGS="$CFLAGS -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -Iinit -Ipackaging -Icommon"
+CFLAGS="$CFLAGS -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -Iinit -Icommon -Ipackaging"
 OUT=build/fuzz
 
 # the init/ and packaging/ sources each target links
