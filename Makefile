@@ -258,7 +258,9 @@ $(UNIT_TESTS) $(UNIT_KERNEL_TESTS):
 	$(HOST_CC) $(UT_CFLAGS) $(filter %.c,$^) $(filter %.a,$^) $(UT_LIBS) \
 		$(if $(filter %.a,$^),$(INIT_TEST_LIBS)) -o $@
 
-unit: $(UNIT_TESTS)
+# and no two files of init/ calling each other (tests/unit/calls.sh, on libinit.a's objects)
+unit: $(UNIT_TESTS) $(UT)/libinit.a
+	@sh tests/unit/calls.sh $(UT_OBJ)/init
 	@sh tests/unit/run.sh $(UNIT_TESTS)
 
 unit-kernel: $(UNIT_KERNEL_TESTS) $(B)/mkrdinit

@@ -292,200 +292,58 @@ int luks_plan_describe(struct boot *b, const struct blockdev *d, char *out, size
 		       : -ERANGE;
 }
 
-/* ---- the prompt ---- */
-
-#define MAX_CONSOLES 8
-
-struct console {
-	int fd;
-	bool raw;
-	bool cr; /* the last byte was a CR */
-	struct termios saved;
-	size_t len;
-	char buf[PASSPHRASE_MAX];
-};
-
-/* Every console the kernel writes to (/sys/class/tty/console/active), else /dev/console. */
-static int open_consoles(const struct boot *b, struct console *c)
-{
-	_cleanup_free_ char *active = NULL;
-	char *save = NULL, *w, path[64];
-	int n = 0;
-
-	if (read_trimmed_file(b->st.consoles ? b->st.consoles : "/sys/class/tty/console/active",
-			      &active) == 0) {
-		for (w = strtok_r(active, " ", &save); w && n < MAX_CONSOLES;
-		     w = strtok_r(NULL, " ", &save)) {
-			snprintf(path, sizeof(path), "/dev/%s", w);
-			c[n].fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-			if (c[n].fd >= 0)
-				n++;
-		}
-	}
-	if (n == 0 && !b->st.consoles) {
-		c[0].fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-		n = c[0].fd >= 0;
-	}
-	return n;
-}
-
-/*
- * No echo, no line editing by the terminal (we do it), Ctrl-C as a byte, CR as CR (a CR LF is
- * one end of line: console_key()); and what was typed before this prompt showed is dropped,
- * so the rest of an earlier answer never answers it.
- */
-static void console_raw(struct console *c)
-{
-	struct termios t;
-
-	c->cr = false;
-	c->raw = tcgetattr(c->fd, &c->saved) == 0;
-	if (!c->raw)
-		return;
-	t = c->saved;
-	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHONL | ISIG);
-	t.c_iflag &= ~(tcflag_t)(ICRNL | INLCR | IGNCR);
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
-	(void)tcsetattr(c->fd, TCSANOW, &t);
-	(void)tcflush(c->fd, TCIFLUSH);
-}
-
-/*
- * What byte @ch does to console @c's line: 1 the line is complete, -ECANCELED Ctrl-C or
- * Ctrl-D on an empty line, 0 go on.
- */
-static int console_key(struct console *c, unsigned char ch)
-{
-	bool after_cr = c->cr;
-
-	c->cr = ch == '\r';
-	switch (ch) {
-	case '\n':
-		/* the LF of a CR LF: the line ended with the CR */
-		if (after_cr)
-			return 0;
-		return 1;
-	case '\r':
-		return 1;
-	case 3: /* Ctrl-C */
-		return -ECANCELED;
-	case 4: /* Ctrl-D */
-		return c->len ? 0 : -ECANCELED;
-	case 8:
-	case 127: /* backspace */
-		if (c->len)
-			c->len--;
-		return 0;
-	case 21: /* Ctrl-U */
-		c->len = 0;
-		return 0;
-	default:
-		if (c->len + 1 < sizeof(c->buf))
-			c->buf[c->len++] = (char)ch;
-		return 0;
-	}
-}
-
-/*
- * Read keys from every console until one has a line; its index, -ECANCELED or -EIO; or
- * -EAGAIN when @withdraw (>= 0: the uevent socket) has something first.
- */
-static int consoles_read(struct console *c, int n, int withdraw)
-{
-	struct pollfd pfd[MAX_CONSOLES + 1];
-	int i, open = n;
-
-	for (i = 0; i < n; i++)
-		pfd[i] = (struct pollfd){ .fd = c[i].fd, .events = POLLIN };
-	pfd[n] = (struct pollfd){ .fd = withdraw, .events = POLLIN };
-	while (open > 0) {
-		if (poll(pfd, (nfds_t)n + 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -EIO;
-		}
-		if (pfd[n].revents)
-			return -EAGAIN;
-		for (i = 0; i < n; i++) {
-			unsigned char key;
-			ssize_t got;
-			int r;
-
-			if (!pfd[i].revents)
-				continue;
-			/* a byte at a time: what is typed ahead is the next prompt's answer */
-			got = read(c[i].fd, &key, 1);
-			if (got <= 0 && !(got < 0 && (errno == EAGAIN || errno == EINTR))) {
-				/* a console that hung up stops being asked */
-				pfd[i].fd = -1;
-				open--;
-				continue;
-			}
-			if (got != 1)
-				continue;
-			r = console_key(&c[i], key);
-			if (r != 0)
-				return r < 0 ? r : i;
-		}
-	}
-	return -EIO;
-}
-
-/*
- * Ask for a passphrase with @prompt on every console; the first to answer wins. Returns its
- * length (> 0) in @buf (NUL-terminated), 0 for an empty line, -ECANCELED for Ctrl-C, -EIO
- * when there is no console to ask on, or -EAGAIN when @withdraw (an fd, or -1) became
- * readable first: the prompt is withdrawn.
- */
-int luks_read_passphrase(const struct boot *b, const char *prompt, int withdraw, char *buf,
-			 size_t size)
-{
-	struct console c[MAX_CONSOLES];
-	int n = open_consoles(b, c), i, r;
-
-	if (n == 0)
-		return -EIO;
-	for (i = 0; i < n; i++) {
-		c[i].len = 0;
-		console_raw(&c[i]);
-		(void)write_all(c[i].fd, prompt, strlen(prompt));
-	}
-	r = consoles_read(c, n, withdraw);
-	if (r >= 0) {
-		size_t len = c[r].len < size ? c[r].len : size - 1;
-
-		memcpy(buf, c[r].buf, len);
-		buf[len] = '\0';
-		r = (int)len;
-	}
-	for (i = 0; i < n; i++) {
-		if (c[i].raw)
-			(void)tcsetattr(c[i].fd, TCSANOW, &c[i].saved);
-		(void)write_all(c[i].fd, r == -EAGAIN ? " (withdrawn)\n" : "\n",
-				r == -EAGAIN ? 13 : 1);
-		explicit_bzero(c[i].buf, sizeof(c[i].buf));
-		close(c[i].fd);
-	}
-	return r;
-}
-
-/* ---- unlocking ---- */
+/* ---- unlocking, a step at a time: each tool run and each prompt ends in a function ---- */
 
 /* cryptsetup's exit status for a key that opens no key slot */
 #define CRYPTSETUP_EPERM 2
 
+/* A device found by itself, waiting for its prompt (the report prefixes "waiting: ") */
+#define WAITING_WHAT "a passphrase (found by itself; asked once the devices settle)"
+
+/* What unlocking one device has come to */
+struct luks_job {
+	struct blockdev d; /* the member: its name and UUID, as probed */
+	struct luks_plan p;
+	const char *tool;
+	char why[320]; /* what the key file said, for the report */
+	int tries;     /* passphrases typed so far */
+	bool asking;   /* its prompt is open */
+	char pass[PROMPT_MAX];
+};
+
+static struct stack_member *member_of(struct boot *b, const struct luks_job *j)
+{
+	return stacks_find(b, STACK_LUKS, j->d.name);
+}
+
+static void job_free(struct luks_job *j)
+{
+	explicit_bzero(j, sizeof(*j));
+	free(j);
+}
+
+/* The member's job ends: @m (if it is still there) no longer points at it. */
+static void job_done(struct boot *b, struct luks_job *j)
+{
+	struct stack_member *m = member_of(b, j);
+
+	if (m && m->job == j)
+		m->job = NULL;
+	job_free(j);
+}
+
 /* cryptsetup open with the key file @keyfile, or (NULL) the passphrase @pass on stdin */
-static int luks_open(const char *tool, const struct blockdev *d, const struct luks_plan *p,
-		     const char *keyfile, const char *pass, char *out, size_t outlen)
+static int luks_open(struct boot *b, struct luks_job *j, const char *keyfile, const char *pass,
+		     stack_done_fn *done)
 {
 	char dev[80], key[PATH_MAX + 16], slot[24];
+	const struct luks_plan *p = &j->p;
 	char *argv[13];
 	int n = 0;
 
-	snprintf(dev, sizeof(dev), "/dev/%s", d->name);
+	snprintf(dev, sizeof(dev), "/dev/%s", j->d.name);
 	snprintf(key, sizeof(key), "--key-file=%s", keyfile ? keyfile : "-");
-	argv[n++] = (char *)tool;
+	argv[n++] = (char *)j->tool;
 	argv[n++] = "open";
 	argv[n++] = "--type=luks";
 	argv[n++] = key;
@@ -503,7 +361,7 @@ static int luks_open(const char *tool, const struct blockdev *d, const struct lu
 	argv[n++] = dev;
 	argv[n++] = (char *)p->name;
 	argv[n] = NULL;
-	return stack_run(argv, pass, pass ? strlen(pass) : 0, out, outlen);
+	return stack_spawn(b, argv, j->d.name, pass, pass ? strlen(pass) : 0, done, j);
 }
 
 static void remember(struct boot *b, const char *pass)
@@ -515,80 +373,18 @@ static void remember(struct boot *b, const char *pass)
 	b->st.passphrase = strdup(pass);
 }
 
-/*
- * The prompt, up to p->tries times. Returns 0 unlocked, -ECANCELED skipped, -EPERM every
- * try wrong, -EIO no console, -EAGAIN withdrawn (@withdraw, an fd or -1, became readable),
- * or the tool's failure (> 0) with its words in @out.
- */
-static int ask(struct boot *b, const char *tool, const struct blockdev *d,
-	       const struct luks_plan *p, int withdraw, char *out, size_t outlen)
+static void unlocked(struct boot *b, struct luks_job *j, const char *how)
 {
-	char prompt[400], pass[PASSPHRASE_MAX];
-	int i, r = -EPERM;
+	struct stack_member *m = member_of(b, j);
 
-	for (i = 0; i < p->tries; i++) {
-		long long t0 = mono_ms();
-
-		/* a whole line first: what a console log (and a test) can see at once */
-		snprintf(prompt, sizeof(prompt),
-			 "\n%sPassphrase for /dev/%s (LUKS UUID %s, to open as %s):\n"
-			 "passphrase (an empty line or Ctrl-C gives up): ",
-			 i ? "Wrong passphrase. " : "", d->name, d->uuid, p->name);
-		r = luks_read_passphrase(b, prompt, withdraw, pass, sizeof(pass));
-		b->st.paused_ms += mono_ms() - t0;
-		if (r <= 0)
-			return r == 0 ? -ECANCELED : r;
-		r = luks_open(tool, d, p, NULL, pass, out, outlen);
-		if (r == 0)
-			remember(b, pass);
-		explicit_bzero(pass, sizeof(pass));
-		if (r == 0)
-			return 0;
-		if (r != CRYPTSETUP_EPERM)
-			return r;
-		r = -EPERM;
+	if (m) {
+		m->state = MEMBER_DONE;
+		snprintf(m->what, sizeof(m->what), "unlocked as /dev/mapper/%s (%s)", j->p.name,
+			 how);
+		log_info("/dev/%s: %s", j->d.name, m->what);
 	}
-	return r;
+	job_done(b, j);
 }
-
-/* Did a key file open @d? 0 yes; else says why in @why and returns the failure. */
-static int try_keyfile(struct boot *b, const char *tool, const struct blockdev *d,
-		       const struct luks_plan *p, char *why, size_t whylen)
-{
-	char out[2048], line[160];
-	int r;
-
-	if (access(p->keyfile, R_OK) < 0) {
-		snprintf(why, whylen, "key file %.200s: %m; ", p->keyfile);
-		log_console("/dev/%s: key file %s is not in the image: %m", d->name, p->keyfile);
-		return -ENOENT;
-	}
-	r = luks_open(tool, d, p, p->keyfile, NULL, out, sizeof(out));
-	if (r == 0)
-		return 0;
-	stack_last_line(out, line, sizeof(line));
-	snprintf(why, whylen, "key file %.100s did not open it (%.150s); ", p->keyfile, line);
-	log_console("/dev/%s: the key file %s did not open it: %s", d->name, p->keyfile, line);
-	return r;
-}
-
-static void unlocked(struct stack_member *m, const struct blockdev *d, const struct luks_plan *p,
-		     const char *how)
-{
-	m->state = MEMBER_DONE;
-	snprintf(m->what, sizeof(m->what), "unlocked as /dev/mapper/%s (%s)", p->name, how);
-	log_info("/dev/%s: %s", d->name, m->what);
-}
-
-/*
- * dm-crypt; the AF_ALG sockets cryptsetup hashes and checks ciphers through; the cipher mode
- * of LUKS's default, aes-xts-plain64
- */
-static const char *const luks_modules[] = { "dm_mod",	      "dm_crypt", "af_alg",
-					    "algif_skcipher", "xts",	  NULL };
-
-/* A device found by itself, waiting for its prompt (the report prefixes "waiting: ") */
-#define WAITING_WHAT "a passphrase (found by itself; asked once the devices settle)"
 
 /* What a prompt's outcome @r leaves in @m's report line */
 static void locked_because(struct stack_member *m, int r, const char *why,
@@ -622,14 +418,190 @@ static void skip_unnamed(struct stack_member *m, const struct blockdev *d)
 	log_console("/dev/%s: LUKS, %s", d->name, m->what);
 }
 
-void luks_member(struct boot *b, const struct blockdev *d)
+/*
+ * It stays locked for good (@r as locked_because() takes it): a device the boot was told to
+ * open ends the wait (the failure policy follows); one found by itself is skipped.
+ */
+static void stays_locked(struct boot *b, struct luks_job *j, int r, const char *out)
+{
+	struct stack_member *m = member_of(b, j);
+
+	if (m) {
+		m->state = MEMBER_FAILED;
+		locked_because(m, r, j->why, &j->p, out);
+		if (j->p.named) {
+			log_console("/dev/%s: %s", j->d.name, m->what);
+			loop_give_up(b);
+		} else {
+			skip_unnamed(m, &j->d);
+		}
+	}
+	job_done(b, j);
+}
+
+static void ask(struct boot *b, struct luks_job *j);
+
+/* The passphrase typed was tried. */
+static void typed_tried(struct boot *b, void *data, int r, const char *out)
+{
+	struct luks_job *j = data;
+
+	if (r == LOOP_CANCELLED) {
+		job_done(b, j);
+		return;
+	}
+	if (r == 0) {
+		remember(b, j->pass);
+		explicit_bzero(j->pass, sizeof(j->pass));
+		unlocked(b, j, "passphrase");
+		return;
+	}
+	explicit_bzero(j->pass, sizeof(j->pass));
+	if (r == CRYPTSETUP_EPERM && j->tries < j->p.tries) {
+		ask(b, j);
+		return;
+	}
+	stays_locked(b, j, r == CRYPTSETUP_EPERM ? -EPERM : r, out);
+}
+
+/* The next prompt due, if none is open: named devices first, then (when @idle) the rest. */
+static void next_prompt(struct boot *b, bool idle)
+{
+	for (int named = 1; named >= (idle ? 0 : 1); named--) {
+		for (size_t i = 0; i < b->st.n && !prompt_is_open(b); i++) {
+			struct stack_member *m = &b->st.v[i];
+			struct luks_job *j = m->job;
+
+			if (m->kind != STACK_LUKS || m->state != MEMBER_WAITING || !j ||
+			    j->asking || j->p.named != (named == 1) || j->pass[0])
+				continue;
+			ask(b, j);
+			return;
+		}
+	}
+}
+
+/* What the prompt brought. */
+static void answered(struct boot *b, void *data, int r, const char *line)
+{
+	struct luks_job *j = data;
+	struct stack_member *m;
+	int s;
+
+	j->asking = false;
+	if (r == -EAGAIN) {
+		/* withdrawn: the device waited for was found without it */
+		m = member_of(b, j);
+		if (m) {
+			m->state = MEMBER_SKIPPED;
+			snprintf(m->what, sizeof(m->what),
+				 "left locked: the device waited for was found without it");
+		}
+		job_done(b, j);
+		return;
+	}
+	if (r <= 0) {
+		stays_locked(b, j, r == 0 ? -ECANCELED : r, "");
+	} else {
+		j->tries++;
+		snprintf(j->pass, sizeof(j->pass), "%s", line);
+		s = luks_open(b, j, NULL, j->pass, typed_tried);
+		if (s < 0)
+			stays_locked(b, j, s, "");
+	}
+	next_prompt(b, false);
+}
+
+/* The prompt, for try j->tries + 1; one prompt at a time, the others wait for it. */
+static void ask(struct boot *b, struct luks_job *j)
+{
+	struct stack_member *m = member_of(b, j);
+	char text[400];
+	int r;
+
+	if (m) {
+		m->state = MEMBER_WAITING;
+		snprintf(m->what, sizeof(m->what), "%s%s", j->why,
+			 j->p.named ? "a passphrase" : WAITING_WHAT);
+	}
+	if (prompt_is_open(b))
+		return;
+	/* a whole line first: what a console log (and a test) can see at once */
+	snprintf(text, sizeof(text),
+		 "\n%sPassphrase for /dev/%s (LUKS UUID %s, to open as %s):\n"
+		 "passphrase (an empty line or Ctrl-C gives up): ",
+		 j->tries ? "Wrong passphrase. " : "", j->d.name, j->d.uuid, j->p.name);
+	r = prompt_open(b, text, answered, j);
+	if (r == 0)
+		j->asking = true;
+	else if (r != -EBUSY)
+		stays_locked(b, j, r, "");
+}
+
+/* No key file, or it failed: a named device asks now, one found by itself when all settles. */
+static void want_passphrase(struct boot *b, struct luks_job *j)
+{
+	struct stack_member *m = member_of(b, j);
+
+	if (!m) {
+		job_free(j);
+		return;
+	}
+	m->job = j;
+	m->state = MEMBER_WAITING;
+	snprintf(m->what, sizeof(m->what), "%s%s", j->why,
+		 j->p.named ? "a passphrase" : WAITING_WHAT);
+	if (j->p.named)
+		ask(b, j);
+}
+
+static void remembered_tried(struct boot *b, void *data, int r, const char *out)
+{
+	struct luks_job *j = data;
+
+	if (r == LOOP_CANCELLED)
+		job_done(b, j);
+	else if (r == 0)
+		unlocked(b, j, "the passphrase of an earlier device");
+	else
+		want_passphrase(b, j);
+}
+
+/* The passphrase that opened an earlier device, before asking. */
+static void try_remembered(struct boot *b, struct luks_job *j)
+{
+	if (b->st.passphrase && luks_open(b, j, NULL, b->st.passphrase, remembered_tried) == 0)
+		return;
+	want_passphrase(b, j);
+}
+
+static void keyfile_tried(struct boot *b, void *data, int r, const char *out)
+{
+	struct luks_job *j = data;
+	char line[160];
+
+	if (r == LOOP_CANCELLED) {
+		job_done(b, j);
+		return;
+	}
+	if (r == 0) {
+		unlocked(b, j, "key file");
+		return;
+	}
+	stack_last_line(out, line, sizeof(line));
+	snprintf(j->why, sizeof(j->why), "key file %.100s did not open it (%.150s); ", j->p.keyfile,
+		 line);
+	log_console("/dev/%s: the key file %s did not open it: %s", j->d.name, j->p.keyfile, line);
+	try_remembered(b, j);
+}
+
+static void luks_member(struct boot *b, const struct blockdev *d)
 {
 	struct stack_member *m = stacks_member(b, d, STACK_LUKS);
-	char mapper[200], why[320] = "", out[2048];
 	const char *tool, *why_not;
-	struct luks_plan p;
+	struct luks_job *j;
+	char mapper[200];
 	struct stat st;
-	int r;
 
 	if (!m)
 		return;
@@ -638,137 +610,119 @@ void luks_member(struct boot *b, const struct blockdev *d)
 		m->state = MEMBER_SKIPPED;
 		return;
 	}
-	plan_for(b, d, &p);
-	if (!p.wanted) {
-		snprintf(m->what, sizeof(m->what), "left locked: %s", p.why_not);
-		m->state = MEMBER_SKIPPED;
-		log_info("/dev/%s: LUKS, %s", d->name, m->what);
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		stack_set(m, MEMBER_FAILED, "locked: %s", strerror(ENOMEM));
 		return;
 	}
-	why_not = rd_dm_name_invalid(p.name);
+	j->d = *d;
+	plan_for(b, d, &j->p);
+	if (!j->p.wanted) {
+		snprintf(m->what, sizeof(m->what), "left locked: %s", j->p.why_not);
+		m->state = MEMBER_SKIPPED;
+		log_info("/dev/%s: LUKS, %s", d->name, m->what);
+		job_free(j);
+		return;
+	}
+	why_not = rd_dm_name_invalid(j->p.name);
 	if (why_not) {
 		/* "control" or "../null" would be "already open" below, without cryptsetup */
 		m->state = MEMBER_FAILED;
 		snprintf(m->what, sizeof(m->what),
-			 "locked: the mapping name '%.100s' is refused: %s", p.name, why_not);
+			 "locked: the mapping name '%.100s' is refused: %s", j->p.name, why_not);
 		log_console("/dev/%s: LUKS, %s", d->name, m->what);
-		if (p.named)
-			b->st.gave_up = true;
+		if (j->p.named)
+			loop_give_up(b);
+		job_free(j);
 		return;
 	}
-	snprintf(m->group, sizeof(m->group), "%s", p.name);
-	snprintf(mapper, sizeof(mapper), "/dev/mapper/%s", p.name);
+	snprintf(m->group, sizeof(m->group), "%s", j->p.name);
+	snprintf(mapper, sizeof(mapper), "/dev/mapper/%s", j->p.name);
 	if (stat(mapper, &st) == 0) {
-		unlocked(m, d, &p, "already open");
+		unlocked(b, j, "already open");
 		return;
 	}
 	m->state = MEMBER_FAILED;
 	if (stack_tool(b, STACK_LUKS, &tool) < 0) {
 		snprintf(m->what, sizeof(m->what), "locked: no cryptsetup in the image");
-		if (p.named)
-			b->st.gave_up = true;
+		if (j->p.named)
+			loop_give_up(b);
 		else
 			skip_unnamed(m, d);
+		job_free(j);
 		return;
 	}
-	/*
-	 * What cryptsetup and dm-crypt will ask the kernel for, loaded now: each request the
-	 * kernel makes starts /init again as modprobe, tens of ms under emulation.
-	 */
-	for (const char *const *mod = luks_modules; *mod; mod++)
-		(void)modules_load_alias(&b->mods, *mod, false);
-	if (p.keyfile[0] && try_keyfile(b, tool, d, &p, why, sizeof(why)) == 0) {
-		unlocked(m, d, &p, "key file");
+	j->tool = tool;
+	m->state = MEMBER_WAITING;
+	snprintf(m->what, sizeof(m->what), "cryptsetup open running");
+	if (j->p.keyfile[0] && access(j->p.keyfile, R_OK) < 0) {
+		snprintf(j->why, sizeof(j->why), "key file %.200s: %m; ", j->p.keyfile);
+		log_console("/dev/%s: key file %s is not in the image: %m", d->name, j->p.keyfile);
+	} else if (j->p.keyfile[0] && luks_open(b, j, j->p.keyfile, NULL, keyfile_tried) == 0) {
 		return;
 	}
-	if (b->st.passphrase &&
-	    luks_open(tool, d, &p, NULL, b->st.passphrase, out, sizeof(out)) == 0) {
-		unlocked(m, d, &p, "the passphrase of an earlier device");
-		return;
-	}
-	if (!p.named) {
-		/* asked when the loop has nothing else to do: luks_prompt_pending() */
-		m->state = MEMBER_WAITING;
-		snprintf(m->what, sizeof(m->what), "%s" WAITING_WHAT, why);
-		return;
-	}
-	r = ask(b, tool, d, &p, -1, out, sizeof(out));
-	if (r == 0) {
-		unlocked(m, d, &p, "passphrase");
-		return;
-	}
-	locked_because(m, r, why, &p, out);
-	log_console("/dev/%s: %s", d->name, m->what);
-	b->st.gave_up = true;
+	try_remembered(b, j);
 }
 
-/* The first device found by itself whose prompt waits; NULL when none does. */
-static struct stack_member *prompt_waiting(struct boot *b)
+/* The loop has nothing else to do: the prompt of a device found by itself may open. */
+static void luks_idle(struct boot *b)
 {
-	size_t i;
-
-	for (i = 0; i < b->st.n; i++)
-		if (b->st.v[i].kind == STACK_LUKS && b->st.v[i].state == MEMBER_WAITING)
-			return &b->st.v[i];
-	return NULL;
+	next_prompt(b, true);
 }
 
-bool luks_prompt_due(struct boot *b)
+/* The device waited for was found: the prompts still open or waiting are not needed. */
+static void luks_found(struct boot *b)
 {
-	return prompt_waiting(b) != NULL;
-}
+	prompt_withdraw(b);
+	for (size_t i = 0; i < b->st.n; i++) {
+		struct stack_member *m = &b->st.v[i];
+		struct luks_job *j = m->job;
 
-/*
- * The prompt of a device found by itself, opened by the loop when it has nothing else to do.
- * @withdraw is the uevent socket (or -1): something on it withdraws the prompt and returns
- * -EAGAIN, the device still waiting; the loop reads the events and opens the prompt again when
- * it is idle, unless the root appeared meanwhile. Else 0: the device was unlocked or skipped.
- */
-int luks_prompt_pending(struct boot *b, int withdraw)
-{
-	struct stack_member *m = prompt_waiting(b);
-	struct blockdev dev = { 0 };
-	char out[2048], why[320];
-	const char *tool, *tail;
-	struct luks_plan p;
-	size_t i;
-	int r;
-
-	if (!m)
-		return 0;
-	for (i = 0; i < b->devs.n; i++)
-		if (!strcmp(b->devs.v[i].name, m->dev))
-			dev = b->devs.v[i];
-	if (!dev.name[0] || stack_tool(b, STACK_LUKS, &tool) < 0) {
-		/* gone meanwhile (stacks_forget() drops its member too) */
-		m->state = MEMBER_SKIPPED;
-		return 0;
-	}
-	plan_for(b, &dev, &p);
-	/* what the key file said before the prompt (luks_member()), kept for the report */
-	tail = strstr(m->what, WAITING_WHAT);
-	snprintf(why, sizeof(why), "%.*s", tail ? (int)(tail - m->what) : 0, m->what);
-	r = ask(b, tool, &dev, &p, withdraw, out, sizeof(out));
-	if (r == -EAGAIN)
-		return -EAGAIN;
-	if (r == 0) {
-		unlocked(m, &dev, &p, "passphrase");
-		return 0;
-	}
-	m->state = MEMBER_FAILED;
-	locked_because(m, r, why, &p, out);
-	skip_unnamed(m, &dev);
-	return 0;
-}
-
-/* The device waited for was found: the prompts still waiting are not needed. */
-void luks_prompts_withdraw(struct boot *b)
-{
-	struct stack_member *m;
-
-	while ((m = prompt_waiting(b))) {
+		if (m->kind != STACK_LUKS || m->state != MEMBER_WAITING || !j || j->pass[0])
+			continue;
 		m->state = MEMBER_SKIPPED;
 		snprintf(m->what, sizeof(m->what),
 			 "left locked: the device waited for was found without it");
+		m->job = NULL;
+		job_free(j);
 	}
 }
+
+/* A member forgotten (its device went, or the search starts over): its job goes. */
+static void luks_drop(struct boot *b, struct stack_member *m)
+{
+	struct luks_job *j = m->job;
+
+	if (!j)
+		return;
+	if (j->asking) {
+		/* its function frees it */
+		prompt_withdraw(b);
+		return;
+	}
+	m->job = NULL;
+	/* a passphrase being tried: the tool's end finds no member, and frees it */
+	if (!j->pass[0])
+		job_free(j);
+}
+
+static int luks_describe(struct boot *b, const struct blockdev *d, char *out, size_t size)
+{
+	char plan[256] = "";
+
+	if (luks_plan_describe(b, d, plan, sizeof(plan)) == 1) {
+		snprintf(out, size, "the boot would run cryptsetup to open it as /dev/mapper/%s",
+			 plan);
+		return 1;
+	}
+	snprintf(out, size, "left locked: %s", plan);
+	return 0;
+}
+
+const struct stack_ops luks_ops = {
+	.member = luks_member,
+	.describe = luks_describe,
+	.idle = luks_idle,
+	.found = luks_found,
+	.drop = luks_drop,
+};

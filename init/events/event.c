@@ -114,6 +114,13 @@ int events_open(struct boot *b)
 
 void events_close(struct boot *b)
 {
+	/*
+	 * The tools still running end first (each within its time limit): an lvm killed
+	 * halfway leaves its locks and half a volume group to the real system.
+	 */
+	while (loop_has_children(b))
+		(void)loop_run_once(b, -1, 1000);
+	loop_clear(b);
 	devices_stop_prober(&b->devs);
 	if (b->ev.nl_fd >= 0)
 		close(b->ev.nl_fd);
@@ -240,8 +247,10 @@ static bool work(struct boot *b)
 
 /*
  * Load modules and follow uevents until the device @spec names is seen or @timeout_ms
- * passes (< 0: for ever). Returns 1 and sets *@found when it is seen (valid until the next
- * event), 0 on timeout.
+ * passes (< 0: for ever), the clock standing still while a prompt is open. Tools and prompts
+ * run meanwhile as sources of the loop (loop.c); a stack the boot needs that fails for good
+ * ends the wait at once (loop_give_up()). Returns 1 and sets *@found when it is seen (valid
+ * until the next event), 0 when not.
  */
 int events_wait_for(struct boot *b, const struct root_spec *spec, int timeout_ms,
 		    const struct blockdev **found)
@@ -252,41 +261,26 @@ int events_wait_for(struct boot *b, const struct root_spec *spec, int timeout_ms
 	if (spec != &b->spec)
 		devices_deepen_for(&b->devs, spec);
 	replay(b);
-	while (!(*found = wanted(b, spec)) && !b->st.gave_up) {
-		struct pollfd pfd = { .fd = b->ev.nl_fd, .events = POLLIN };
-		/* time at a passphrase prompt is the user's, not the devices' */
-		long long left = timeout_ms < 0 ? -1 : deadline + b->st.paused_ms - mono_ms();
-		int r, tick = stacks_tick(b);
+	while (!(*found = wanted(b, spec)) && !b->ev.loop.given_up) {
+		long long left = timeout_ms < 0 ? -1 : deadline + loop_paused_ms(b) - mono_ms();
 
 		/* the deadline holds even while there is work left (slow loads, overflows) */
 		if (timeout_ms >= 0 && left <= 0)
 			break;
 		if (work(b)) {
-			drain(b);
-			continue;
-		}
-		/*
-		 * Nothing left to do: the prompt of a LUKS device found by itself, with the
-		 * socket beside it: a uevent withdraws it, so a root elsewhere still ends the wait.
-		 */
-		if (luks_prompt_due(b)) {
-			if (luks_prompt_pending(b, b->ev.nl_fd) == -EAGAIN)
+			/* what came meanwhile, and what ended, without waiting */
+			if (loop_run_once(b, b->ev.nl_fd, 0))
 				drain(b);
 			continue;
 		}
-		if (b->ev.nl_fd < 0) {
-			/* no socket: look again now and then */
-			pfd.fd = -1;
-			if (left < 0 || left > 500)
-				left = 500;
-		}
-		/* an incomplete array's rd.retry= may come first */
-		if (tick >= 0 && (left < 0 || tick < left))
-			left = tick;
-		r = poll(&pfd, 1, left > 1000000 || left < 0 ? 1000000 : (int)left);
-		if (r > 0) {
+		/* nothing left to load and no tool running: what waits for the devices to settle */
+		if (!loop_has_children(b))
+			stacks_idle(b);
+		if (b->ev.nl_fd < 0 && (left < 0 || left > 500))
+			left = 500; /* no socket: look again now and then */
+		if (loop_run_once(b, b->ev.nl_fd, left > 1000000 || left < 0 ? 1000000 : (int)left))
 			drain(b);
-		} else if (b->ev.nl_fd < 0) {
+		else if (b->ev.nl_fd < 0 && !loop_busy(b)) {
 			/* walk /sys again only when a module loaded since may have added devices */
 			bool walk_again = b->ev.loaded;
 
@@ -297,7 +291,7 @@ int events_wait_for(struct boot *b, const struct root_spec *spec, int timeout_ms
 	}
 	b->ev.want = NULL;
 	if (*found)
-		luks_prompts_withdraw(b);
+		stacks_found(b);
 	return *found != NULL;
 }
 

@@ -38,6 +38,33 @@ struct alias_queue {
 	char **v;
 	size_t n, cap;
 };
+/*
+ * loop.c: the one loop; every wait is a source with the function its completion calls: with
+ * the poll(2) revents of a file descriptor, the wait status of a child, 0 for a timer, or
+ * LOOP_CANCELLED when loop_clear() drops it
+ */
+#define LOOP_MAX_SOURCES 64
+#define LOOP_CANCELLED (-1)
+enum loop_kind { LOOP_FD, LOOP_CHILD, LOOP_TIMER };
+typedef void loop_fn(struct boot *b, void *data, int arg);
+struct loop_source {
+	enum loop_kind kind;
+	int fd;	       /* LOOP_FD's, or LOOP_CHILD's pidfd (-1: none, looked at now and then) */
+	pid_t pid;     /* LOOP_CHILD */
+	long long due; /* mono_ms() a timer fires (or a child without pidfd is looked at); -1 */
+	loop_fn *fn;
+	void *data;
+	unsigned int id;
+};
+struct loop {
+	struct loop_source v[LOOP_MAX_SOURCES];
+	size_t n;
+	unsigned int next_id;
+	unsigned int pauses;	/* prompts open: the wait's clock stands still */
+	long long paused_since; /* mono_ms() the first of them opened */
+	long long paused_ms;	/* stood still so far, before that */
+	bool given_up;		/* the wait ends now, the device unseen (loop_give_up()) */
+};
 struct events {
 	int nl_fd;
 	struct alias_queue queue; /* modaliases not loaded yet, best rank first */
@@ -47,9 +74,28 @@ struct events {
 	const struct root_spec *want; /* what the wait in progress looks for; NULL: none */
 	/* NULL: recvmsg(2); tests put a fake here */
 	ssize_t (*recv)(int fd, struct msghdr *msg, int flags);
+	struct loop loop;
 };
 
+/* loop.c */
+unsigned int loop_add_fd(struct boot *b, int fd, loop_fn *fn, void *data);
+unsigned int loop_add_child(struct boot *b, pid_t pid, loop_fn *fn, void *data);
+unsigned int loop_add_timer(struct boot *b, long long due_ms, loop_fn *fn, void *data);
+void loop_remove(struct boot *b, unsigned int id);
+void loop_cancel(struct boot *b, unsigned int id);
+bool loop_busy(const struct boot *b);
+bool loop_has_children(const struct boot *b);
+void loop_pause(struct boot *b);
+void loop_resume(struct boot *b);
+long long loop_paused_ms(const struct boot *b);
+int loop_run_once(struct boot *b, int nl_fd, int timeout_ms);
+void loop_clear(struct boot *b);
+/* the wait in progress ends now, its device unseen: a LUKS device the boot needs stays
+ * locked, say (the report says why) */
+void loop_give_up(struct boot *b);
+
 /* event.c */
+
 int events_open(struct boot *b);
 void events_close(struct boot *b);
 void event_dispatch(struct boot *b, const struct uevent *ev);

@@ -197,7 +197,7 @@ void report_root_missing(struct boot *b, int waited)
 	const struct root_spec *spec = &b->spec;
 
 	report_open(b->report_path);
-	if (b->st.gave_up)
+	if (b->ev.loop.given_up)
 		report("root device not found: root=%s (%s%s%s): a LUKS device stays locked",
 		       b->opts.root ? b->opts.root : "", rootspec_kind_name(spec->kind),
 		       spec->kind == ROOT_DEVNUM ? "" : " ",

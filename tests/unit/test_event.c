@@ -112,26 +112,15 @@ void devices_stop_prober(struct devices *t)
 {
 }
 
-int stacks_tick(struct boot *b)
-{
-	return -1;
-}
-
 void stacks_retry(struct boot *b)
 {
 }
 
-bool luks_prompt_due(struct boot *b)
+void stacks_idle(struct boot *b)
 {
-	return false;
 }
 
-int luks_prompt_pending(struct boot *b, int withdraw)
-{
-	return 0;
-}
-
-void luks_prompts_withdraw(struct boot *b)
+void stacks_found(struct boot *b)
 {
 }
 

@@ -190,6 +190,7 @@ static int teardown(void **state)
 	close(nl[0]);
 	close(nl[1]);
 	stacks_end(&b);
+	loop_clear(&b);
 	devices_clear(&b.devs);
 	opts_free(&b.opts);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
@@ -236,7 +237,7 @@ static void root_found_later(long long t0, const char *what)
 	assert_non_null(b.root);
 	assert_string_equal(b.root->name, "vda");
 	assert_true(ms() - t0 >= 900);
-	assert_false(b.st.gave_up);
+	assert_false(b.ev.loop.given_up);
 	assert_int_equal(b.st.n, 1);
 	assert_string_equal(m->dev, "vdb");
 	if (!strstr(m->what, what))
