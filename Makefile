@@ -224,7 +224,7 @@ UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_
 	$(UT)/test_switchroot $(UT)/test_archive \
 	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event $(UT)/test_log $(UT)/test_elf \
 	$(UT)/test_fstab $(UT)/test_hooks $(UT)/test_stacks $(UT)/test_systemd $(UT)/test_ramroot \
-	$(UT)/test_arch $(UT)/test_modprobe $(UT)/test_shutdown $(UT)/test_wait
+	$(UT)/test_arch $(UT)/test_modprobe $(UT)/test_shutdown $(UT)/test_wait $(UT)/test_loop
 # make unit-kernel: the module closure and module files of Debian's kernel, the one the VM tests
 # boot, and the frames mkrdinit writes
 UNIT_KERNEL_TESTS := $(UT)/test_mkrdinit_closure $(UT)/test_modfile
@@ -247,6 +247,7 @@ $(UT)/test_fstab: tests/unit/test_fstab.c $(UT)/libinit.a
 $(UT)/test_event: tests/unit/test_event.c $(UT)/libinit.a
 $(UT)/test_stacks: tests/unit/test_stacks.c $(UT)/libinit.a
 $(UT)/test_wait: tests/unit/test_wait.c $(UT)/libinit.a
+$(UT)/test_loop: tests/unit/test_loop.c $(UT)/libinit.a
 $(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c \
 	common/modname.c $(MK_HDRS)
 $(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c common/modname.c $(MK_HDRS)

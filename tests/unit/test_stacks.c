@@ -144,7 +144,16 @@ static void settle(void)
 		(void)loop_run_once(&b, -1, 1000);
 }
 
+static void add_now(const char *name);
+
 static void add(const char *name)
+{
+	add_now(name);
+	settle();
+}
+
+/* @name's "add" uevent, handled; what it starts is still running */
+static void add_now(const char *name)
 {
 	char devpath[128];
 	struct uevent ev = { .action = "add",
@@ -156,7 +165,6 @@ static void add(const char *name)
 
 	snprintf(devpath, sizeof(devpath), "/devices/virtual/block/%s", name);
 	devices_event(&b, &ev);
-	settle();
 }
 
 static void cmdline(const char *line)
@@ -701,6 +709,43 @@ static void test_luks_after_root(void **state)
 	b.root = NULL;
 }
 
+/*
+ * The tools are children of the loop: the second device's cryptsetup starts while the first's
+ * still runs (each takes 0.5 s here), and uevents are handled meanwhile.
+ */
+static void test_tools_overlap(void **state)
+{
+	char path[256], text[512], script[512];
+	const char *r;
+
+	media = luks_media;
+	snprintf(script, sizeof(script),
+		 "for a; do dev=$a; done\necho \"start $dev\" >>%s/order\nsleep 0.5\n"
+		 "echo \"end $dev\" >>%s/order\nexit 0",
+		 top, top);
+	tool("cryptsetup", script);
+	snprintf(path, sizeof(path), "%s/key", top);
+	write_file(path, "right", 0600);
+	snprintf(text, sizeof(text), "rd.luks.uuid=1234-5678 rd.luks.uuid=abcd-ef00 rd.luks.key=%s",
+		 path);
+	cmdline(text);
+	add_now("vdb");
+	add_now("vdc");
+	/* both handled, both running: the handler waited for neither */
+	assert_int_equal(b.st.n, 2);
+	assert_int_equal(b.st.v[0].state, MEMBER_WAITING);
+	assert_int_equal(b.st.v[1].state, MEMBER_WAITING);
+	settle();
+	snprintf(path, sizeof(path), "%s/order", top);
+	r = slurp(path);
+	if (strncmp(r, "start luks-", 11) || !strstr(strchr(r, '\n') + 1, "start"))
+		fprintf(stderr, "order:\n%s\n", r);
+	/* the two starts come before either end */
+	assert_true(strstr(r, "end") > strstr(strstr(r, "start") + 1, "start"));
+	assert_int_equal(b.st.v[0].state, MEMBER_DONE);
+	assert_int_equal(b.st.v[1].state, MEMBER_DONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -721,6 +766,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_luks_bad_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_luks_option_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_luks_after_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tools_overlap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
