@@ -16,6 +16,8 @@ struct boot {
 	const char *sysfs;	 /* "/sys", or a fixture tree */
 	const char *hooks_dir;	 /* RDINIT_HOOKS_DIR, or a test's tree */
 	const char *report_path; /* "/run/rdinit/report" */
+	/* rdinit --dry-run: a fixture tree probed and matched; nothing loaded, opened, mounted */
+	bool dry_run;
 	struct rdinit_opts opts;
 	struct root_spec spec;
 	struct root_spec resume_spec; /* kind ROOT_NONE without resume= */

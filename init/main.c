@@ -409,6 +409,7 @@ static int dry_run(int argc, char **argv)
 	snprintf(devdir, sizeof(devdir), "%s/dev", root);
 	b.sysfs = sysfs;
 	b.devs.devdir = devdir;
+	b.dry_run = true;
 	b.mods.dry_run = true;
 	log_set_fd(1, false);
 	opts_init(&b.opts);

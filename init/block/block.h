@@ -45,13 +45,11 @@ struct blockdev {
 /* How much of the partitions chain a probe runs: root=UUID= and LABEL= need none of it. */
 enum probe_depth { PARTS_NONE, PARTS_TABLE, PARTS_ENTRY };
 struct devices {
-	struct blockdev *v;
+	struct blockdev **v; /* each in its own allocation: a pointer to one stays valid */
 	size_t n, cap;
 	enum probe_depth depth;
 	const char *devdir; /* NULL: "/dev"; else a dry run's, under --sysroot */
-	/* NULL: libblkid in the prober, a child process; tests put a fake here */
-	void (*probe)(struct devices *t, struct blockdev *d);
-	pid_t prober_pid; /* > 0 while there is one */
+	pid_t prober_pid;   /* > 0 while there is one */
 	int prober_fd;
 };
 
@@ -100,13 +98,17 @@ struct stacks {
 	unsigned int tool_missing; /* bit per enum stack_kind, said once */
 	unsigned int prepared;	   /* bit per enum stack_kind: modules loaded, /run dirs made */
 	const char *tool_dir; /* NULL: the image's /usr/sbin and the like; tests put fakes here */
+	bool no_run_dirs;     /* tests: the tools' directories in /run are not made */
 	const char *consoles; /* NULL: /sys/class/tty/console/active; tests name a pty here */
 };
+
+/* prober.c: @d's TYPE, UUID and the like filled in by libblkid, in a child process */
+void prober_probe(struct devices *t, struct blockdev *d);
+void devices_stop_prober(struct devices *t);
 
 /* devices.c */
 void devices_event(struct boot *b, const struct uevent *ev);
 void devices_clear(struct devices *d);
-void devices_stop_prober(struct devices *t);
 void devices_reprobe_all(struct devices *d);
 void devices_warn_duplicates(const struct boot *b);
 void devices_depth_for(struct devices *d, const struct root_spec *spec);

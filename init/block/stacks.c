@@ -31,7 +31,7 @@ void stacks_device(struct boot *b, const struct blockdev *d)
 	if (!s)
 		return;
 	/* a dry run opens nothing */
-	if (b->devs.devdir) {
+	if (b->dry_run) {
 		if (!ops[s->kind]->describe)
 			snprintf(plan, sizeof(plan), "the boot would run %s", s->tool);
 		else

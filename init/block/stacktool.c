@@ -54,7 +54,7 @@ int stack_tool(struct boot *b, enum stack_kind k, const char **path)
 /*
  * Before stack @k's first member: the modules its tool and the kernel will ask for (each
  * request the kernel makes starts /init again as modprobe, tens of ms under emulation), and
- * the run-time directories the tool locks and keeps state in. Tests (a tool_dir) skip both.
+ * the run-time directories the tool locks and keeps state in (not for a host test).
  */
 static void prepare(struct boot *b, enum stack_kind k)
 {
@@ -65,7 +65,7 @@ static void prepare(struct boot *b, enum stack_kind k)
 	b->st.prepared |= STACK_BIT(k);
 	for (x = stack_defs[k].modules; *x; x++)
 		(void)modules_load_alias(&b->mods, *x, false);
-	if (b->st.tool_dir)
+	if (b->st.no_run_dirs)
 		return;
 	for (x = stack_defs[k].run_dirs; *x; x++)
 		if (mkdir(*x, 0700) < 0 && errno != EEXIST)

@@ -203,7 +203,7 @@ static void drain(struct boot *b)
 			.msg_controllen = sizeof(cbuf),
 		};
 		struct uevent ev;
-		ssize_t n = (b->ev.recv ? b->ev.recv : recvmsg)(b->ev.nl_fd, &msg, 0);
+		ssize_t n = netlink_recv(b->ev.nl_fd, &msg);
 
 		if (n < 0 && errno == EINTR)
 			continue;

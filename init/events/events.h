@@ -72,8 +72,6 @@ struct events {
 	bool loaded;		  /* a module loaded since (matters without netlink) */
 	unsigned long long overflows;
 	const struct root_spec *want; /* what the wait in progress looks for; NULL: none */
-	/* NULL: recvmsg(2); tests put a fake here */
-	ssize_t (*recv)(int fd, struct msghdr *msg, int flags);
 	struct loop loop;
 };
 
@@ -93,6 +91,9 @@ void loop_clear(struct boot *b);
 /* the wait in progress ends now, its device unseen: a LUKS device the boot needs stays
  * locked, say (the report says why) */
 void loop_give_up(struct boot *b);
+
+/* netlink.c: recvmsg(2) on the uevent socket */
+ssize_t netlink_recv(int fd, struct msghdr *msg);
 
 /* event.c */
 

@@ -72,9 +72,9 @@ static void hint_partitions(const struct devices *t, const struct blockdev *d)
 	report("hint: /dev/%s is a whole disk with a %s partition table; its partitions:", d->name,
 	       d->pttype);
 	for (i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i].disk, d->name))
-			report("hint:   /dev/%s TYPE=\"%s\" LABEL=\"%s\"", t->v[i].name,
-			       t->v[i].type, t->v[i].label);
+		if (!strcmp(t->v[i]->disk, d->name))
+			report("hint:   /dev/%s TYPE=\"%s\" LABEL=\"%s\"", t->v[i]->name,
+			       t->v[i]->type, t->v[i]->label);
 }
 
 /* Something close to what root= asks for: the usual typos and mix-ups. */
@@ -167,11 +167,11 @@ static void report_seen(struct boot *b, const struct root_spec *spec)
 	for (i = 0; i < t->n; i++)
 		report("  saw /dev/%s %d:%d size=%llu TYPE=\"%s\" UUID=\"%s\" LABEL=\"%s\" "
 		       "PARTUUID=\"%s\" PARTLABEL=\"%s\"%s%s",
-		       t->v[i].name, t->v[i].major, t->v[i].minor, t->v[i].size, t->v[i].type,
-		       t->v[i].uuid, t->v[i].label, t->v[i].partuuid, t->v[i].partlabel,
-		       t->v[i].pttype[0] ? " PTTYPE=" : "", t->v[i].pttype);
+		       t->v[i]->name, t->v[i]->major, t->v[i]->minor, t->v[i]->size, t->v[i]->type,
+		       t->v[i]->uuid, t->v[i]->label, t->v[i]->partuuid, t->v[i]->partlabel,
+		       t->v[i]->pttype[0] ? " PTTYPE=" : "", t->v[i]->pttype);
 	for (i = 0; i < t->n; i++)
-		hint(t, spec, &t->v[i]);
+		hint(t, spec, t->v[i]);
 	report_stacks(b);
 	report_modules(&b->mods);
 }
