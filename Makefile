@@ -113,7 +113,7 @@ INSTALL_DEFS := -DRDINIT_INIT_PATH='"$(LIBDIR)/rdinit"' -DRDINIT_MODULES_DIR='"$
 	-DRDINIT_CONF_DIR='"$(SHAREDIR)/conf"' -DRDINIT_STACKS_DIR='"$(LIBDIR)/stacks"' \
 	-DRDINIT_INIT_PATH_ARM64='"$(LIBDIR)/arm64/rdinit"' \
 	-DRDINIT_STACKS_DIR_ARM64='"$(LIBDIR)/arm64/stacks"'
-MANPAGES := init/rdinit.8 packaging/mkrdinit.8 conf/rdinit.conf.5
+MANPAGES := man/rdinit.8 man/mkrdinit.8 man/rdinit.conf.5
 
 # the prefix is compiled in: a change of PREFIX rebuilds it
 $(B)/install/mkrdinit: $(MK_SRCS) $(MK_HDRS) FORCE
