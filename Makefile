@@ -7,6 +7,7 @@
 #   make check      unit tests (ASan/UBSan) and VM tests, x86-64 and an arm64 subset
 #   make bootstrap  install the Debian packages everything needs
 #   make unit       the unit tests alone: host packages only, no musl sysroot, tools or kernel
+#   make check-docs the docs against the tree (tests/docs.sh, part of make check; a second)
 #   make dist       rdinit-VERSION.tar.xz: the project and every locked source, to build offline
 #   make update-lock  rewrite build-aux/sources.lock from what Debian's archive serves now
 #
@@ -282,6 +283,11 @@ check: bootstrap
 	$(MAKE) -j2 all-arches
 	sh tests/check.sh
 
+# the docs against the tree: rdinit(8) against the options rdinit reads, init.conf.example
+# against rdinit(8), docs/HACKING.md's Layout against the files (also part of make check)
+check-docs:
+	@sh tests/docs.sh
+
 # mkrdinit's command line against Debian's kernel (also part of make check)
 mkrdinit-test: all
 	bash tests/mkrdinit/run.sh
@@ -339,4 +345,4 @@ distclean:
 	rm -rf $(B)
 
 .PHONY: all bootstrap unit unit-kernel vm check fuzz demo clean distclean mkrdinit-test bench \
-	dist update-lock check-fresh
+	dist update-lock check-fresh check-docs
