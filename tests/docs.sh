@@ -6,6 +6,11 @@
 #             only", which libkmod reads itself) is one it reads
 #   example   init.conf.example shows (as "#KEY" or "#KEY=...") every key /etc/rdinit.conf
 #             takes, and nothing else
+#   layout    docs/HACKING.md's Layout names no path that does not exist, and every file in
+#             the tree (tracked, or new and not ignored) is named there, or covered by a
+#             "dir/" line or a glob line ("tests/vm/scn_*.sh")
+#   links     the relative links of the Markdown files (README.md, docs/, ...) lead to files
+#             that exist, and their #anchors to headings that exist
 #
 # usage: sh tests/docs.sh [CHECK...]     Prints what is wrong, one line each, then
 # "docs: N passed, N failed"; exit status 1 if a check failed.
@@ -14,8 +19,11 @@ cd "$(dirname "$0")/.." || exit 2
 MAN=man/rdinit.8
 CMDLINE=init/settings/cmdline.c
 EXAMPLE=init.conf.example
+LAYOUT=docs/HACKING.md
 # keys cmdline.c still reads that are documented under another name
 ALIASES="luks"
+# files the layout need not name
+UNNAMED='(^|/)\.gitignore$'
 
 T=$(mktemp -d) || exit 2
 trap 'rm -rf "$T"' EXIT
@@ -99,11 +107,124 @@ check_example() {
 	[ -s "$T/out" ] && bad=1
 }
 
-CHECKS="options example"
+# the files the layout must account for
+tree_files() {
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files --cached --others --exclude-standard
+	else
+		# an unpacked make dist: no .git, the sources/ bundle beside the project
+		find . -path ./build -prune -o -path ./sources -prune -o -type f -print | sed 's|^\./||'
+	fi | while read -r f; do [ -e "$f" ] && echo "$f"; done | grep -Ev "$UNNAMED" | sort -u
+}
+
+# The Layout section's entries: the paths in backquotes that open a list item, before its
+# text ("- `a.c`, `a.h`: ..." names a.c and a.h), one a line.
+layout_entries() {
+	awk '
+		/^## / { in_layout = ($0 ~ /^## Layout[ \t]*$/); next }
+		!in_layout || !/^[ \t]*[-*] `/ { next }
+		{
+			s = $0
+			sub(/^[ \t]*[-*] /, "", s)
+			while (substr(s, 1, 1) == "`") {
+				s = substr(s, 2)
+				i = index(s, "`")
+				if (i == 0)
+					break
+				print substr(s, 1, i - 1)
+				s = substr(s, i + 1)
+				sub(/^(,? +and +|, *| *\/ *)/, "", s)
+			}
+		}' "$LAYOUT"
+}
+
+check_layout() {
+	[ -f "$LAYOUT" ] || { problem "$LAYOUT is missing"; return; }
+	tree_files >"$T/files"
+	layout_entries >"$T/entries"
+	[ -s "$T/entries" ] || { problem "$LAYOUT has no \"## Layout\" list of \`paths\`"; return; }
+	# every entry exists: a file, a directory ("dir/") or a glob matching something
+	while read -r e; do
+		case $e in
+		*/) [ -d "$e" ] || problem "$LAYOUT names $e, which is not a directory" ;;
+		*[*?[]*)
+			# shellcheck disable=SC2254 # the entry is a pattern
+			found=$(while read -r f; do case $f in $e) echo "$f" && break ;; esac done <"$T/files")
+			[ -n "$found" ] || problem "$LAYOUT names $e, which matches no file"
+			;;
+		*) [ -e "$e" ] || problem "$LAYOUT names $e, which does not exist" ;;
+		esac
+	done <"$T/entries"
+	# every file is named, or covered by a directory or a glob
+	awk -v layout="$LAYOUT" '
+		NR == FNR {
+			e = $0
+			if (e ~ /\/$/) { dirs[e] = 1; next }
+			if (e ~ /[*?[]/) {
+				re = e
+				gsub(/\./, "\\.", re); gsub(/\*/, "[^/]*", re); gsub(/\?/, "[^/]", re)
+				globs["^" re "$"] = 1
+				next
+			}
+			named[e] = 1
+			next
+		}
+		{
+			f = $0
+			if (f in named)
+				next
+			for (d in dirs)
+				if (substr(f, 1, length(d)) == d)
+					next
+			for (g in globs)
+				if (f ~ g)
+					next
+			printf "docs: %s is not in %s'"'"'s Layout: add a line \"- `%s`: what it is\" (or its \"dir/\")\n", f, layout, f
+		}' "$T/entries" "$T/files" | tee "$T/out"
+	[ -s "$T/out" ] && bad=1
+}
+
+# GitHub's anchor for a heading: lower case, punctuation dropped, spaces to '-'
+anchors() {
+	awk '/^```/ { code = !code } !code && /^#+ / {
+		s = tolower($0); sub(/^#+ +/, "", s)
+		gsub(/[^a-z0-9 _-]/, "", s); gsub(/ /, "-", s)
+		print s
+	}' "$1"
+}
+
+check_links() {
+	for md in $(tree_files | grep '\.md$'); do
+		dir=$(dirname "$md")
+		# [text](target), outside code blocks and code spans
+		awk '/^```/ { code = !code; next } !code {
+			s = $0; gsub(/`[^`]*`/, "", s)
+			while (match(s, /\]\([^) ]+\)/)) {
+				print substr(s, RSTART + 2, RLENGTH - 3)
+				s = substr(s, RSTART + RLENGTH)
+			}
+		}' "$md" >"$T/links"
+		while read -r l; do
+			case $l in
+			http://* | https://* | mailto:*) continue ;;
+			'#'*) file=$md anchor=${l#\#} ;;
+			*'#'*) file=$dir/${l%%#*} anchor=${l#*#} ;;
+			*) file=$dir/$l anchor= ;;
+			esac
+			if [ ! -e "$file" ]; then
+				problem "$md links to $l: there is no $file"
+			elif [ -n "$anchor" ] && ! anchors "$file" | grep -qxF "$anchor"; then
+				problem "$md links to $l: $file has no heading with that anchor"
+			fi
+		done <"$T/links"
+	done
+}
+
+CHECKS="options example layout links"
 [ $# -gt 0 ] && CHECKS=$*
 for c in $CHECKS; do
 	case $c in
-	options | example) ;;
+	options | example | layout | links) ;;
 	*) echo "docs: no check '$c'" >&2 && exit 2 ;;
 	esac
 	bad=0
