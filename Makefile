@@ -127,7 +127,7 @@ $(B)/install/mkrdinit: $(MK_SRCS) $(MK_HDRS) FORCE
 install: all $(B)/install/mkrdinit
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(LIBDIR)/stacks $(DESTDIR)$(SHAREDIR)/modules \
 		$(DESTDIR)$(SHAREDIR)/conf $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(DOCDIR)/hooks
+		$(DESTDIR)$(DOCDIR)/hooks $(DESTDIR)$(DOCDIR)/docs
 	install -m 0755 $(B)/install/mkrdinit $(DESTDIR)$(PREFIX)/sbin/mkrdinit
 	install -m 0755 $(B)/rdinit $(DESTDIR)$(LIBDIR)/rdinit
 	install -m 0755 $(B)/stacks/sbin/* $(DESTDIR)$(LIBDIR)/stacks/
@@ -144,6 +144,7 @@ install: all $(B)/install/mkrdinit
 	install -m 0644 modules/arm64/*.list $(DESTDIR)$(SHAREDIR)/modules/arm64/
 	install -m 0644 conf/rdinit.conf $(DESTDIR)$(SHAREDIR)/conf/rdinit.conf
 	install -m 0644 init.conf.example README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
 	install -m 0644 hooks/* $(DESTDIR)$(DOCDIR)/hooks/
 	# initramfs-tools: the hook (looking for rdinit where this installs it); its switch, off, below
 	install -d $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks \
