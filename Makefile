@@ -7,6 +7,7 @@
 #   make check      unit tests (ASan/UBSan) and VM tests, x86-64 and an arm64 subset
 #   make bootstrap  install the Debian packages everything needs
 #   make unit       the unit tests alone: host packages only, no musl sysroot, tools or kernel
+#   make check-docs the docs against the tree (tests/docs.sh, part of make check; a second)
 #   make dist       rdinit-VERSION.tar.xz: the project and every locked source, to build offline
 #   make update-lock  rewrite build-aux/sources.lock from what Debian's archive serves now
 #
@@ -113,7 +114,7 @@ INSTALL_DEFS := -DRDINIT_INIT_PATH='"$(LIBDIR)/rdinit"' -DRDINIT_MODULES_DIR='"$
 	-DRDINIT_CONF_DIR='"$(SHAREDIR)/conf"' -DRDINIT_STACKS_DIR='"$(LIBDIR)/stacks"' \
 	-DRDINIT_INIT_PATH_ARM64='"$(LIBDIR)/arm64/rdinit"' \
 	-DRDINIT_STACKS_DIR_ARM64='"$(LIBDIR)/arm64/stacks"'
-MANPAGES := init/rdinit.8 packaging/mkrdinit.8 conf/rdinit.conf.5
+MANPAGES := man/rdinit.8 man/mkrdinit.8 man/rdinit.conf.5
 
 # the prefix is compiled in: a change of PREFIX rebuilds it
 $(B)/install/mkrdinit: $(MK_SRCS) $(MK_HDRS) FORCE
@@ -126,7 +127,7 @@ $(B)/install/mkrdinit: $(MK_SRCS) $(MK_HDRS) FORCE
 install: all $(B)/install/mkrdinit
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(LIBDIR)/stacks $(DESTDIR)$(SHAREDIR)/modules \
 		$(DESTDIR)$(SHAREDIR)/conf $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(DOCDIR)/hooks
+		$(DESTDIR)$(DOCDIR)/hooks $(DESTDIR)$(DOCDIR)/docs
 	install -m 0755 $(B)/install/mkrdinit $(DESTDIR)$(PREFIX)/sbin/mkrdinit
 	install -m 0755 $(B)/rdinit $(DESTDIR)$(LIBDIR)/rdinit
 	install -m 0755 $(B)/stacks/sbin/* $(DESTDIR)$(LIBDIR)/stacks/
@@ -143,6 +144,7 @@ install: all $(B)/install/mkrdinit
 	install -m 0644 modules/arm64/*.list $(DESTDIR)$(SHAREDIR)/modules/arm64/
 	install -m 0644 conf/rdinit.conf $(DESTDIR)$(SHAREDIR)/conf/rdinit.conf
 	install -m 0644 init.conf.example README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
 	install -m 0644 hooks/* $(DESTDIR)$(DOCDIR)/hooks/
 	# initramfs-tools: the hook (looking for rdinit where this installs it); its switch, off, below
 	install -d $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks \
@@ -282,6 +284,11 @@ check: bootstrap
 	$(MAKE) -j2 all-arches
 	sh tests/check.sh
 
+# the docs against the tree: rdinit(8) against the options rdinit reads, init.conf.example
+# against rdinit(8), docs/HACKING.md's Layout against the files (also part of make check)
+check-docs:
+	@sh tests/docs.sh
+
 # mkrdinit's command line against Debian's kernel (also part of make check)
 mkrdinit-test: all
 	bash tests/mkrdinit/run.sh
@@ -339,4 +346,4 @@ distclean:
 	rm -rf $(B)
 
 .PHONY: all bootstrap unit unit-kernel vm check fuzz demo clean distclean mkrdinit-test bench \
-	dist update-lock check-fresh
+	dist update-lock check-fresh check-docs

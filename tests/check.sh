@@ -1,6 +1,7 @@
 #!/bin/sh
-# make check: the build's own tests (the source lock, make's goals), unit tests, a short
-# fuzzing pass over the seed corpora, and the VM tests (x86-64, then the arm64 subset).
+# make check: the sources' form and the docs against the tree, the build's own tests (the
+# source lock, make's goals), unit tests, a short fuzzing pass over the seed corpora, and the
+# VM tests (x86-64, then the arm64 subset).
 # Every suite runs even if an earlier one failed; the last line sums them up.
 cd "$(dirname "$0")/.." || exit 2
 B=build
@@ -17,6 +18,7 @@ run() {
 	tail -n 1 "$log" | grep -Eq '(^|: )[0-9]+ passed, 0 failed' || status=1
 }
 run format sh tests/format.sh
+run docs sh tests/docs.sh
 run build bash tests/build/run.sh
 run unit make -s unit
 run unit-kernel make -s unit-kernel

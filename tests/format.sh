@@ -27,8 +27,9 @@ for f in packaging/initramfs-tools/hooks/rdinit packaging/initramfs-tools/conf.d
 		bad=$((bad + 1))
 	fi
 done
-# the build's scripts: warnings and errors (they run on a stranger's machine first)
-for f in build-aux/*.sh tests/build/*.sh; do
+# the build's scripts and the docs check: warnings and errors (they run on a stranger's
+# machine first)
+for f in build-aux/*.sh tests/build/*.sh tests/docs.sh; do
 	shell=sh
 	head -n 1 "$f" | grep -q bash && shell=bash
 	if shellcheck -S warning -s "$shell" "$f" >/dev/null 2>&1; then
