@@ -43,7 +43,6 @@ struct alias_queue {
  * the poll(2) revents of a file descriptor, the wait status of a child, 0 for a timer, or
  * LOOP_CANCELLED when loop_clear() drops it
  */
-#define LOOP_MAX_SOURCES 64
 #define LOOP_CANCELLED (-1)
 enum loop_kind { LOOP_FD, LOOP_CHILD, LOOP_TIMER };
 typedef void loop_fn(struct boot *b, void *data, int arg);
@@ -57,8 +56,8 @@ struct loop_source {
 	unsigned int id;
 };
 struct loop {
-	struct loop_source v[LOOP_MAX_SOURCES];
-	size_t n;
+	struct loop_source *v; /* grows as sources come */
+	size_t n, cap;
 	unsigned int next_id;
 	unsigned int pauses;	/* prompts open: the wait's clock stands still */
 	long long paused_since; /* mono_ms() the first of them opened */

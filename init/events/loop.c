@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -27,9 +28,16 @@ static struct loop_source *add(struct boot *b, enum loop_kind kind, loop_fn *fn,
 	struct loop *l = &b->ev.loop;
 	struct loop_source *s;
 
-	if (l->n == LOOP_MAX_SOURCES) {
-		log_err("the event loop is full (%d sources)", LOOP_MAX_SOURCES);
-		return NULL;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct loop_source *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			log_err("out of memory for a source of the event loop");
+			return NULL;
+		}
+		l->v = v;
+		l->cap = cap;
 	}
 	s = &l->v[l->n++];
 	memset(s, 0, sizeof(*s));
@@ -173,10 +181,10 @@ static bool reap(struct boot *b, struct loop_source *s)
 int loop_run_once(struct boot *b, int nl_fd, int timeout_ms)
 {
 	struct loop *l = &b->ev.loop;
-	struct pollfd pfd[LOOP_MAX_SOURCES + 1];
-	unsigned int ids[LOOP_MAX_SOURCES];
 	long long now = mono_ms();
-	size_t i, n = 0, count;
+	size_t i, n = 0, count = l->n;
+	struct pollfd pfd[count + 1];
+	unsigned int ids[count + 1];
 	int r;
 
 	for (i = 0; i < l->n; i++) {
@@ -190,7 +198,6 @@ int loop_run_once(struct boot *b, int nl_fd, int timeout_ms)
 			timeout_ms = (int)left;
 	}
 	pfd[n++] = (struct pollfd){ .fd = nl_fd, .events = POLLIN };
-	count = l->n;
 	for (i = 0; i < count; i++) {
 		ids[i] = l->v[i].id;
 		pfd[n++] = (struct pollfd){ .fd = l->v[i].fd, .events = POLLIN };
@@ -245,4 +252,7 @@ void loop_clear(struct boot *b)
 		loop_remove(b, s.id);
 		s.fn(b, s.data, LOOP_CANCELLED);
 	}
+	free(l->v);
+	l->v = NULL;
+	l->cap = 0;
 }

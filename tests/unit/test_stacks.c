@@ -23,6 +23,7 @@
 
 #include "dmname.h"
 #include "boot.h"
+#include "clock.h"
 
 /* ---- what the stacks call elsewhere ------------------------------------------------- */
 
@@ -145,7 +146,9 @@ static int teardown(void **state)
 /* Until every tool run and prompt has ended (their functions called), at most 20 s. */
 static void settle(void)
 {
-	for (int i = 0; i < 20 && loop_busy(&b); i++)
+	long long end = mono_ms() + 20000;
+
+	while (loop_busy(&b) && mono_ms() < end)
 		(void)loop_run_once(&b, -1, 1000);
 }
 
