@@ -21,11 +21,11 @@ for m in virtio_pci virtio_blk dm_mod dm_crypt md_mod raid1 af_alg algif_hash al
 	/bin/rdmodprobe -q -- $m
 done
 i=0
-while [ ! -b /dev/vdi ] && [ $i -lt 100 ]; do
+while [ ! -b /dev/vdk ] && [ $i -lt 100 ]; do
 	$bb sleep 0.1
 	i=$((i + 1))
 done
-[ -b /dev/vdi ] || die "the disks did not appear"
+[ -b /dev/vdk ] || die "the disks did not appear"
 
 for w in $($bb cat /proc/cmdline); do
 	case $w in
@@ -91,6 +91,26 @@ mdadm --create /dev/md0 --run --quiet --level=1 --raid-devices=2 --metadata=1.2 
 	die "mdadm --create"
 put 5 /dev/md0
 mdadm --stop /dev/md0 || die "mdadm --stop"
+
+# LVM over two LUKS2 disks, vdj and vdk, that the same key file opens, with a slow key
+# derivation (sd.slowiter PBKDF2 iterations, one key slot each): rdvgl/root spans both PVs.
+# How long one unlock takes here is said, for the scenarios' timeline (scn_loop.sh).
+slow="--batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations $slowiter --hash sha256"
+for d in j:$loopa k:$loopb; do
+	cryptsetup luksFormat --type luks2 $slow --uuid "${d#*:}" --key-file /tmp/key \
+		"/dev/vd${d%%:*}" || die "luksFormat vd${d%%:*}"
+	t0=$($bb cut -d' ' -f1 /proc/uptime)
+	cryptsetup open --key-file /tmp/key "/dev/vd${d%%:*}" "l${d%%:*}" || die "open vd${d%%:*}"
+	$bb awk -v t0="$t0" -v d="vd${d%%:*}" \
+		'{ printf "STACKDISKS %s: unlocked in %.1f s\n", d, $1 - t0 }' /proc/uptime
+done
+$lvm pvcreate -q /dev/mapper/lj /dev/mapper/lk &&
+	$lvm vgcreate -q rdvgl /dev/mapper/lj /dev/mapper/lk &&
+	$lvm lvcreate -q -y -n root -l 100%FREE rdvgl || die "lvm rdvgl"
+put 6 /dev/rdvgl/root
+$lvm vgchange -q -an rdvgl
+cryptsetup close lk
+cryptsetup close lj
 
 $bb sync
 echo "STACKDISKS OK"
