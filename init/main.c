@@ -491,8 +491,9 @@ int main(int argc, char **argv)
 	/* systemd comes back to /run/initramfs/shutdown to take the root apart at shutdown */
 	if (strcmp(newroot, RDINIT_RAMROOT) && init_is_systemd(newroot, init))
 		shutdown_prepare();
-	stacks_end(&b);
+	/* the tools still running end first, and say what they did */
 	events_close(&b);
+	stacks_end(&b);
 	modules_exit(&b.mods);
 	modprobe_give_back();
 

@@ -42,6 +42,21 @@ fail() {
 	FAILS=$((FAILS + 1))
 }
 
+# Every prompt shown is withdrawn: a "(withdrawn)" after the last one. (Not on the prompt's own
+# line only: the kernel's messages about the new disk may be printed between the two.)
+expect_withdrawn() {
+	local seen
+	seen=$(awk -v p="Passphrase for /dev/" '
+		index($0, p) { prompt = NR; withdrawn = 0 }
+		prompt && index($0, "(withdrawn)") { withdrawn = NR }
+		END {
+			if (!prompt) print "no prompt"
+			else if (!withdrawn) print "the prompt of line " prompt " never withdrawn"
+		}' "$VM_LOG")
+	[ -z "$seen" ] ||
+		fail "the prompt withdrawn once the root appeared ('(withdrawn)' after the last 'Passphrase for /dev/'); saw $seen"
+}
+
 # expect ERE DESCRIPTION: a line of the serial log matches ERE.
 expect() {
 	grep -Eq -- "$1" "$VM_LOG" || fail "$2 (a line matching /$1/)"

@@ -41,12 +41,12 @@ scenario_l_prompt_root_elsewhere() {
 		fail "the root disk hot-added once the prompt showed (qmp.py said: $(tail -n 1 "$sock.out"))"
 	if [ "$VM_RC" = 124 ] || [ "$VM_RC" = 137 ]; then
 		fail "the boot to go on from the hot-added root while the prompt for vda waited; QEMU had to be stopped after ${VM_TIMEOUT}s, $(l_hang_state)"
-		l_expect_withdrawn
+		expect_withdrawn
 		return
 	fi
 	expect_reached l_prompt_root
 	expect '^RDTEST root=/dev/vdb fstype=ext4 ' "/ to be the hot-added plain disk, vdb"
-	l_expect_withdrawn
+	expect_withdrawn
 }
 
 # Where a boot that had to be stopped was: did the kernel see the hot-added disk, and what
@@ -58,21 +58,6 @@ l_hang_state() {
 	last=$(grep -E 'rdinit: |[Pp]assphrase' "$VM_LOG" | tail -n 1 |
 		sed -E 's/(.)\[ *[0-9]+\.[0-9]+\] .*$/\1/' | cut -c1-160)
 	echo "the kernel having seen vdb: $seen; the last word of rdinit or its prompt: '$last'"
-}
-
-# Every prompt shown is withdrawn: a "(withdrawn)" after the last one. (Not on the prompt's own
-# line only: the kernel's messages about the new disk may be printed between the two.)
-l_expect_withdrawn() {
-	local seen
-	seen=$(awk -v p="$SD_PROMPT" '
-		index($0, p) { prompt = NR; withdrawn = 0 }
-		prompt && index($0, "(withdrawn)") { withdrawn = NR }
-		END {
-			if (!prompt) print "no prompt"
-			else if (!withdrawn) print "the prompt of line " prompt " never withdrawn"
-		}' "$VM_LOG")
-	[ -z "$seen" ] ||
-		fail "the prompt withdrawn once the root appeared ('(withdrawn)' after the last '$SD_PROMPT'); saw $seen"
 }
 
 # (b) rdvgl/root spans two PVs, each a LUKS2 disk the same key file (crypttab, in the image)

@@ -75,8 +75,7 @@ scenario_u_luks_nobody() {
 	un_boot u_luks_nobody 'Passphrase for /dev/vda'
 	expect_reached u_luks_nobody
 	expect '^RDTEST root=/dev/vdb fstype=ext4 ' "/ to be the hot-added disk"
-	expect_fixed "gives up):  (withdrawn)" \
-		"the prompt to be withdrawn when the root appeared"
+	expect_withdrawn
 }
 
 # (c) cryptsetup, and Enter pressed at the prompt: the disk is skipped, the root found later
