@@ -19,7 +19,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "rdarchive.h"
+#include "archive.h"
 
 static void archive_writep(struct archive **a)
 {

@@ -26,7 +26,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "elfdeps.h"
+#include "elf.h"
 
 struct map {
 	const unsigned char *p;

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "elfdeps.h"
+#include "elf.h"
 #include "hooks.h"
 #include "host.h"
 #include "image.h"

@@ -14,7 +14,7 @@
 #include "crypttab.h"
 #include "host.h"
 #include "mkrdinit.h"
-#include "rdarchive.h"
+#include "archive.h"
 #include "stacks.h"
 
 enum image_profile {

@@ -27,7 +27,7 @@
 #include "image.h"
 #include "modcomp.h"
 #include "mkrdinit.h"
-#include "rdarchive.h"
+#include "archive.h"
 #include "stacks.h"
 
 #ifndef RDINIT_CONF_DIR

@@ -10,7 +10,7 @@
 #include <zstd.h>
 
 #include "modcomp.h"
-#include "rdarchive.h"
+#include "archive.h"
 
 #define MAX_THREADS 16
 

@@ -2,15 +2,16 @@
 /*
  * Reproducible newc cpio writing with libarchive.
  *
- * (Not "archive.h": with -Ipackaging that name would shadow libarchive's
- * <archive.h>.)
+ * libarchive's header has the same name: packaging/ is only ever on the quote
+ * include path (its own files', and -iquote for the tests), so <archive.h>
+ * stays libarchive's.  The same goes for elf.h and <elf.h>.
  *
  * Callers collect entries in any order; ar_write() adds missing parent
  * directories, sorts by path and numbers the inodes, so the same inputs give
  * the same bytes whatever order the file system listed them in.
  */
-#ifndef MKRDINIT_RDARCHIVE_H
-#define MKRDINIT_RDARCHIVE_H
+#ifndef MKRDINIT_ARCHIVE_H
+#define MKRDINIT_ARCHIVE_H
 
 #include <stdbool.h>
 #include <stdint.h>
