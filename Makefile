@@ -250,7 +250,7 @@ $(UT)/test_event: tests/unit/test_event.c $(UT)/libinit.a
 $(UT)/test_stacks: tests/unit/test_stacks.c $(UT)/libinit.a
 $(UT)/test_wait: tests/unit/test_wait.c $(UT)/libinit.a
 $(UT)/test_loop: tests/unit/test_loop.c $(UT)/libinit.a
-$(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c \
+$(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c packaging/confine.c \
 	common/modname.c $(MK_HDRS)
 $(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c common/modname.c $(MK_HDRS)
 $(UT)/test_elf: tests/unit/test_elf.c packaging/elf.c $(MK_HDRS)

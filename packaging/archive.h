@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "mkrdinit.h"
+#include "mkerr.h"
 
 enum ar_compress {
 	AR_GZIP,

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "cleanup.h"
 
 /* Stacked devices nest a few levels (dm-crypt on LVM on md); loops are bugs. */
 #define MAX_DEPTH 8

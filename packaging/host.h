@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mkrdinit.h"
+#include "mkerr.h"
 #include "stacks.h"
 
 enum host_kind {

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "cleanup.h"
 #include "elf.h"
 #include "hooks.h"
 #include "host.h"

@@ -13,7 +13,7 @@
 #include "closure.h"
 #include "crypttab.h"
 #include "host.h"
-#include "mkrdinit.h"
+#include "confine.h"
 #include "archive.h"
 #include "stacks.h"
 

@@ -22,12 +22,13 @@
 #include <time.h>
 
 #include "arch.h"
+#include "archive.h"
+#include "cleanup.h"
 #include "closure.h"
 #include "hooks.h"
 #include "image.h"
+#include "mkerr.h"
 #include "modcomp.h"
-#include "mkrdinit.h"
-#include "archive.h"
 #include "stacks.h"
 
 #ifndef RDINIT_CONF_DIR
