@@ -399,17 +399,15 @@ static int tool_problem(const struct image_opts *o, const char *path, char *why,
 /* Each chosen stack's tool in --stacks-dir: a readable ELF program for the image's machine. */
 static int check_tools(const struct image_opts *o, unsigned int stacks, struct mk_err *err)
 {
-	size_t n;
-	const struct stack_info *s = stacks_all(&n);
-
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < STACK_KINDS; i++) {
+		const struct stack_def *s = &stack_defs[i];
 		_cleanup_free_ char *path = NULL;
 		char why[256];
 		int r;
 
-		if (!(stacks & s[i].bit))
+		if (!(stacks & STACK_BIT(s->kind)))
 			continue;
-		if (asprintf(&path, "%s/%s", o->stacks_dir, s[i].tool) < 0)
+		if (asprintf(&path, "%s/%s", o->stacks_dir, s->tool) < 0)
 			return -ENOMEM;
 		r = tool_problem(o, path, why, sizeof(why));
 		if (r < 0)
@@ -417,7 +415,7 @@ static int check_tools(const struct image_opts *o, unsigned int stacks, struct m
 				       "cannot use the %s tool %s: %s; build the tools with '%s "
 				       "stacks', name their directory with --stacks-dir, or leave "
 				       "the stack out with --omit-stacks %s",
-				       s[i].name, path, why, o->arch->make, s[i].name);
+				       s->name, path, why, o->arch->make, s->name);
 	}
 	return 0;
 }
@@ -534,7 +532,7 @@ static int plan_crypttab(const struct image_opts *o, struct image_plan *p, struc
 		if (r == -ENOENT)
 			return mk_errf(err, r, "cannot read --crypttab %s: %s", o->crypttab,
 				       strerror(-r));
-	} else if (o->profile == PROFILE_HOST && (p->stacks & STACK_LUKS)) {
+	} else if (o->profile == PROFILE_HOST && (p->stacks & STACK_BIT(STACK_LUKS))) {
 		r = plan_host_crypttab(o, p, err);
 		root = o->host_root;
 	}
@@ -546,8 +544,6 @@ static int plan_crypttab(const struct image_opts *o, struct image_plan *p, struc
 static int scan_host(const struct image_opts *o, struct host_root *h, struct mk_err *err)
 {
 	_cleanup_free_ char *mountinfo = NULL, *sysfs = NULL;
-	size_t n;
-	const struct stack_info *s = stacks_all(&n);
 	int r;
 
 	if (asprintf(&mountinfo, "%s/proc/self/mountinfo", o->host_root) < 0 ||
@@ -558,10 +554,11 @@ static int scan_host(const struct image_opts *o, struct host_root *h, struct mk_
 		return r;
 	fprintf(o->debug, "mkrdinit: host: / is %s on %s (%u:%u)\n", h->fstype, h->source, h->major,
 		h->minor);
-	for (size_t i = 0; i < n; i++)
-		if (h->stacks & s[i].bit)
-			fprintf(o->debug, "mkrdinit: host: / is on %s: %s%s\n", s[i].name,
-				s[i].tool, (o->omit_stacks & s[i].bit) ? " (--omit-stacks)" : "");
+	for (size_t i = 0; i < STACK_KINDS; i++)
+		if (h->stacks & STACK_BIT(i))
+			fprintf(o->debug, "mkrdinit: host: / is on %s: %s%s\n", stack_defs[i].name,
+				stack_defs[i].tool,
+				(o->omit_stacks & STACK_BIT(i)) ? " (--omit-stacks)" : "");
 	return 0;
 }
 
@@ -760,9 +757,9 @@ static int cmp_dirent(const struct dirent **a, const struct dirent **b)
 /* A stack's set goes in with its tool: --omit-stacks leaves out both. */
 static bool set_wanted(const char *file, unsigned int stacks)
 {
-	const struct stack_info *s = stack_by_set(file);
+	const struct stack_def *s = stackdef_by_set(file);
 
-	return !s || (stacks & s->bit);
+	return !s || (stacks & STACK_BIT(s->kind));
 }
 
 /*
@@ -846,14 +843,12 @@ static int add_host_fs(struct closure *c, const struct host_root *h, const struc
 static int add_host_sets(struct closure *c, const struct image_opts *o, unsigned int stacks,
 			 struct mk_err *err)
 {
-	size_t n;
-	const struct stack_info *s = stacks_all(&n);
 	int r;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!(stacks & s[i].bit) || s[i].bit == STACK_MD)
+	for (size_t i = 0; i < STACK_KINDS; i++) {
+		if (!(stacks & STACK_BIT(i)) || i == STACK_MD)
 			continue;
-		r = add_set(c, o, s[i].set, err);
+		r = add_set(c, o, stack_defs[i].set, err);
 		if (r < 0)
 			return r;
 	}
@@ -1296,8 +1291,6 @@ static int collect_placed_libs(struct elf_set *set, const struct image_opts *o,
 			       const struct image_plan *p, struct placed_bins *bins,
 			       struct mk_err *err)
 {
-	size_t n;
-	const struct stack_info *s = stacks_all(&n);
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < o->n_hooks; i++) {
@@ -1306,12 +1299,12 @@ static int collect_placed_libs(struct elf_set *set, const struct image_opts *o,
 		if (is_elf(src))
 			r = collect_placed(set, bins, "--hook", src, err);
 	}
-	for (size_t i = 0; r == 0 && i < n; i++) {
+	for (size_t i = 0; r == 0 && i < STACK_KINDS; i++) {
 		_cleanup_free_ char *tool = NULL;
 
-		if (!(p->stacks & s[i].bit))
+		if (!(p->stacks & STACK_BIT(i)))
 			continue;
-		if (asprintf(&tool, "%s/%s", o->stacks_dir, s[i].tool) < 0)
+		if (asprintf(&tool, "%s/%s", o->stacks_dir, stack_defs[i].tool) < 0)
 			return -ENOMEM;
 		r = collect_placed(set, bins, "stack tool", tool, err);
 	}
@@ -1337,11 +1330,9 @@ static int add_installs(struct ar_list *l, const struct image_opts *o, const str
 	_cleanup_(elf_setp) struct elf_set set = { .machine = o->arch->machine,
 						   .arch = o->arch->name };
 	_cleanup_(placed_bins_free) struct placed_bins bins = { 0 };
-	size_t n_stacks;
 	int r;
 
-	(void)stacks_all(&n_stacks);
-	bins.cap = o->n_hooks + n_stacks;
+	bins.cap = o->n_hooks + STACK_KINDS;
 	bins.v = calloc(bins.cap, sizeof(char *));
 	if (!bins.v)
 		return -ENOMEM;
@@ -1367,17 +1358,15 @@ static int add_installs(struct ar_list *l, const struct image_opts *o, const str
 /* Each chosen stack's tool as /usr/sbin/TOOL, where /init runs it from. */
 static int add_stack_tools(struct ar_list *l, const struct image_opts *o, unsigned int stacks)
 {
-	size_t n;
-	const struct stack_info *s = stacks_all(&n);
-
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < STACK_KINDS; i++) {
+		const char *tool = stack_defs[i].tool;
 		_cleanup_free_ char *src = NULL, *dst = NULL;
 		int r;
 
-		if (!(stacks & s[i].bit))
+		if (!(stacks & STACK_BIT(i)))
 			continue;
-		if (asprintf(&src, "%s/%s", o->stacks_dir, s[i].tool) < 0 ||
-		    asprintf(&dst, "usr/sbin/%s", s[i].tool) < 0)
+		if (asprintf(&src, "%s/%s", o->stacks_dir, tool) < 0 ||
+		    asprintf(&dst, "usr/sbin/%s", tool) < 0)
 			return -ENOMEM;
 		r = ar_add_file(l, dst, src, 0755);
 		if (r < 0)

@@ -53,7 +53,7 @@ struct image_opts {
 	char **microcode; /* --microcode files, for the early cpio */
 	size_t n_microcode;
 	const char *stacks_dir;	  /* the stacks' tools, cryptsetup...; NULL: the arch's */
-	unsigned int omit_stacks; /* STACK_*: --omit-stacks */
+	unsigned int omit_stacks; /* STACK_BIT()s: --omit-stacks */
 	const char *crypttab;	  /* --crypttab: becomes /etc/crypttab, with its key files */
 	const char *host_root;	  /* --profile host reads its /proc, /sys, /dev, /etc here */
 	enum ar_compress compress;
@@ -76,7 +76,7 @@ struct image_stats {
 
 /* What goes into the image besides /init, the options' files and the modules. */
 struct image_plan {
-	unsigned int stacks;   /* STACK_*: tools in /usr/sbin, and (generic) module sets */
+	unsigned int stacks;   /* STACK_BIT()s: tools in /usr/sbin, and (generic) module sets */
 	struct host_root host; /* --profile host: the root's device chain */
 	struct crypttab tab;   /* the entries of /etc/crypttab; tab.path NULL for none */
 	bool tab_filtered;     /* only some of tab.path's lines: write them, not the file */

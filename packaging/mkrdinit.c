@@ -342,12 +342,12 @@ static int parse_stacks(char *list, unsigned int *mask)
 	char *save = NULL;
 
 	for (char *s = strtok_r(list, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-		const struct stack_info *st = stack_by_name(s);
+		const struct stack_def *st = stackdef_by_name(s);
 
 		if (!st)
 			return usage_error("unknown stack '%s' in --omit-stacks (" STACK_NAMES ")",
 					   s);
-		*mask |= st->bit;
+		*mask |= STACK_BIT(st->kind);
 	}
 	return 0;
 }
