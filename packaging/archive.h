@@ -70,6 +70,11 @@ int ar_add_node(struct ar_list *l, const char *path, mode_t mode, unsigned int m
 int ar_add_tree(struct ar_list *l, const char *root, const char *prefix, struct mk_err *err);
 void ar_list_free(struct ar_list *l);
 
+static inline void ar_list_freep(struct ar_list *l)
+{
+	ar_list_free(l);
+}
+
 /*
  * Write @l as newc cpio to @fd, every timestamp set to @mtime.  Sorts @l
  * and adds the missing parent directories to it.

@@ -27,9 +27,13 @@
 #include "closure.h"
 #include "hooks.h"
 #include "image.h"
+#include "inputs.h"
 #include "mkerr.h"
 #include "modcomp.h"
+#include "modsets.h"
+#include "plan.h"
 #include "stacks.h"
+#include "target.h"
 
 #ifndef RDINIT_CONF_DIR
 #define RDINIT_CONF_DIR "/usr/share/rdinit/conf"
