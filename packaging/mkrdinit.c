@@ -323,7 +323,7 @@ static int parse_epoch(const char *s, int64_t *out)
 	return 0;
 }
 
-/* "STAGE:PATH" with a stage rdinit runs hooks at; the split itself is image.c's. */
+/* "STAGE:PATH" with a stage rdinit runs hooks at; the split itself is inputs.c's. */
 static int check_hook(const char *spec)
 {
 	static const char *const stages[] = { RDINIT_HOOK_STAGES };
