@@ -203,7 +203,7 @@ FORCE:
 # ---- unit tests: the same sources, linked with glibc, ASan and UBSan ----
 UT := $(B)/unit
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Icommon -Ipackaging $(MK_DEFS) \
+UT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(SAN) -Iinit -Icommon $(MK_DEFS) \
 	$(shell pkg-config --cflags cmocka libkmod libarchive 2>/dev/null)
 UT_LIBS := $(shell pkg-config --libs cmocka libkmod libarchive 2>/dev/null)
 
@@ -250,11 +250,15 @@ $(UT)/test_event: tests/unit/test_event.c $(UT)/libinit.a
 $(UT)/test_stacks: tests/unit/test_stacks.c $(UT)/libinit.a
 $(UT)/test_wait: tests/unit/test_wait.c $(UT)/libinit.a
 $(UT)/test_loop: tests/unit/test_loop.c $(UT)/libinit.a
-$(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c \
+$(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c packaging/confine.c \
 	common/modname.c $(MK_HDRS)
 $(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c common/modname.c $(MK_HDRS)
 $(UT)/test_elf: tests/unit/test_elf.c packaging/elf.c $(MK_HDRS)
 $(UT)/test_arch: tests/unit/test_arch.c packaging/arch.c $(MK_HDRS)
+# packaging/ on the quote path only: its elf.h and archive.h must not stand in for <elf.h>
+# and libarchive's <archive.h>
+PKG_TESTS := $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_elf $(UT)/test_arch
+$(PKG_TESTS): UT_CFLAGS += -iquote packaging
 $(UT)/test_modfile: UT_CFLAGS += -DRDINIT_MKRDINIT='"$(CURDIR)/$(B)/mkrdinit"'
 $(UNIT_TESTS) $(UNIT_KERNEL_TESTS):
 	@mkdir -p $(UT)

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -15,11 +16,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "rdarchive.h"
+#include "archive.h"
+#include "cleanup.h"
+#include "modname.h"
 
 static void archive_writep(struct archive **a)
 {

@@ -11,6 +11,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <search.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,10 +19,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <libkmod.h>
 
 #include "closure.h"
+#include "cleanup.h"
+#include "modname.h"
 
 struct modvec {
 	struct closure_mod *v;

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "mkrdinit.h"
+#include "confine.h"
 
 struct closure;
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "mkrdinit.h"
+#include "mkerr.h"
 
 struct crypttab_entry {
 	char *text;    /* the line as written, without its newline */

@@ -25,8 +25,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include "elfdeps.h"
+#include "elf.h"
+#include "cleanup.h"
 
 struct map {
 	const unsigned char *p;

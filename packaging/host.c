@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "cleanup.h"
 
 /* Stacked devices nest a few levels (dm-crypt on LVM on md); loops are bugs. */
 #define MAX_DEPTH 8
@@ -287,7 +288,7 @@ static int add_crypt(struct host_root *h, const char *dev, const char *dm_uuid, 
 	r = add_key(h, HOST_STACK, "dm_crypt", dev);
 	if (r < 0)
 		return r;
-	h->stacks |= STACK_LUKS;
+	h->stacks |= STACK_BIT(STACK_LUKS);
 	if (read_attr(dev, "dm/name", name, sizeof(name)) < 0)
 		name[0] = '\0';
 	v = reallocarray(h->crypt, h->n_crypt + 1, sizeof(*v));
@@ -315,12 +316,12 @@ static int add_stack(struct host_root *h, const char *dev, char **slaves, size_t
 		if (r == 0 && !strncmp(buf, "CRYPT-", 6))
 			r = add_crypt(h, dev, buf, slaves, n_slaves);
 		if (!strncmp(buf, "LVM-", 4))
-			h->stacks |= STACK_LVM;
+			h->stacks |= STACK_BIT(STACK_LVM);
 		if (r < 0)
 			return r;
 	}
 	if (read_attr(dev, "md/level", buf, sizeof(buf)) == 0 && buf[0]) {
-		h->stacks |= STACK_MD;
+		h->stacks |= STACK_BIT(STACK_MD);
 		r = add_key(h, HOST_STACK, "md_mod", dev);
 		if (r == 0)
 			r = add_key(h, HOST_STACK, buf, dev);

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mkrdinit.h"
+#include "mkerr.h"
 #include "stacks.h"
 
 enum host_kind {
@@ -38,7 +38,7 @@ struct host_root {
 	unsigned int major, minor; /* 0:0 when / has no block device */
 	struct host_key *keys;
 	size_t n_keys, cap;
-	unsigned int stacks; /* STACK_*: the tools the chain needs to come up */
+	unsigned int stacks; /* STACK_BIT()s: the tools the chain needs to come up */
 	struct host_crypt *crypt;
 	size_t n_crypt;
 };

@@ -1,21 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Image assembly: module sets to closure, closure to staging tree, staging
- * tree through depmod into the archive, archive atomically to --output.
+ * Image assembly: what an image is made from (the options, the plan, the closure) and
+ * image_write(), which turns them into --output.  The steps before it have a file each:
+ * target.c (what the image is for), inputs.c (the options' files), plan.c (stacks and
+ * crypttab) and modsets.c (the modules it asks for).
  */
 #ifndef MKRDINIT_IMAGE_H
 #define MKRDINIT_IMAGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "arch.h"
+#include "archive.h"
 #include "closure.h"
 #include "crypttab.h"
 #include "host.h"
-#include "mkrdinit.h"
-#include "rdarchive.h"
-#include "stacks.h"
+#include "mkerr.h"
 
 enum image_profile {
 	PROFILE_GENERIC, /* the sets in modules_dir */
@@ -53,7 +56,7 @@ struct image_opts {
 	char **microcode; /* --microcode files, for the early cpio */
 	size_t n_microcode;
 	const char *stacks_dir;	  /* the stacks' tools, cryptsetup...; NULL: the arch's */
-	unsigned int omit_stacks; /* STACK_*: --omit-stacks */
+	unsigned int omit_stacks; /* STACK_BIT()s: --omit-stacks */
 	const char *crypttab;	  /* --crypttab: becomes /etc/crypttab, with its key files */
 	const char *host_root;	  /* --profile host reads its /proc, /sys, /dev, /etc here */
 	enum ar_compress compress;
@@ -76,7 +79,7 @@ struct image_stats {
 
 /* What goes into the image besides /init, the options' files and the modules. */
 struct image_plan {
-	unsigned int stacks;   /* STACK_*: tools in /usr/sbin, and (generic) module sets */
+	unsigned int stacks;   /* STACK_BIT()s: tools in /usr/sbin, and (generic) module sets */
 	struct host_root host; /* --profile host: the root's device chain */
 	struct crypttab tab;   /* the entries of /etc/crypttab; tab.path NULL for none */
 	bool tab_filtered;     /* only some of tab.path's lines: write them, not the file */
@@ -84,32 +87,6 @@ struct image_plan {
 	char **key_srcs;       /* ... and where each is read (below --host-root for the host's) */
 	size_t n_keys;
 };
-
-/*
- * Settle what the image is for, with @c open on the kernel: o->arch as --arch said, else
- * the machine of the kernel's modules, else (no modules) this machine's; --arch that
- * contradicts the modules, or --profile host for another machine than this one, is an
- * error.  Then o->init and o->stacks_dir default to the architecture's.
- */
-int image_target(struct image_opts *o, struct closure *c, struct mk_err *err);
-
-/*
- * Fail early, before the slow part, on inputs that cannot work: among them an ELF program
- * (--init, --install, --shell, a hook) for another machine than o->arch's.
- */
-int image_check_inputs(const struct image_opts *o, struct mk_err *err);
-
-/*
- * Decide the stacks (the profile's, less --omit-stacks; --profile host scans the root
- * first), check their tools are in o->stacks_dir, and read the crypttab: --crypttab, else
- * for a host root on LUKS the entries of the host's that open it; check its key files.
- */
-int image_plan(const struct image_opts *o, struct image_plan *p, struct mk_err *err);
-void image_plan_free(struct image_plan *p);
-
-/* Resolve --omit-modules, the module sets and --add-modules into @c, open on o->kver. */
-int image_closure(const struct image_opts *o, const struct image_plan *p, struct closure *c,
-		  struct mk_err *err);
 
 /*
  * Stage the closure, index it with depmod and write the image to

@@ -22,13 +22,18 @@
 #include <time.h>
 
 #include "arch.h"
+#include "archive.h"
+#include "cleanup.h"
 #include "closure.h"
 #include "hooks.h"
 #include "image.h"
+#include "inputs.h"
+#include "mkerr.h"
 #include "modcomp.h"
-#include "mkrdinit.h"
-#include "rdarchive.h"
+#include "modsets.h"
+#include "plan.h"
 #include "stacks.h"
+#include "target.h"
 
 #ifndef RDINIT_CONF_DIR
 #define RDINIT_CONF_DIR "/usr/share/rdinit/conf"
@@ -318,7 +323,7 @@ static int parse_epoch(const char *s, int64_t *out)
 	return 0;
 }
 
-/* "STAGE:PATH" with a stage rdinit runs hooks at; the split itself is image.c's. */
+/* "STAGE:PATH" with a stage rdinit runs hooks at; the split itself is inputs.c's. */
 static int check_hook(const char *spec)
 {
 	static const char *const stages[] = { RDINIT_HOOK_STAGES };
@@ -341,12 +346,12 @@ static int parse_stacks(char *list, unsigned int *mask)
 	char *save = NULL;
 
 	for (char *s = strtok_r(list, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-		const struct stack_info *st = stack_by_name(s);
+		const struct stack_def *st = stackdef_by_name(s);
 
 		if (!st)
 			return usage_error("unknown stack '%s' in --omit-stacks (" STACK_NAMES ")",
 					   s);
-		*mask |= st->bit;
+		*mask |= STACK_BIT(st->kind);
 	}
 	return 0;
 }

@@ -6,11 +6,15 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "modcomp.h"
-#include "rdarchive.h"
+#include "archive.h"
+#include "cleanup.h"
 
 #define MAX_THREADS 16
 

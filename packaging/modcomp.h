@@ -8,7 +8,7 @@
 #ifndef MKRDINIT_MODCOMP_H
 #define MKRDINIT_MODCOMP_H
 
-#include "mkrdinit.h"
+#include "confine.h"
 
 #define MODCOMP_LEVEL_DEFAULT 9
 #define MODCOMP_LEVEL_MAX 19

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elfdeps.h"
+#include "elf.h"
 
 static size_t touch(const char *s)
 {

@@ -22,7 +22,7 @@ esac
 
 CC=${CC:-clang}
 CFLAGS="-g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-CFLAGS="$CFLAGS -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -Iinit -Icommon -Ipackaging"
+CFLAGS="$CFLAGS -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -Iinit -Icommon"
 OUT=build/fuzz
 
 # the init/ and packaging/ sources each target links
@@ -40,6 +40,8 @@ declare -A srcs=(
 )
 # and the libraries beyond libc
 declare -A libs=([modfile]="-llzma -lzstd -lz")
+# packaging/ on the quote path only: its elf.h must not stand in for <elf.h>
+declare -A incs=([elf]="-iquote packaging")
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(cmdline conf uevent rootspec fstab crypttab luksplan modfile elf)
 
@@ -77,7 +79,7 @@ for t in "${targets[@]}"; do
 	fi
 	bin=$OUT/fuzz_$t
 	# shellcheck disable=SC2086 # the source lists are word lists
-	if ! $CC $CFLAGS tests/fuzz/fuzz_$t.c ${srcs[$t]} ${libs[$t]:-} -o "$bin" >"$OUT/$t.build.log" 2>&1; then
+	if ! $CC $CFLAGS ${incs[$t]:-} tests/fuzz/fuzz_$t.c ${srcs[$t]} ${libs[$t]:-} -o "$bin" >"$OUT/$t.build.log" 2>&1; then
 		echo "fuzz: $t BUILD FAILED, see $OUT/$t.build.log"
 		failed=$((failed + 1))
 		continue

@@ -24,7 +24,7 @@
 #include <archive_entry.h>
 #include <cmocka.h>
 
-#include "rdarchive.h"
+#include "archive.h"
 
 #define MTIME 1234567890
 

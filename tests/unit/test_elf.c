@@ -27,7 +27,7 @@
 
 #include <cmocka.h>
 
-#include "elfdeps.h"
+#include "elf.h"
 
 /* What one image holds; every offset is chosen by the builder. */
 struct spec {

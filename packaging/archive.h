@@ -2,22 +2,23 @@
 /*
  * Reproducible newc cpio writing with libarchive.
  *
- * (Not "archive.h": with -Ipackaging that name would shadow libarchive's
- * <archive.h>.)
+ * libarchive's header has the same name: packaging/ is only ever on the quote
+ * include path (its own files', and -iquote for the tests), so <archive.h>
+ * stays libarchive's.  The same goes for elf.h and <elf.h>.
  *
  * Callers collect entries in any order; ar_write() adds missing parent
  * directories, sorts by path and numbers the inodes, so the same inputs give
  * the same bytes whatever order the file system listed them in.
  */
-#ifndef MKRDINIT_RDARCHIVE_H
-#define MKRDINIT_RDARCHIVE_H
+#ifndef MKRDINIT_ARCHIVE_H
+#define MKRDINIT_ARCHIVE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "mkrdinit.h"
+#include "mkerr.h"
 
 enum ar_compress {
 	AR_GZIP,
@@ -68,6 +69,11 @@ int ar_add_node(struct ar_list *l, const char *path, mode_t mode, unsigned int m
  */
 int ar_add_tree(struct ar_list *l, const char *root, const char *prefix, struct mk_err *err);
 void ar_list_free(struct ar_list *l);
+
+static inline void ar_list_freep(struct ar_list *l)
+{
+	ar_list_free(l);
+}
 
 /*
  * Write @l as newc cpio to @fd, every timestamp set to @mtime.  Sorts @l

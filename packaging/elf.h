@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mkrdinit.h"
+#include "mkerr.h"
 
 struct elf_set {
 	char **paths; /* the files on the host */
