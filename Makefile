@@ -226,7 +226,8 @@ UNIT_TESTS := $(UT)/test_cmdline $(UT)/test_conf $(UT)/test_rootspec $(UT)/test_
 	$(UT)/test_switchroot $(UT)/test_archive \
 	$(UT)/test_devices $(UT)/test_coldplug $(UT)/test_event $(UT)/test_log $(UT)/test_elf \
 	$(UT)/test_fstab $(UT)/test_hooks $(UT)/test_stacks $(UT)/test_systemd $(UT)/test_ramroot \
-	$(UT)/test_arch $(UT)/test_modprobe $(UT)/test_shutdown $(UT)/test_wait $(UT)/test_loop
+	$(UT)/test_arch $(UT)/test_modprobe $(UT)/test_shutdown $(UT)/test_wait $(UT)/test_loop \
+	$(UT)/test_crypttab
 # make unit-kernel: the module closure and module files of Debian's kernel, the one the VM tests
 # boot, and the frames mkrdinit writes
 UNIT_KERNEL_TESTS := $(UT)/test_mkrdinit_closure $(UT)/test_modfile
@@ -250,6 +251,8 @@ $(UT)/test_event: tests/unit/test_event.c $(UT)/libinit.a
 $(UT)/test_stacks: tests/unit/test_stacks.c $(UT)/libinit.a
 $(UT)/test_wait: tests/unit/test_wait.c $(UT)/libinit.a
 $(UT)/test_loop: tests/unit/test_loop.c $(UT)/libinit.a
+# /init's crypttab reading (libinit.a) beside mkrdinit's (packaging/cryptfile.c)
+$(UT)/test_crypttab: tests/unit/test_crypttab.c packaging/cryptfile.c $(UT)/libinit.a
 $(UT)/test_mkrdinit_closure: tests/unit/test_mkrdinit_closure.c packaging/closure.c packaging/confine.c \
 	common/modname.c $(MK_HDRS)
 $(UT)/test_archive: tests/unit/test_archive.c packaging/archive.c common/modname.c $(MK_HDRS)
@@ -257,7 +260,8 @@ $(UT)/test_elf: tests/unit/test_elf.c packaging/elf.c $(MK_HDRS)
 $(UT)/test_arch: tests/unit/test_arch.c packaging/arch.c $(MK_HDRS)
 # packaging/ on the quote path only: its elf.h and archive.h must not stand in for <elf.h>
 # and libarchive's <archive.h>
-PKG_TESTS := $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_elf $(UT)/test_arch
+PKG_TESTS := $(UT)/test_mkrdinit_closure $(UT)/test_archive $(UT)/test_elf $(UT)/test_arch \
+	$(UT)/test_crypttab
 $(PKG_TESTS): UT_CFLAGS += -iquote packaging
 $(UT)/test_modfile: UT_CFLAGS += -DRDINIT_MKRDINIT='"$(CURDIR)/$(B)/mkrdinit"'
 $(UNIT_TESTS) $(UNIT_KERNEL_TESTS):

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "rdlog.h"
 #include "boot.h"
 
 extern char **environ;
@@ -459,6 +460,8 @@ int main(int argc, char **argv)
 	const char *newroot;
 	int r, serial_fd;
 
+	/* what common/ says (a crypttab line not used) goes to our log */
+	rd_log_set(log_vmsg);
 	if (argc > 1 && !strcmp(argv[1], "--dry-run"))
 		return dry_run(argc, argv);
 	if (modprobe_called(argc, argv))

@@ -51,7 +51,7 @@ static int add_key_file(struct image_plan *p, const char *keyfile, const char *r
 static int plan_key(struct image_plan *p, const struct crypttab_entry *e, const char *root,
 		    struct mk_err *err)
 {
-	const char *where = p->tab.path, *key = e->keyfile;
+	const char *where = p->tab.path, *key = crypttab_keyfile(e);
 	_cleanup_free_ char *src = NULL;
 	struct stat st;
 
@@ -59,21 +59,21 @@ static int plan_key(struct image_plan *p, const struct crypttab_entry *e, const 
 		return 0;
 	if (strchr(key, ':'))
 		return mk_errf(err, -EINVAL,
-			       "%s:%zu: key file %s: a key on another device (PATH:DEVICE) is not "
+			       "%s:%u: key file %s: a key on another device (PATH:DEVICE) is not "
 			       "supported; copy the key into a file",
-			       where, e->lineno, key);
+			       where, e->line, key);
 	if (key[0] != '/')
 		return mk_errf(err, -EINVAL,
-			       "%s:%zu: key file '%s' is not an absolute path (nor none or -)",
-			       where, e->lineno, key);
+			       "%s:%u: key file '%s' is not an absolute path (nor none or -)",
+			       where, e->line, key);
 	if (asprintf(&src, "%s%s", root, key) < 0)
 		return -ENOMEM;
 	if (stat(src, &st) < 0 || access(src, R_OK) < 0)
-		return mk_errf(err, -errno, "%s:%zu: key file %s: %s", where, e->lineno, src,
+		return mk_errf(err, -errno, "%s:%u: key file %s: %s", where, e->line, src,
 			       strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return mk_errf(err, -EINVAL, "%s:%zu: key file %s: not a regular file", where,
-			       e->lineno, src);
+		return mk_errf(err, -EINVAL, "%s:%u: key file %s: not a regular file", where,
+			       e->line, src);
 	return add_key_file(p, key, root);
 }
 
@@ -98,7 +98,7 @@ static int plan_host_crypttab(const struct image_opts *o, struct image_plan *p, 
 
 	if (asprintf(&path, "%s/etc/crypttab", o->host_root) < 0)
 		return -ENOMEM;
-	r = crypttab_read(&p->tab, path, err);
+	r = cryptfile_read(&p->tab, path, err);
 	if (r == -ENOENT) {
 		if (o->debug)
 			fprintf(o->debug, "mkrdinit: host: no %s\n", path);
@@ -106,18 +106,18 @@ static int plan_host_crypttab(const struct image_opts *o, struct image_plan *p, 
 	}
 	if (r < 0)
 		return r;
-	crypttab_filter(&p->tab, host_wants, &pick);
+	cryptfile_filter(&p->tab, host_wants, &pick);
 	p->tab_filtered = true;
-	if (p->tab.n == 0 && o->warn)
+	if (p->tab.tab.n == 0 && o->warn)
 		fprintf(o->warn,
 			"mkrdinit: warning: the root is on dm-crypt, but %s has no entry for it "
 			"(by its name or its device): the image gets no /etc/crypttab\n",
 			path);
-	if (p->tab.n == 0)
-		crypttab_free(&p->tab);
-	for (size_t i = 0; o->debug && i < p->tab.n; i++)
-		fprintf(o->debug, "mkrdinit: host: crypttab %s:%zu: %s\n", path, p->tab.v[i].lineno,
-			p->tab.v[i].name);
+	if (p->tab.tab.n == 0)
+		cryptfile_free(&p->tab);
+	for (size_t i = 0; o->debug && i < p->tab.tab.n; i++)
+		fprintf(o->debug, "mkrdinit: host: crypttab %s:%u: %s\n", path,
+			p->tab.tab.v[i].line, p->tab.tab.v[i].name);
 	return 0;
 }
 
@@ -127,7 +127,7 @@ int cryptkeys_plan(const struct image_opts *o, struct image_plan *p, struct mk_e
 	int r = 0;
 
 	if (o->crypttab) {
-		r = crypttab_read(&p->tab, o->crypttab, err);
+		r = cryptfile_read(&p->tab, o->crypttab, err);
 		if (r == -ENOENT)
 			return mk_errf(err, r, "cannot read --crypttab %s: %s", o->crypttab,
 				       strerror(-r));
@@ -135,8 +135,8 @@ int cryptkeys_plan(const struct image_opts *o, struct image_plan *p, struct mk_e
 		r = plan_host_crypttab(o, p, err);
 		root = o->host_root;
 	}
-	for (size_t i = 0; r == 0 && i < p->tab.n; i++)
-		r = plan_key(p, &p->tab.v[i], root, err);
+	for (size_t i = 0; r == 0 && i < p->tab.tab.n; i++)
+		r = plan_key(p, &p->tab.tab.v[i], root, err);
 	return r;
 }
 
@@ -162,8 +162,12 @@ int cryptkeys_stage(const struct mk_dir *stage, const struct image_plan *p, stru
 	if (fchmod(fd, st.st_mode & 07777) < 0)
 		r = -errno;
 	fprintf(f, "# The entries of %s for the root (mkrdinit --profile host)\n", p->tab.path);
-	for (size_t i = 0; i < p->tab.n; i++)
-		fprintf(f, "%s\n", p->tab.v[i].text);
+	for (size_t i = 0; i < p->tab.tab.n; i++) {
+		size_t n;
+		const char *line = cryptfile_line(&p->tab, &p->tab.tab.v[i], &n);
+
+		fprintf(f, "%.*s\n", (int)n, line);
+	}
 	if (fflush(f) != 0 && r == 0)
 		r = -errno;
 	return r < 0 ? mk_errf(err, r, "cannot write %s/etc/crypttab: %s", stage->path,

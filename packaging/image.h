@@ -16,7 +16,7 @@
 #include "arch.h"
 #include "archive.h"
 #include "closure.h"
-#include "crypttab.h"
+#include "cryptfile.h"
 #include "host.h"
 #include "mkerr.h"
 
@@ -81,7 +81,7 @@ struct image_stats {
 struct image_plan {
 	unsigned int stacks;   /* STACK_BIT()s: tools in /usr/sbin, and (generic) module sets */
 	struct host_root host; /* --profile host: the root's device chain */
-	struct crypttab tab;   /* the entries of /etc/crypttab; tab.path NULL for none */
+	struct cryptfile tab;  /* /etc/crypttab and its entries; tab.path NULL for none */
 	bool tab_filtered;     /* only some of tab.path's lines: write them, not the file */
 	char **keys;	       /* the entries' key files, absolute, as named in the image */
 	char **key_srcs;       /* ... and where each is read (below --host-root for the host's) */

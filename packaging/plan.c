@@ -60,7 +60,7 @@ int image_plan(const struct image_opts *o, struct image_plan *p, struct mk_err *
 void image_plan_free(struct image_plan *p)
 {
 	host_root_free(&p->host);
-	crypttab_free(&p->tab);
+	cryptfile_free(&p->tab);
 	for (size_t i = 0; i < p->n_keys; i++) {
 		free(p->keys[i]);
 		free(p->key_srcs[i]);

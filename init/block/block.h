@@ -57,17 +57,7 @@ struct devices {
 bool rootdev_matches(const struct root_spec *spec, const struct blockdev *d);
 
 /* luks.c: /etc/crypttab, parsed */
-struct crypttab_entry {
-	char *name, *device, *keyfile, *options; /* one allocation at name */
-	unsigned int line;
-};
-struct crypttab {
-	struct crypttab_entry *v;
-	size_t n, cap;
-};
-#define RDINIT_CRYPTTAB "/etc/crypttab"
-int crypttab_parse(const char *text, size_t len, const char *name, struct crypttab *t);
-void crypttab_free(struct crypttab *t);
+#include "crypttab.h"
 
 /* stacktool.c: LUKS, LVM and MD RAID members seen, and what became of each */
 enum member_state {

@@ -32,8 +32,8 @@ declare -A srcs=(
 	[uevent]="init/events/uevent.c init/services/log.c"
 	[rootspec]="init/block/rootspec.c init/services/log.c"
 	[fstab]="init/root/fstab.c init/services/log.c"
-	[crypttab]="init/block/crypttab.c init/services/log.c"
-	[luksplan]="init/block/luks.c init/block/crypttab.c init/settings/cmdline.c init/services/strset.c init/block/rootspec.c init/services/file.c
+	[crypttab]="common/crypttab.c common/dmname.c common/rdlog.c"
+	[luksplan]="init/block/luks.c common/crypttab.c common/rdlog.c init/settings/cmdline.c init/services/strset.c init/block/rootspec.c init/services/file.c
 		init/services/log.c common/dmname.c"
 	[modfile]="init/modules/modfile.c init/services/log.c"
 	[elf]="packaging/elf.c"

@@ -809,7 +809,7 @@ t_crypttab() {
 		"root UUID=0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9 $k/a.key luks,discard" \
 		"  data	/dev/vdb2	$k/b.key	luks" "home PARTUUID=5e3c1a2b-03 none luks" \
 		"other /dev/vdc - luks" "bare /dev/vdd" "also-a /dev/vde $k/a.key" \
-		"swap /dev/vdf /dev/urandom swap"
+		"swap /dev/vdf /dev/urandom swap" "	# an indented comment" "key#1 /dev/vdg none"
 	chmod 600 "$T/ct/good"
 	must_build "$T/ct.img" --profile none --crypttab "$T/ct/good"
 	cmp -s <(extract "$T/ct.img" etc/crypttab) "$T/ct/good" ||
@@ -825,8 +825,15 @@ t_crypttab() {
 	must_fail "a line of one field" "$T/ct/short:3: expected NAME DEVICE \[KEYFILE \[OPTIONS\]\]" \
 		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --profile none --crypttab "$T/ct/short"
 	ct_file long "root /dev/vda2 none luks extra"
-	must_fail "a line of five fields" "$T/ct/long:1: expected NAME DEVICE" \
+	must_fail "a line of five fields" "$T/ct/long:1: expected NAME DEVICE \[KEYFILE \[OPTIONS\]\], found 5 fields" \
 		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --profile none --crypttab "$T/ct/long"
+	# '#' starts a comment only at the start of a line, as systemd and Debian read it
+	ct_file hash "root /dev/vda2 $k/a.key luks # the root"
+	must_fail "a comment after an entry" "$T/ct/hash:1: expected NAME DEVICE \[KEYFILE \[OPTIONS\]\]: '#' starts a comment only at the start of a line" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --profile none --crypttab "$T/ct/hash"
+	ct_file name "ok /dev/vda1 none" "a/b /dev/vda2 none"
+	must_fail "a name device-mapper refuses" "$T/ct/name:2: the name 'a/b' cannot name a mapping" \
+		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --profile none --crypttab "$T/ct/name"
 	ct_file nokey "root /dev/vda2 $k/a.key" "data /dev/vdb2 $k/gone.key luks"
 	must_fail "a missing key file" "$T/ct/nokey:2: key file $k/gone.key: No such file or directory" \
 		--kver "$KVER" --basedir "$KDIR" --output "$T/bad.img" --profile none --crypttab "$T/ct/nokey"

@@ -182,43 +182,6 @@ static void cmdline(const char *line)
 
 /* ---- tests -------------------------------------------------------------------------- */
 
-static void test_crypttab_parse(void **state)
-{
-	static const char text[] = "# name device key options\n"
-				   "\n"
-				   "root UUID=1111 none luks,discard\n"
-				   "bad\n"
-				   "data\t/dev/vdc   /etc/keys/data.key  # trailing comment\n"
-				   "swap PARTUUID=22 -";
-	struct crypttab t = { 0 };
-
-	assert_int_equal(crypttab_parse(text, sizeof(text) - 1, "crypttab", &t), 0);
-	assert_int_equal(t.n, 3);
-	assert_string_equal(t.v[0].name, "root");
-	assert_string_equal(t.v[0].device, "UUID=1111");
-	assert_string_equal(t.v[0].keyfile, "none");
-	assert_string_equal(t.v[0].options, "luks,discard");
-	assert_int_equal(t.v[0].line, 3);
-	assert_string_equal(t.v[1].keyfile, "/etc/keys/data.key");
-	assert_string_equal(t.v[1].options, "");
-	assert_int_equal(t.v[1].line, 5);
-	assert_string_equal(t.v[2].keyfile, "-");
-	assert_non_null(strstr(slurp(logpath), "crypttab:4: ignoring 'bad'"));
-	crypttab_free(&t);
-	/* a line too long to hold is said and skipped, not cut into a different entry */
-	{
-		char long_text[1200];
-
-		memset(long_text, 'x', sizeof(long_text));
-		memcpy(long_text, "n UUID=1 ", 9);
-		assert_int_equal(crypttab_parse(long_text, sizeof(long_text), "crypttab", &t), 0);
-		assert_int_equal(t.n, 0);
-		assert_non_null(
-			strstr(slurp(logpath), "crypttab:1: ignoring a line of 1200 bytes"));
-		crypttab_free(&t);
-	}
-}
-
 static void test_cmdline_options(void **state)
 {
 	cmdline("rd.luks.uuid=luks-abc rd.luks.uuid=def rd.luks.name=abc=cryptroot rd.lvm.vg=vg0 "
@@ -757,7 +720,6 @@ static void test_tools_overlap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_crypttab_parse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cmdline_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lvm_completes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lvm_completes_listed, setup, teardown),
