@@ -135,29 +135,25 @@ static void on_fail(const struct rdinit_opts *o, bool can_retry)
 	}
 }
 
-/* rdinit.break=STAGE: a shell before going on, as dracut's rd.break. */
-static void stage_break(const struct rdinit_opts *o, enum stage stage)
+/*
+ * The boot reaches @stage (common/stages.h): its hooks (hooks.c), then rdinit.break='s shell,
+ * as dracut's rd.break. A required hook that fails is the failure policy; after a rescue shell
+ * the stage's hooks run again, from the first, until they pass.
+ */
+static void stage_reached(struct boot *b, enum stage stage)
 {
 	char why[64];
 
-	if (!(o->breaks & (1u << stage)))
+	while (hooks_run(b, stage) < 0)
+		on_fail(&b->opts, true);
+	if (!(b->opts.breaks & (1u << stage)))
 		return;
-	snprintf(why, sizeof(why), "rdinit.break=%s", stage_names[stage]);
+	snprintf(why, sizeof(why), "rdinit.break=%s", stage_defs[stage].break_name);
 	if (!have_shell()) {
 		log_console("%s: no shell in the image; going on", why);
 		return;
 	}
 	(void)run_shell(why);
-}
-
-/*
- * The hooks of @stage (hooks.c). A required one that fails is the failure policy; after a
- * rescue shell the stage's hooks run again, from the first, until they pass.
- */
-static void run_hooks(struct boot *b, const char *stage)
-{
-	while (hooks_run(b, stage) < 0)
-		on_fail(&b->opts, true);
 }
 
 /*
@@ -307,8 +303,7 @@ static int mount_root(struct boot *b, char *init, size_t initlen)
 		return r;
 	}
 	timing_mark("root mounted");
-	run_hooks(b, RDINIT_HOOK_MOUNTED);
-	stage_break(o, STAGE_MOUNT);
+	stage_reached(b, STAGE_MOUNT);
 	/* a separate /usr and the x-initrd.mount entries, before anything looks for init */
 	r = mount_initrd_entries(b, RDINIT_NEWROOT);
 	if (r < 0) {
@@ -339,8 +334,7 @@ static void find_and_mount_root(struct boot *b, char *init, size_t initlen)
 			/* before anything (a hook, a shell) can mount: a hibernated system resumes
 			 */
 			resume_from_hibernation(b);
-			run_hooks(b, RDINIT_HOOK_ROOT_FOUND);
-			stage_break(&b->opts, STAGE_ROOT);
+			stage_reached(b, STAGE_ROOT);
 			r = mount_root(b, init, initlen);
 		}
 		if (r == 0)
@@ -482,10 +476,8 @@ int main(int argc, char **argv)
 		log_err("early mounts: %s", strerror(-r));
 
 	read_settings(&b.opts);
-	run_hooks(&b, RDINIT_HOOK_CMDLINE);
-	stage_break(&b.opts, STAGE_CMDLINE);
-	run_hooks(&b, RDINIT_HOOK_PRE_COLDPLUG);
-	stage_break(&b.opts, STAGE_MODULES);
+	stage_reached(&b, STAGE_CMDLINE);
+	stage_reached(&b, STAGE_MODULES);
 	start_events(&b);
 	/* the kernel's module requests come to this program, at the path it was started as */
 	modprobe_take_over(argv[0][0] == '/' ? argv[0] : "/init");
@@ -500,8 +492,7 @@ int main(int argc, char **argv)
 	modules_exit(&b.mods);
 	modprobe_give_back();
 
-	run_hooks(&b, RDINIT_HOOK_PRE_SWITCH);
-	stage_break(&b.opts, STAGE_SWITCH);
+	stage_reached(&b, STAGE_SWITCH);
 	while (switch_to(&b, newroot) < 0)
 		on_fail(&b.opts, true);
 	console_open(b.opts.console);

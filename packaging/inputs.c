@@ -18,9 +18,9 @@
 
 #include "cleanup.h"
 #include "elf.h"
-#include "hooks.h"
 #include "inputs.h"
 #include "stacks.h"
+#include "stages.h"
 
 static bool is_elf(const char *path)
 {
@@ -72,14 +72,14 @@ static int check_include(const char *spec, struct mk_err *err)
 static int hook_dest(const char *spec, const char **src, char **dst)
 {
 	const char *colon = strchr(spec, ':'), *base;
+	const struct stage_def *s = stagedef_by_hooks(spec, (size_t)(colon - spec));
 
 	*src = colon + 1;
 	base = strrchr(*src, '/');
 	base = base ? base + 1 : *src;
-	if (!*base)
+	if (!s || !*base)
 		return -EINVAL;
-	if (asprintf(dst, "%s/%.*s.d/%s", RDINIT_HOOKS_DIR + 1, (int)(colon - spec), spec, base) <
-	    0)
+	if (asprintf(dst, "%s/%s.d/%s", RDINIT_HOOKS_DIR + 1, s->hooks, base) < 0)
 		return -ENOMEM;
 	return 0;
 }

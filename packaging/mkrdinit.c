@@ -25,7 +25,6 @@
 #include "archive.h"
 #include "cleanup.h"
 #include "closure.h"
-#include "hooks.h"
 #include "image.h"
 #include "inputs.h"
 #include "mkerr.h"
@@ -33,6 +32,7 @@
 #include "modsets.h"
 #include "plan.h"
 #include "stacks.h"
+#include "stages.h"
 #include "target.h"
 
 #ifndef RDINIT_CONF_DIR
@@ -326,17 +326,13 @@ static int parse_epoch(const char *s, int64_t *out)
 /* "STAGE:PATH" with a stage rdinit runs hooks at; the split itself is inputs.c's. */
 static int check_hook(const char *spec)
 {
-	static const char *const stages[] = { RDINIT_HOOK_STAGES };
 	const char *colon = strchr(spec, ':');
 
 	if (!colon || colon == spec || !colon[1])
 		return usage_error("--hook %s: expected STAGE:PATH", spec);
-	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
-		if (strlen(stages[i]) == (size_t)(colon - spec) &&
-		    !strncmp(spec, stages[i], (size_t)(colon - spec)))
-			return 0;
-	return usage_error("unknown hook stage '%.*s' in --hook %s (cmdline, pre-coldplug, "
-			   "root-found, mounted, pre-switch)",
+	if (stagedef_by_hooks(spec, (size_t)(colon - spec)))
+		return 0;
+	return usage_error("unknown hook stage '%.*s' in --hook %s (" STAGE_HOOK_NAMES ")",
 			   (int)(colon - spec), spec, spec);
 }
 

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Stage hooks: the executables in HOOKS_DIR/STAGE.d, run one at a time in the byte order of
- * their names (names starting with '.' and directories are skipped), each in a session of
- * its own, with stdin on /dev/null and stdout/stderr where rdinit's are (the console), and
- * at most rdinit.hook_timeout= seconds to finish; past that the hook and every process in
- * its session are killed. One log record per hook says how it ended.
+ * Stage hooks: the executables in HOOKS_DIR/STAGE.d (STAGE the stage's directory name,
+ * common/stages.h), run one at a time in the byte order of their names (names starting with
+ * '.' and directories are skipped), each in a session of its own, with stdin on /dev/null and
+ * stdout/stderr where rdinit's are (the console), and at most rdinit.hook_timeout= seconds to
+ * finish; past that the hook and every process in its session are killed. One log record per
+ * hook says how it ended.
  *
- * A hook sees /init's environment (the kernel's), PATH if that has none, and RDINIT_STAGE,
- * ROOT (root=), ROOTDEV and ROOTFSTYPE (the device and its type, once the root is seen),
- * NEWROOT (where the root is, or will be, mounted); a variable not known yet is unset.
+ * A hook sees /init's environment (the kernel's), PATH if that has none, and RDINIT_STAGE
+ * (STAGE), ROOT (root=), ROOTDEV and ROOTFSTYPE (the device and its type, once the root is
+ * seen), NEWROOT (where the root is, or will be, mounted); a variable not known yet is unset.
  *
  * A hook that fails (exit status not 0, killed, cannot run) is reported and the stage goes
  * on, unless its name ends in ".required": then the stage stops there and hooks_run()
@@ -284,8 +285,9 @@ static bool is_required(const char *name)
 	return n > s && !strcmp(name + n - s, RDINIT_HOOK_REQUIRED);
 }
 
-int hooks_run(struct boot *b, const char *stage)
+int hooks_run(struct boot *b, enum stage s)
 {
+	const char *stage = stage_defs[s].hooks;
 	char dir[PATH_MAX], **names;
 	struct hook_env env;
 	size_t n;

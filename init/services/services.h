@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "hooks.h"
+#include "stages.h"
 
 struct boot;
 
@@ -58,8 +58,8 @@ int read_trimmed_file(const char *path, char **out);
 int read_text_file(const char *path, size_t max, char **out, size_t *len);
 int file_copy_data(int in, int out, off_t size);
 
-/* hooks.c: the executables in hooks_dir/STAGE.d (stages: common/hooks.h) */
-int hooks_run(struct boot *b, const char *stage);
+/* hooks.c: the executables in hooks_dir/HOOKS.d for @stage (common/stages.h) */
+int hooks_run(struct boot *b, enum stage stage);
 
 /* timing.c */
 void timing_mark(const char *what);

@@ -172,11 +172,6 @@ static int set_console(struct rdinit_opts *o, const char *val)
 	return 0;
 }
 
-const char *const stage_names[STAGE_MAX] = {
-	[STAGE_CMDLINE] = "cmdline", [STAGE_MODULES] = "modules", [STAGE_ROOT] = "root",
-	[STAGE_MOUNT] = "mount",     [STAGE_SWITCH] = "switch",
-};
-
 static int set_onfail(struct rdinit_opts *o, const char *val)
 {
 	static const char *const names[] = {
@@ -232,13 +227,11 @@ static int set_breaks(struct rdinit_opts *o, const char *val)
 	int r = 0;
 
 	while (*p) {
-		size_t n = strcspn(p, ","), i;
+		size_t n = strcspn(p, ",");
+		const struct stage_def *s = stagedef_by_break(p, n);
 
-		for (i = 0; i < STAGE_MAX; i++)
-			if (strlen(stage_names[i]) == n && !strncmp(p, stage_names[i], n))
-				break;
-		if (i < STAGE_MAX) {
-			o->breaks |= 1u << i;
+		if (s) {
+			o->breaks |= 1u << s->stage;
 		} else {
 			log_warn("ignoring rdinit.break stage '%.*s'", (int)n, p);
 			r = -EINVAL;

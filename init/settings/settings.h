@@ -70,16 +70,6 @@ enum onfail {
 	ONFAIL_WAIT,
 };
 
-/* rdinit.break=: stages that stop with a shell before going on */
-enum stage {
-	STAGE_CMDLINE,
-	STAGE_MODULES,
-	STAGE_ROOT,
-	STAGE_MOUNT,
-	STAGE_SWITCH,
-	STAGE_MAX,
-};
-extern const char *const stage_names[STAGE_MAX];
 void opts_init(struct rdinit_opts *o);
 void opts_free(struct rdinit_opts *o);
 char *cmdline_next(char *args, char **param, char **val);

@@ -27,14 +27,15 @@ OUT=build/fuzz
 
 # the init/ and packaging/ sources each target links
 declare -A srcs=(
-	[cmdline]="init/settings/cmdline.c init/services/strset.c init/services/log.c"
-	[conf]="init/settings/conf.c init/settings/cmdline.c init/services/file.c init/services/strset.c init/services/log.c"
+	[cmdline]="init/settings/cmdline.c init/services/strset.c init/services/log.c common/stages.c"
+	[conf]="init/settings/conf.c init/settings/cmdline.c init/services/file.c init/services/strset.c init/services/log.c
+		common/stages.c"
 	[uevent]="init/events/uevent.c init/services/log.c"
 	[rootspec]="init/block/rootspec.c init/services/log.c"
 	[fstab]="init/root/fstab.c init/services/log.c"
 	[crypttab]="common/crypttab.c common/dmname.c common/rdlog.c"
 	[luksplan]="init/block/luks.c common/crypttab.c common/rdlog.c init/settings/cmdline.c init/services/strset.c init/block/rootspec.c init/services/file.c
-		init/services/log.c common/dmname.c"
+		init/services/log.c common/dmname.c common/stages.c"
 	[modfile]="init/modules/modfile.c init/services/log.c"
 	[elf]="packaging/elf.c"
 )
