@@ -6,8 +6,9 @@
 
 . tests/vm/stackdisks.sh
 
-SCENARIOS+=(s_luks2_prompt s_luks2_keyfile s_luks1 s_lvm_path s_lvm_uuid s_lvm_luks s_md_both
-	s_md_degraded s_lvm_late_pv s_luks_wrong_key s_lvm_incomplete s_luks_two_consoles)
+SCENARIOS+=(s_luks2_prompt s_luks2_keyfile s_crypttab_bad_line s_luks1 s_lvm_path s_lvm_uuid
+	s_lvm_luks s_md_both s_md_degraded s_lvm_late_pv s_luks_wrong_key s_lvm_incomplete
+	s_luks_two_consoles)
 # arm64: its own stack tools (build/arm64/stacks) make the disks in an arm64 helper VM and
 # open them: LVM on LUKS (cryptsetup, lvm, dm-crypt) and an md mirror (mdadm, raid1)
 ARM64_SCENARIOS+=(s_lvm_luks s_md_both)
@@ -85,6 +86,29 @@ scenario_s_luks2_keyfile() {
 		"root=/dev/mapper/cryptroot rdinit.timeout=10" -cpu max "${VM_DISK[@]}"
 	expect_reached s_luks2
 	expect 'rdinit: loaded crypto-aes for the kernel' "aesni_intel loaded on a CPU with AES-NI"
+}
+
+# An /etc/crypttab that mkrdinit did not read (put in with --include, as another generator
+# would): a line that is not an entry ('#' after one, not a comment: common/crypttab.h) is
+# said in /init's log with its file and line, and the next line still opens the root.
+scenario_s_crypttab_bad_line() {
+	sd_prepare || return
+	local t=$VM_OUT/s_crypttab_bad_line
+	rm -rf "$t" && mkdir -p "$t"
+	printf %s "$SD_KEY" >"$t/root.key"
+	chmod 0600 "$t/root.key"
+	printf 'swap /dev/vdz none swap # not a comment\ncryptroot UUID=%s /etc/root.key\n' \
+		"$SD_LUKS2" >"$t/crypttab"
+	"$MKRDINIT" --kver "$KVER" --basedir "$KDIR" --include "$t/crypttab:/etc/crypttab" \
+		--include "$t/root.key:/etc/root.key" --output "$t/initrd.img" >/dev/null \
+		2>"$t/mkrdinit.err" || { fail "mkrdinit to build ($(cat "$t/mkrdinit.err"))"; return; }
+	sd_disks luks2
+	INITRD=$t/initrd.img vm_boot s_crypttab_bad_line \
+		"root=/dev/mapper/cryptroot rdinit.timeout=10" "${VM_DISK[@]}"
+	expect_reached s_luks2
+	expect_fixed "rdinit: /etc/crypttab:1: expected NAME DEVICE [KEYFILE [OPTIONS]]: '#' starts a comment only at the start of a line; ignoring the line" \
+		"the line that is not an entry said, with its file and line"
+	expect 'unlocked as /dev/mapper/cryptroot \(key file\)' "the next line's key file to open it"
 }
 
 # LUKS1 with aes-cbc-essiv:sha256, the cipher of older volumes: its module (essiv) is not
