@@ -91,8 +91,22 @@ struct luks_plan {
 	char keyfile[PATH_MAX]; /* "" : no key file */
 	bool discard, readonly;
 	int tries;
-	int keyslot; /* keyslot=N as N + 1; 0: every slot, in order */
+	int keyslot;   /* keyslot=N as N + 1; 0: every slot, in order */
+	bool name_cut; /* the name asked for does not fit: refused, never opened cut short */
 };
+
+/* The mapping name @name, or the plan says it was too long (mkrdinit refuses it too). */
+static void plan_name(struct luks_plan *p, const char *name)
+{
+	if ((size_t)snprintf(p->name, sizeof(p->name), "%s", name) >= sizeof(p->name))
+		p->name_cut = true;
+}
+
+/* Why @p's mapping name is refused, or NULL. */
+static const char *name_refused(const struct luks_plan *p)
+{
+	return p->name_cut ? "longer than 127 bytes" : rd_dm_name_invalid(p->name);
+}
 
 /*
  * The number after the first @skip bytes of option @opt (@n bytes), 0 to @max: true with it in
@@ -235,7 +249,7 @@ static void plan_for(struct boot *b, const struct blockdev *d, struct luks_plan 
 		if (!device_matches(e->device, d))
 			continue;
 		named = true;
-		snprintf(p->name, sizeof(p->name), "%s", e->name);
+		plan_name(p, e->name);
 		if (e->keyfile[0] && strcmp(e->keyfile, "none") && strcmp(e->keyfile, "-"))
 			snprintf(p->keyfile, sizeof(p->keyfile), "%s", e->keyfile);
 		plan_options(p, e->options);
@@ -249,7 +263,7 @@ static void plan_for(struct boot *b, const struct blockdev *d, struct luks_plan 
 
 		if (eq && uuid_matches(v, (size_t)(eq - v), d) && eq[1]) {
 			named = true;
-			snprintf(p->name, sizeof(p->name), "%s", eq + 1);
+			plan_name(p, eq + 1);
 		}
 	}
 	plan_cmdline_options(p, o, d);
@@ -281,7 +295,7 @@ int luks_plan_describe(struct boot *b, const struct blockdev *d, char *out, size
 		snprintf(out, size, "%s", p.why_not);
 		return 0;
 	}
-	why = rd_dm_name_invalid(p.name);
+	why = name_refused(&p);
 	if (why) {
 		snprintf(out, size, "the mapping name '%.100s' is refused: %s", p.name, why);
 		return -EINVAL;
@@ -624,7 +638,7 @@ static void luks_member(struct boot *b, const struct blockdev *d)
 		job_free(j);
 		return;
 	}
-	why_not = rd_dm_name_invalid(j->p.name);
+	why_not = name_refused(&j->p);
 	if (why_not) {
 		/* "control" or "../null" would be "already open" below, without cryptsetup */
 		m->state = MEMBER_FAILED;

@@ -397,10 +397,6 @@ static void test_same_refusals(void **state)
  */
 static void test_same_names(void **state)
 {
-	/*
-	 * not yet a NAME of 128 bytes or more: luks.c's plan cuts it to its name[128] and opens
-	 * the device under the first 127 bytes, where mkrdinit refuses it
-	 */
 	static const char *const bad[] = { "a/b", "-x", "control", ".", ".." };
 	static const struct blockdev d = { .name = "vdb",
 					   .type = "crypto_LUKS",
@@ -446,6 +442,25 @@ static void test_same_names(void **state)
 		assert_int_equal(cryptfile_read(&f, path, &err), 0);
 		assert_int_equal(f.tab.n, 1);
 		crypttab_free(&t);
+		cryptfile_free(&f);
+	}
+	/* 128 bytes: mkrdinit refuses it, and /init's plan never opens it cut short */
+	{
+		struct mk_err err = { 0 };
+		struct cryptfile f;
+		static struct boot b;
+
+		snprintf(text, sizeof(text), "%s UUID=1234-5678 none\n", name);
+		write_file(text, strlen(text));
+		memset(&b, 0, sizeof(b));
+		opts_init(&b.opts);
+		assert_int_equal(init_reads(&b.st.crypttab), 0);
+		b.st.crypttab_read = true;
+		assert_int_equal(luks_plan_describe(&b, &d, out, sizeof(out)), -EINVAL);
+		assert_non_null(strstr(out, "longer than 127 bytes"));
+		assert_int_equal(cryptfile_read(&f, path, &err), -EINVAL);
+		crypttab_free(&b.st.crypttab);
+		opts_free(&b.opts);
 		cryptfile_free(&f);
 	}
 }
