@@ -790,6 +790,106 @@ static int load_list(struct modules *m, struct kmod_list *list, const char *for_
 	return considered ? n : refused ? -EPERM : 0;
 }
 
+/* The sets a plan child adds to, each with its letter in the child's report */
+static struct strset *child_sets(struct modules *m, char letter)
+{
+	switch (letter) {
+	case 'T':
+		return &m->tried;
+	case 'B':
+		return &m->blacklisted_aliases;
+	case 'F':
+		return &m->failed;
+	case 'C':
+		return &m->crashed;
+	default:
+		return NULL;
+	}
+}
+
+static const char child_letters[] = "TBFC";
+
+/* In the plan child: what @list needs loaded, then what it added to @m's sets, to @fd. */
+static void __attribute__((noreturn))
+plan_child(struct modules *m, struct kmod_list *list, const char *alias, int fd)
+{
+	size_t before[sizeof(child_letters)];
+	const char *l;
+
+	timing_forward(fd);
+	for (l = child_letters; *l; l++)
+		before[l - child_letters] = child_sets(m, *l)->n;
+	(void)load_list(m, list, alias);
+	for (l = child_letters; *l; l++) {
+		struct strset *set = child_sets(m, *l);
+
+		for (size_t i = before[l - child_letters]; i < set->n; i++)
+			dprintf(fd, "%c %s\n", *l, set->v[i]);
+	}
+	_exit(0);
+}
+
+/*
+ * Start loading every module the MODALIAS @alias resolves to, as a plan of its own in a child
+ * process: a slow driver holds back only what depends on it, never another device's plan.
+ * Returns 1 with the child in *@pid and its report (modules_plan_report()) to read on *@fd,
+ * 0 when there is nothing to load (seen before, or no module for it), or -errno.
+ */
+int modules_spawn_alias(struct modules *m, const char *alias, pid_t *pid, int *fd)
+{
+	struct kmod_list *list = NULL;
+	int p[2], r;
+
+	if (!m->ctx)
+		return -ENODEV;
+	if (!strset_add(&m->seen_aliases, alias))
+		return 0;
+	r = kmod_module_new_from_lookup(m->ctx, alias, &list);
+	if (r < 0)
+		return r;
+	if (!list) {
+		(void)strset_add(&m->unmatched_aliases, alias);
+		return 0;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		r = -errno;
+		kmod_module_unref_list(list);
+		return r;
+	}
+	*pid = fork();
+	if (*pid == 0) {
+		close(p[0]);
+		plan_child(m, list, alias, p[1]);
+	}
+	r = *pid < 0 ? -errno : 1;
+	kmod_module_unref_list(list);
+	close(p[1]);
+	if (r < 0) {
+		close(p[0]);
+		return r;
+	}
+	*fd = p[0];
+	return 1;
+}
+
+/* What a plan child reported (@text, its lines), kept: its failures, its timeline. */
+void modules_plan_report(struct modules *m, char *text)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct strset *set = line[0] && line[1] == ' ' ? child_sets(m, line[0]) : NULL;
+		unsigned long long t;
+		int n = 0;
+
+		if (set) {
+			(void)strset_add(set, line + 2);
+		} else if (line[0] == 'M' && sscanf(line, "M %llu %n", &t, &n) == 1 && n > 0) {
+			timing_mark_at(t, line + n);
+		}
+	}
+}
+
 /*
  * Load every module @alias resolves to: a device's MODALIAS (@is_modalias: each one once per
  * search) or a name. Returns the number of modules there now, -EPERM when all are

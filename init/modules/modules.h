@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "services/services.h"
 
@@ -42,6 +43,8 @@ void modules_retry(struct modules *m);
 void modules_blacklist_cmdline(struct modules *m, const char *cmdline);
 int modules_load_alias(struct modules *m, const char *alias, bool is_modalias);
 int modules_load_fs(struct modules *m, const char *fstype);
+int modules_spawn_alias(struct modules *m, const char *alias, pid_t *pid, int *fd);
+void modules_plan_report(struct modules *m, char *text);
 enum module_trouble { MODULE_NONE, MODULE_BLACKLISTED, MODULE_FAILED };
 void modules_report(const struct modules *m,
 		    void (*fn)(const char *what, enum module_trouble t, void *ud), void *ud);

@@ -67,6 +67,7 @@ void timing_mark_at(unsigned long long usec, const char *what);
 unsigned long long timing_now(void);
 void timing_finish(const char *path, bool table);
 void timing_setenv(void);
+void timing_forward(int fd);
 int timing_start(unsigned long long *realtime, unsigned long long *monotonic);
 
 /* sys.c: processes and /proc, /sys files */
