@@ -816,6 +816,24 @@ plan_child(struct modules *m, struct kmod_list *list, const char *alias, int fd)
 	size_t before[sizeof(child_letters)];
 	const char *l;
 
+	/*
+	 * Nothing of PID 1's but the log and the report: a copy of the prober's socket kept
+	 * here would keep the prober from ever seeing its end (devices_stop_prober() waits).
+	 */
+	{
+		int keep[2] = { fd < log_get_fd() ? fd : log_get_fd(),
+				fd < log_get_fd() ? log_get_fd() : fd },
+		    from = 3;
+
+		for (int i = 0; i < 2; i++) {
+			if (keep[i] > from)
+				(void)syscall(SYS_close_range, (unsigned int)from,
+					      (unsigned int)keep[i] - 1, 0U);
+			if (keep[i] >= from)
+				from = keep[i] + 1;
+		}
+		(void)syscall(SYS_close_range, (unsigned int)from, ~0U, 0U);
+	}
 	timing_forward(fd);
 	for (l = child_letters; *l; l++)
 		before[l - child_letters] = child_sets(m, *l)->n;

@@ -19,6 +19,12 @@ static int log_fd = 2;
 static bool log_prefix;
 static int log_level = LOG_LVL_INFO;
 
+/* The descriptor the log goes to (a child that closes the rest keeps it). */
+int log_get_fd(void)
+{
+	return log_fd;
+}
+
 void log_set_fd(int fd, bool kmsg_prefix)
 {
 	log_fd = fd;

@@ -433,7 +433,7 @@ static void test_slow_plan_holds_nothing(void **state)
 	t0 = mono_ms();
 	assert_int_equal(events_wait_root(&b, 5000), 1);
 	assert_true(mono_ms() - t0 < 1000);
-	assert_int_equal(b.ev.plans, 1); /* the slow one, still loading */
+	assert_true(b.ev.plans >= 1); /* the slow one, still loading (2 s) */
 	t0 = mono_ms();
 	events_close(&b);
 	assert_true(mono_ms() - t0 < 1000);
