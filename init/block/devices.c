@@ -141,8 +141,30 @@ static bool btrfs_ready(struct boot *b, const struct blockdev *d)
 }
 
 /* Whether @d (a match of @spec, or its PARTNROFF target) is a filesystem to mount now. */
+/*
+ * A device-mapper or MD device announced before it can be read: a dm device whose table is not
+ * loaded and resumed yet (suspended), an array not started (inactive). Its "change" comes when
+ * it is ready, and probes it again. (Unreadable: cannot tell, ready.)
+ */
+static bool not_ready_yet(const struct boot *b, const struct blockdev *d)
+{
+	char path[PATH_MAX], *text = NULL;
+	bool md = !strncmp(d->name, "md", 2), dm = !strncmp(d->name, "dm-", 3), r = false;
+
+	if (b->dry_run || (!md && !dm))
+		return false;
+	snprintf(path, sizeof(path), "%s/block/%s/%s", b->sysfs ? b->sysfs : "/sys", d->name,
+		 md ? "md/array_state" : "dm/suspended");
+	if (read_trimmed_file(path, &text) == 0)
+		r = md ? !strcmp(text, "inactive") || !strcmp(text, "clear") : !strcmp(text, "1");
+	free(text);
+	return r;
+}
+
 static bool usable(struct boot *b, const struct root_spec *spec, const struct blockdev *d)
 {
+	if (!d->type[0] && not_ready_yet(b, d))
+		return false;
 	/*
 	 * A whole disk with a partition table is not a filesystem to mount (the report hints at
 	 * its partitions); a device with no known signature is tried, for rootfstype=.

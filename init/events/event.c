@@ -291,10 +291,10 @@ static void plan_ended(struct boot *b, void *data, int status)
 	struct plan_child *pc = data;
 
 	loop_remove(b, pc->out_src);
-	if (status != LOOP_CANCELLED)
-		plan_read(pc);
+	/* cancelled (the boot goes on): what it said so far is kept, its loads and marks */
+	plan_read(pc);
 	close(pc->fd);
-	if (pc->buf && status != LOOP_CANCELLED) {
+	if (pc->buf) {
 		pc->buf[pc->n] = '\0';
 		modules_plan_report(&b->mods, pc->buf);
 	}

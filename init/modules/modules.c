@@ -214,6 +214,7 @@ struct task {
 	bool wished; /* a softdep: failure is only worth a debug line */
 	bool done;
 	bool running;
+	bool reported; /* its success said already (task_loaded()) */
 	int result;
 	int signal;		/* the loading process died of it */
 	const char *dep_failed; /* not loaded: this hard dependency failed */
@@ -575,11 +576,32 @@ static bool task_ready(struct plan *p, int i)
 	return true;
 }
 
+/* A module loaded: the log's line and the timeline's two marks. */
+static void task_loaded(const struct modules *m, struct task *t)
+{
+	const char *name = kmod_module_get_name(t->mod);
+	const char *format = rdmod_compression(t->path, NULL);
+	char what[160];
+
+	log_debug("loaded %s from %s%s", name, t->path,
+		  !format			   ? ""
+		  : kernel_decompresses(m, format) ? " (decompressed by the kernel)"
+						   : " (decompressed by rdinit)");
+	snprintf(what, sizeof(what), "loading %s", name);
+	timing_mark_at(t->start_usec, what);
+	snprintf(what, sizeof(what), "loaded %s", name);
+	timing_mark_at(t->done_usec, what);
+	t->reported = true;
+}
+
 static void task_run(struct plan *p, struct task *t)
 {
 	t->start_usec = timing_now();
 	t->result = p->m->dry_run ? 0 : insert_file(p->m, t);
 	t->done_usec = timing_now();
+	/* a plan child may be killed once the root is found: what it did is said at once */
+	if (p->m->in_plan_child && t->result == 0 && t->path)
+		task_loaded(p->m, t);
 }
 
 static void *worker(void *arg)
@@ -711,25 +733,14 @@ static void plan_finish(struct plan *p)
 	for (i = 0; i < p->n; i++) {
 		struct task *t = &p->t[i];
 		const char *name = kmod_module_get_name(t->mod);
-		char what[160];
 
 		if (t->result < 0 && t->path) {
 			task_failed(p->m, t, name);
 		} else if (t->result == 0 && t->path && p->m->dry_run) {
 			log_info("would load %s from %s%s", name, t->path,
 				 t->wished ? " (softdep)" : "");
-		} else if (t->result == 0 && t->path) {
-			const char *format = rdmod_compression(t->path, NULL);
-
-			log_debug("loaded %s from %s%s", name, t->path,
-				  !format ? ""
-				  : kernel_decompresses(p->m, format)
-					  ? " (decompressed by the kernel)"
-					  : " (decompressed by rdinit)");
-			snprintf(what, sizeof(what), "loading %s", name);
-			timing_mark_at(t->start_usec, what);
-			snprintf(what, sizeof(what), "loaded %s", name);
-			timing_mark_at(t->done_usec, what);
+		} else if (t->result == 0 && t->path && !t->reported) {
+			task_loaded(p->m, t);
 		}
 		free(t->path);
 		free(t->after.v);
@@ -794,8 +805,6 @@ static int load_list(struct modules *m, struct kmod_list *list, const char *for_
 static struct strset *child_sets(struct modules *m, char letter)
 {
 	switch (letter) {
-	case 'T':
-		return &m->tried;
 	case 'B':
 		return &m->blacklisted_aliases;
 	case 'F':
@@ -807,7 +816,11 @@ static struct strset *child_sets(struct modules *m, char letter)
 	}
 }
 
-static const char child_letters[] = "TBFC";
+/*
+ * Not the modules it tried: a module a plan child tried may be planned again here (by name, for
+ * the root's filesystem), where /sys/module says whether it is loaded
+ */
+static const char child_letters[] = "BFC";
 
 /* In the plan child: what @list needs loaded, then what it added to @m's sets, to @fd. */
 static void __attribute__((noreturn))
@@ -835,6 +848,7 @@ plan_child(struct modules *m, struct kmod_list *list, const char *alias, int fd)
 		(void)syscall(SYS_close_range, (unsigned int)from, ~0U, 0U);
 	}
 	timing_forward(fd);
+	m->in_plan_child = true;
 	for (l = child_letters; *l; l++)
 		before[l - child_letters] = child_sets(m, *l)->n;
 	(void)load_list(m, list, alias);
@@ -903,7 +917,7 @@ void modules_plan_report(struct modules *m, char *text)
 		if (set) {
 			(void)strset_add(set, line + 2);
 		} else if (line[0] == 'M' && sscanf(line, "M %llu %n", &t, &n) == 1 && n > 0) {
-			timing_mark_at(t, line + n);
+			timing_keep(t, line + n);
 		}
 	}
 }

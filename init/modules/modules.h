@@ -34,6 +34,8 @@ struct modules {
 	 * provide; a module for features this CPU lacks is left out, not tried.
 	 */
 	bool kernel_request;
+	/* a modalias's plan child (modules_spawn_alias()): each load said as it ends */
+	bool in_plan_child;
 };
 #define MODULES_MAX_WORKERS 4
 #define MODULE_FAILURES "/run/rdinit/module-failures"

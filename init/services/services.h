@@ -69,6 +69,7 @@ unsigned long long timing_now(void);
 void timing_finish(const char *path, bool table);
 void timing_setenv(void);
 void timing_forward(int fd);
+void timing_keep(unsigned long long t, const char *what);
 int timing_start(unsigned long long *realtime, unsigned long long *monotonic);
 
 /* sys.c: processes and /proc, /sys files */
