@@ -847,6 +847,7 @@ plan_child(struct modules *m, struct kmod_list *list, const char *alias, int fd)
 		}
 		(void)syscall(SYS_close_range, (unsigned int)from, ~0U, 0U);
 	}
+	log_forked();
 	timing_forward(fd);
 	m->in_plan_child = true;
 	for (l = child_letters; *l; l++)

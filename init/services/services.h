@@ -26,6 +26,7 @@ int log_open_kmsg(const char *path);
 void log_close(void);
 void log_set_fd(int fd, bool kmsg_prefix);
 int log_get_fd(void);
+void log_forked(void);
 void log_set_max_level(int level);
 int log_max_level(void);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
