@@ -9,19 +9,15 @@
  * uevent (ENOBUFS) means the /sys replay runs again.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/netlink.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
-
-#define PLANS_BASE 8
 #include "boot.h"
 
 static void queue_add(struct alias_queue *q, const char *modalias)
@@ -122,7 +118,7 @@ void events_close(struct boot *b)
 	 * The tools still running end first (each within its time limit): an lvm killed
 	 * halfway leaves its locks and half a volume group to the real system.
 	 */
-	while (loop_has_children(b, false))
+	while (loop_has_children(b))
 		(void)loop_run_once(b, -1, 1000);
 	loop_clear(b);
 	devices_stop_prober(&b->devs);
@@ -229,121 +225,9 @@ static void drain(struct boot *b)
 	}
 }
 
-/*
- * How many module plans run at once. Module init sleeps on hardware far more than it computes
- * (ata_piix probing its ports, a RAID HBA resetting), so the limit is well above the CPU count,
- * as udevd's workers are: a base, and two more per CPU.
- */
-static unsigned int plans_max(void)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return PLANS_BASE + 2 * (unsigned int)(cpus > 0 ? cpus : 1);
-}
-
-/* A module plan running in a child (modules_spawn_alias()): what it reports, read as it comes */
-struct plan_child {
-	unsigned int out_src;
-	int fd;
-	size_t n, cap;
-	char *buf;
-};
-
-static void plan_read(struct plan_child *pc)
-{
-	for (;;) {
-		ssize_t got;
-
-		if (pc->n + 512 > pc->cap) {
-			size_t cap = pc->cap ? pc->cap * 2 : 1024;
-			char *buf = realloc(pc->buf, cap);
-
-			if (!buf)
-				return;
-			pc->buf = buf;
-			pc->cap = cap;
-		}
-		got = read(pc->fd, pc->buf + pc->n, pc->cap - pc->n - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return;
-		pc->n += (size_t)got;
-	}
-}
-
-static void plan_output(struct boot *b, void *data, int revents)
-{
-	struct plan_child *pc = data;
-
-	if (revents == LOOP_CANCELLED)
-		return; /* its child's source frees it */
-	plan_read(pc);
-	if (revents & (POLLHUP | POLLERR)) {
-		loop_remove(b, pc->out_src);
-		pc->out_src = 0;
-	}
-}
-
-/* A plan ended: its failures and its timeline kept; the next queued one may start. */
-static void plan_ended(struct boot *b, void *data, int status)
-{
-	struct plan_child *pc = data;
-
-	loop_remove(b, pc->out_src);
-	/* cancelled (the boot goes on): what it said so far is kept, its loads and marks */
-	plan_read(pc);
-	close(pc->fd);
-	if (pc->buf) {
-		pc->buf[pc->n] = '\0';
-		modules_plan_report(&b->mods, pc->buf);
-	}
-	free(pc->buf);
-	free(pc);
-	b->ev.plans--;
-	b->ev.loaded = true;
-}
-
-/* The plan for @alias, started in a child of the loop; false when there is nothing to load. */
-static bool plan_start(struct boot *b, const char *alias)
-{
-	struct plan_child *pc;
-	unsigned int id;
-	pid_t pid;
-	int fd, r = modules_spawn_alias(&b->mods, alias, &pid, &fd);
-
-	if (r <= 0) {
-		if (r < 0)
-			log_warn("cannot load a module for %s: %s", alias, strerror(-r));
-		return false;
-	}
-	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
-	pc = calloc(1, sizeof(*pc));
-	id = pc ? loop_add_child(b, pid, plan_ended, pc) : 0;
-	if (!id) {
-		/* no room to watch it: wait for it here */
-		(void)waitpid(pid, NULL, 0);
-		close(fd);
-		free(pc);
-		return true;
-	}
-	pc->fd = fd;
-	/* the root found, the boot goes on without waiting for it (the real system's udev
-	 * loads what is left) */
-	loop_detach(b, id);
-	pc->out_src = loop_add_fd(b, fd, plan_output, pc);
-	b->ev.plans++;
-	return true;
-}
-
-/*
- * One step of work: the /sys walk when it is due, else the next queued modaliases' plans, as
- * many as may run at once, best rank first (what can lead to the root). Each plan starts when
- * its event arrives, whatever else is loading; only a plan's own dependencies order its loads.
- */
+/* One step of work: the next queued modalias, or the /sys walk when it is due. */
 static bool work(struct boot *b)
 {
-	bool started = false;
 	char *alias;
 	int rank;
 
@@ -352,11 +236,13 @@ static bool work(struct boot *b)
 		(void)coldplug_walk(b, event_dispatch);
 		return true;
 	}
-	while (b->ev.plans < plans_max() && (alias = queue_take(&b->ev.queue, &rank))) {
-		started |= plan_start(b, alias);
-		free(alias);
-	}
-	return started;
+	alias = queue_take(&b->ev.queue, &rank);
+	if (!alias)
+		return false;
+	(void)modules_load_alias(&b->mods, alias, true);
+	free(alias);
+	b->ev.loaded = true;
+	return true;
 }
 
 /*
@@ -388,7 +274,7 @@ int events_wait_for(struct boot *b, const struct root_spec *spec, int timeout_ms
 			continue;
 		}
 		/* nothing left to load and no tool running: what waits for the devices to settle */
-		if (!loop_has_children(b, true))
+		if (!loop_has_children(b))
 			stacks_idle(b);
 		if (b->ev.nl_fd < 0 && (left < 0 || left > 500))
 			left = 500; /* no socket: look again now and then */

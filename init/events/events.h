@@ -54,7 +54,6 @@ struct loop_source {
 	loop_fn *fn;
 	void *data;
 	unsigned int id;
-	bool detached; /* LOOP_CHILD: killed, not waited for, when the loop is cleared */
 };
 struct loop {
 	struct loop_source *v; /* grows as sources come */
@@ -73,7 +72,6 @@ struct events {
 	unsigned long long overflows;
 	const struct root_spec *want; /* what the wait in progress looks for; NULL: none */
 	struct loop loop;
-	unsigned int plans; /* module plans running, each in a child */
 };
 
 /* loop.c */
@@ -83,8 +81,7 @@ unsigned int loop_add_timer(struct boot *b, long long due_ms, loop_fn *fn, void 
 void loop_remove(struct boot *b, unsigned int id);
 void loop_cancel(struct boot *b, unsigned int id);
 bool loop_busy(const struct boot *b);
-bool loop_has_children(const struct boot *b, bool detached_too);
-void loop_detach(struct boot *b, unsigned int id);
+bool loop_has_children(const struct boot *b);
 void loop_pause(struct boot *b);
 void loop_resume(struct boot *b);
 long long loop_paused_ms(const struct boot *b);

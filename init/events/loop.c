@@ -127,26 +127,12 @@ bool loop_busy(const struct boot *b)
 	return false;
 }
 
-/* Whether a child is watched (@detached_too: one loop_detach() marked too). */
-bool loop_has_children(const struct boot *b, bool detached_too)
+bool loop_has_children(const struct boot *b)
 {
 	for (size_t i = 0; i < b->ev.loop.n; i++)
-		if (b->ev.loop.v[i].kind == LOOP_CHILD &&
-		    (detached_too || !b->ev.loop.v[i].detached))
+		if (b->ev.loop.v[i].kind == LOOP_CHILD)
 			return true;
 	return false;
-}
-
-/*
- * Child @id is not worth waiting for when the loop is cleared: it is killed then, and left
- * for the real init to reap (a module plan: its init_module(2) may take seconds more).
- */
-void loop_detach(struct boot *b, unsigned int id)
-{
-	struct loop_source *s = id ? find(b, id) : NULL;
-
-	if (s)
-		s->detached = true;
 }
 
 void loop_pause(struct boot *b)
@@ -261,8 +247,7 @@ void loop_clear(struct boot *b)
 
 		if (s.kind == LOOP_CHILD) {
 			(void)kill(s.pid, SIGKILL);
-			if (!s.detached)
-				(void)waitpid(s.pid, NULL, 0);
+			(void)waitpid(s.pid, NULL, 0);
 		}
 		loop_remove(b, s.id);
 		s.fn(b, s.data, LOOP_CANCELLED);

@@ -214,7 +214,6 @@ struct task {
 	bool wished; /* a softdep: failure is only worth a debug line */
 	bool done;
 	bool running;
-	bool reported; /* its success said already (task_loaded()) */
 	int result;
 	int signal;		/* the loading process died of it */
 	const char *dep_failed; /* not loaded: this hard dependency failed */
@@ -576,32 +575,11 @@ static bool task_ready(struct plan *p, int i)
 	return true;
 }
 
-/* A module loaded: the log's line and the timeline's two marks. */
-static void task_loaded(const struct modules *m, struct task *t)
-{
-	const char *name = kmod_module_get_name(t->mod);
-	const char *format = rdmod_compression(t->path, NULL);
-	char what[160];
-
-	log_debug("loaded %s from %s%s", name, t->path,
-		  !format			   ? ""
-		  : kernel_decompresses(m, format) ? " (decompressed by the kernel)"
-						   : " (decompressed by rdinit)");
-	snprintf(what, sizeof(what), "loading %s", name);
-	timing_mark_at(t->start_usec, what);
-	snprintf(what, sizeof(what), "loaded %s", name);
-	timing_mark_at(t->done_usec, what);
-	t->reported = true;
-}
-
 static void task_run(struct plan *p, struct task *t)
 {
 	t->start_usec = timing_now();
 	t->result = p->m->dry_run ? 0 : insert_file(p->m, t);
 	t->done_usec = timing_now();
-	/* a plan child may be killed once the root is found: what it did is said at once */
-	if (p->m->in_plan_child && t->result == 0 && t->path)
-		task_loaded(p->m, t);
 }
 
 static void *worker(void *arg)
@@ -733,14 +711,25 @@ static void plan_finish(struct plan *p)
 	for (i = 0; i < p->n; i++) {
 		struct task *t = &p->t[i];
 		const char *name = kmod_module_get_name(t->mod);
+		char what[160];
 
 		if (t->result < 0 && t->path) {
 			task_failed(p->m, t, name);
 		} else if (t->result == 0 && t->path && p->m->dry_run) {
 			log_info("would load %s from %s%s", name, t->path,
 				 t->wished ? " (softdep)" : "");
-		} else if (t->result == 0 && t->path && !t->reported) {
-			task_loaded(p->m, t);
+		} else if (t->result == 0 && t->path) {
+			const char *format = rdmod_compression(t->path, NULL);
+
+			log_debug("loaded %s from %s%s", name, t->path,
+				  !format ? ""
+				  : kernel_decompresses(p->m, format)
+					  ? " (decompressed by the kernel)"
+					  : " (decompressed by rdinit)");
+			snprintf(what, sizeof(what), "loading %s", name);
+			timing_mark_at(t->start_usec, what);
+			snprintf(what, sizeof(what), "loaded %s", name);
+			timing_mark_at(t->done_usec, what);
 		}
 		free(t->path);
 		free(t->after.v);
@@ -799,128 +788,6 @@ static int load_list(struct modules *m, struct kmod_list *list, const char *for_
 	plan_finish(&p);
 	free(top.v);
 	return considered ? n : refused ? -EPERM : 0;
-}
-
-/* The sets a plan child adds to, each with its letter in the child's report */
-static struct strset *child_sets(struct modules *m, char letter)
-{
-	switch (letter) {
-	case 'B':
-		return &m->blacklisted_aliases;
-	case 'F':
-		return &m->failed;
-	case 'C':
-		return &m->crashed;
-	default:
-		return NULL;
-	}
-}
-
-/*
- * Not the modules it tried: a module a plan child tried may be planned again here (by name, for
- * the root's filesystem), where /sys/module says whether it is loaded
- */
-static const char child_letters[] = "BFC";
-
-/* In the plan child: what @list needs loaded, then what it added to @m's sets, to @fd. */
-static void __attribute__((noreturn))
-plan_child(struct modules *m, struct kmod_list *list, const char *alias, int fd)
-{
-	size_t before[sizeof(child_letters)];
-	const char *l;
-
-	/*
-	 * Nothing of PID 1's but the log and the report: a copy of the prober's socket kept
-	 * here would keep the prober from ever seeing its end (devices_stop_prober() waits).
-	 */
-	{
-		int keep[2] = { fd < log_get_fd() ? fd : log_get_fd(),
-				fd < log_get_fd() ? log_get_fd() : fd },
-		    from = 3;
-
-		for (int i = 0; i < 2; i++) {
-			if (keep[i] > from)
-				(void)syscall(SYS_close_range, (unsigned int)from,
-					      (unsigned int)keep[i] - 1, 0U);
-			if (keep[i] >= from)
-				from = keep[i] + 1;
-		}
-		(void)syscall(SYS_close_range, (unsigned int)from, ~0U, 0U);
-	}
-	log_forked();
-	timing_forward(fd);
-	m->in_plan_child = true;
-	for (l = child_letters; *l; l++)
-		before[l - child_letters] = child_sets(m, *l)->n;
-	(void)load_list(m, list, alias);
-	for (l = child_letters; *l; l++) {
-		struct strset *set = child_sets(m, *l);
-
-		for (size_t i = before[l - child_letters]; i < set->n; i++)
-			dprintf(fd, "%c %s\n", *l, set->v[i]);
-	}
-	_exit(0);
-}
-
-/*
- * Start loading every module the MODALIAS @alias resolves to, as a plan of its own in a child
- * process: a slow driver holds back only what depends on it, never another device's plan.
- * Returns 1 with the child in *@pid and its report (modules_plan_report()) to read on *@fd,
- * 0 when there is nothing to load (seen before, or no module for it), or -errno.
- */
-int modules_spawn_alias(struct modules *m, const char *alias, pid_t *pid, int *fd)
-{
-	struct kmod_list *list = NULL;
-	int p[2], r;
-
-	if (!m->ctx)
-		return -ENODEV;
-	if (!strset_add(&m->seen_aliases, alias))
-		return 0;
-	r = kmod_module_new_from_lookup(m->ctx, alias, &list);
-	if (r < 0)
-		return r;
-	if (!list) {
-		(void)strset_add(&m->unmatched_aliases, alias);
-		return 0;
-	}
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		r = -errno;
-		kmod_module_unref_list(list);
-		return r;
-	}
-	*pid = fork();
-	if (*pid == 0) {
-		close(p[0]);
-		plan_child(m, list, alias, p[1]);
-	}
-	r = *pid < 0 ? -errno : 1;
-	kmod_module_unref_list(list);
-	close(p[1]);
-	if (r < 0) {
-		close(p[0]);
-		return r;
-	}
-	*fd = p[0];
-	return 1;
-}
-
-/* What a plan child reported (@text, its lines), kept: its failures, its timeline. */
-void modules_plan_report(struct modules *m, char *text)
-{
-	char *line, *save = NULL;
-
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct strset *set = line[0] && line[1] == ' ' ? child_sets(m, line[0]) : NULL;
-		unsigned long long t;
-		int n = 0;
-
-		if (set) {
-			(void)strset_add(set, line + 2);
-		} else if (line[0] == 'M' && sscanf(line, "M %llu %n", &t, &n) == 1 && n > 0) {
-			timing_keep(t, line + n);
-		}
-	}
 }
 
 /*

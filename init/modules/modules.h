@@ -7,7 +7,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/types.h>
 
 #include "services/services.h"
 
@@ -34,8 +33,6 @@ struct modules {
 	 * provide; a module for features this CPU lacks is left out, not tried.
 	 */
 	bool kernel_request;
-	/* a modalias's plan child (modules_spawn_alias()): each load said as it ends */
-	bool in_plan_child;
 };
 #define MODULES_MAX_WORKERS 4
 #define MODULE_FAILURES "/run/rdinit/module-failures"
@@ -45,8 +42,6 @@ void modules_retry(struct modules *m);
 void modules_blacklist_cmdline(struct modules *m, const char *cmdline);
 int modules_load_alias(struct modules *m, const char *alias, bool is_modalias);
 int modules_load_fs(struct modules *m, const char *fstype);
-int modules_spawn_alias(struct modules *m, const char *alias, pid_t *pid, int *fd);
-void modules_plan_report(struct modules *m, char *text);
 enum module_trouble { MODULE_NONE, MODULE_BLACKLISTED, MODULE_FAILED };
 void modules_report(const struct modules *m,
 		    void (*fn)(const char *what, enum module_trouble t, void *ud), void *ud);

@@ -19,12 +19,6 @@ static int log_fd = 2;
 static bool log_prefix;
 static int log_level = LOG_LVL_INFO;
 
-/* The descriptor the log goes to (a child that closes the rest keeps it). */
-int log_get_fd(void)
-{
-	return log_fd;
-}
-
 void log_set_fd(int fd, bool kmsg_prefix)
 {
 	log_fd = fd;
@@ -74,25 +68,16 @@ static void kmsg_account(void)
 {
 	if (!log_prefix)
 		return;
-	/* worker threads log too: two may open a fresh file at once, none writes past a budget */
-	if (__atomic_add_fetch(&rl.kmsg_written, 1, __ATOMIC_SEQ_CST) > KMSG_BURST) {
+	if (rl.kmsg_written >= KMSG_BURST) {
 		int fd = kmsg_open();
 
 		if (fd >= 0) {
 			(void)dup3(fd, log_fd, O_CLOEXEC);
 			close(fd);
 		}
-		__atomic_store_n(&rl.kmsg_written, 1, __ATOMIC_SEQ_CST);
+		rl.kmsg_written = 0;
 	}
-}
-
-/*
- * In a child that goes on logging (a module plan): its next record opens /dev/kmsg anew, so
- * the budget of the file it shares with its parent is not spent by both.
- */
-void log_forked(void)
-{
-	rl.kmsg_written = KMSG_BURST;
+	rl.kmsg_written++;
 }
 
 /* Say how many records were held back, if any. */

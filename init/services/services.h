@@ -25,8 +25,6 @@ void log_open(void);
 int log_open_kmsg(const char *path);
 void log_close(void);
 void log_set_fd(int fd, bool kmsg_prefix);
-int log_get_fd(void);
-void log_forked(void);
 void log_set_max_level(int level);
 int log_max_level(void);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -69,8 +67,6 @@ void timing_mark_at(unsigned long long usec, const char *what);
 unsigned long long timing_now(void);
 void timing_finish(const char *path, bool table);
 void timing_setenv(void);
-void timing_forward(int fd);
-void timing_keep(unsigned long long t, const char *what);
 int timing_start(unsigned long long *realtime, unsigned long long *monotonic);
 
 /* sys.c: processes and /proc, /sys files */

@@ -21,17 +21,6 @@ static struct mark {
 } * marks;
 static int nmarks, cap;
 static unsigned long long start_realtime;
-/* >= 0: a child's marks go here, for its parent to keep (timing_forward()) */
-static int forward_fd = -1;
-
-/*
- * From now on, marks go to @fd as "M USEC WHAT" lines instead of the table: in a child
- * process (a module plan), whose table dies with it.
- */
-void timing_forward(int fd)
-{
-	forward_fd = fd;
-}
 
 unsigned long long timing_now(void)
 {
@@ -46,20 +35,11 @@ void timing_mark(const char *what)
 /* A mark for something that happened at @t (a module a worker thread loaded). */
 void timing_mark_at(unsigned long long t, const char *what)
 {
-	log_debug("at %llu.%06llu s: %s", t / 1000000, t % 1000000, what);
-	if (forward_fd >= 0)
-		dprintf(forward_fd, "M %llu %s\n", t, what);
-	else
-		timing_keep(t, what);
-}
-
-/* A mark kept without a word in the log (a child's, said there already). */
-void timing_keep(unsigned long long t, const char *what)
-{
 	int i;
 
 	if (nmarks == 0)
 		start_realtime = clock_usec(CLOCK_REALTIME);
+	log_debug("at %llu.%06llu s: %s", t / 1000000, t % 1000000, what);
 	if (nmarks == cap) {
 		int ncap = cap ? cap * 2 : 64;
 		struct mark *m = realloc(marks, (size_t)ncap * sizeof(*m));

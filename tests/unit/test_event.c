@@ -20,15 +20,13 @@
 #include <cmocka.h>
 
 #include "boot.h"
-#include "clock.h"
 
 static struct blockdev the_root, the_usr;
 static char trace[1024]; /* what happened, in order */
 static int replays, replays_all, loads, loads_until_root;
 static bool usr_seen; /* vdb appeared: devices_find() answers LABEL=usr */
 static int deepened;
-static bool endless;	       /* each load queues one more alias, slowly */
-static const char *slow_alias; /* its plan's child takes 2 s */
+static bool endless; /* each load queues one more alias, slowly */
 
 static void note(const char *what)
 {
@@ -100,29 +98,6 @@ int modules_load_alias(struct modules *m, const char *alias, bool is_modalias)
 			b->root = &the_root;
 	}
 	return 1;
-}
-
-/* A plan in a child: what the fake load above does, at once, and a child that ends at once */
-int modules_spawn_alias(struct modules *m, const char *alias, pid_t *pid, int *fd)
-{
-	int p[2];
-
-	(void)modules_load_alias(m, alias, true);
-	if (pipe(p) < 0)
-		return -errno;
-	*pid = fork();
-	if (*pid == 0) {
-		if (slow_alias && !strcmp(alias, slow_alias))
-			usleep(2000 * 1000);
-		_exit(0);
-	}
-	close(p[1]);
-	*fd = p[0];
-	return 1;
-}
-
-void modules_plan_report(struct modules *m, char *text)
-{
 }
 
 void modules_retry(struct modules *m)
@@ -236,7 +211,6 @@ static void reset(struct boot *b)
 	endless = false;
 	sender = 0;
 	sender_uid = 0;
-	slow_alias = NULL;
 }
 
 /* ---- tests ------------------------------------------------------------------------ */
@@ -260,10 +234,7 @@ static void test_overflow_replays(void **state)
 	close(p[1]);
 }
 
-/*
- * Every queued plan starts at once (the limit is far above four), storage first: the root's
- * driver never waits behind an unrelated one; the walk comes when no storage alias is queued.
- */
+/* Storage first; the full walk once no storage alias is queued; stop at the root. */
 static void test_ranks(void **state)
 {
 	static const char *const aliases[] = { "acpi:PNP0A03:", "usb:v0627p0001d0000",
@@ -279,8 +250,8 @@ static void test_ranks(void **state)
 	}
 	loads_until_root = 3;
 	assert_int_equal(events_wait_root(&b, 5000), 1);
-	assert_string_equal(trace, "replay virtio:d00000002v00001AF4 pci:v1234bc01sc06 "
-				   "usb:v0627p0001d0000 acpi:PNP0A03: ");
+	assert_string_equal(trace, "replay virtio:d00000002v00001AF4 pci:v1234bc01sc06 walk "
+				   "usb:v0627p0001d0000 ");
 	events_close(&b);
 }
 
@@ -411,46 +382,13 @@ static void test_stop_at_root(void **state)
 	close(p[1]);
 }
 
-/*
- * A slow driver (an IDE controller probing its ports for 2 s) holds back nothing: the root's
- * plan, queued after it, starts at once and the wait ends while the slow one still loads; the
- * boot then goes on without waiting for it.
- */
-static void test_slow_plan_holds_nothing(void **state)
-{
-	static const char *const aliases[] = { "pci:v8086p7010bc01sc01", "virtio:d00000002v1AF4" };
-	struct boot b;
-	long long t0;
-
-	reset(&b);
-	slow_alias = aliases[0];
-	for (size_t i = 0; i < 2; i++) {
-		struct uevent ev = { .action = "add", .subsystem = "x", .modalias = aliases[i] };
-
-		event_dispatch(&b, &ev);
-	}
-	loads_until_root = 2;
-	t0 = mono_ms();
-	assert_int_equal(events_wait_root(&b, 5000), 1);
-	assert_true(mono_ms() - t0 < 1000);
-	assert_true(b.ev.plans >= 1); /* the slow one, still loading (2 s) */
-	t0 = mono_ms();
-	events_close(&b);
-	assert_true(mono_ms() - t0 < 1000);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_overflow_replays),
-		cmocka_unit_test(test_ranks),
-		cmocka_unit_test(test_slow_plan_holds_nothing),
-		cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_deadline_with_work),
-		cmocka_unit_test(test_not_from_kernel),
-		cmocka_unit_test(test_wait_for_other),
-		cmocka_unit_test(test_wait_root_replay),
-		cmocka_unit_test(test_stop_at_root),
+		cmocka_unit_test(test_overflow_replays), cmocka_unit_test(test_ranks),
+		cmocka_unit_test(test_timeout),		 cmocka_unit_test(test_deadline_with_work),
+		cmocka_unit_test(test_not_from_kernel),	 cmocka_unit_test(test_wait_for_other),
+		cmocka_unit_test(test_wait_root_replay), cmocka_unit_test(test_stop_at_root),
 	};
 
 	log_set_fd(2, false);

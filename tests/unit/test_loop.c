@@ -100,7 +100,7 @@ static void test_child(void **state)
 	assert_int_not_equal(loop_add_child(&b, pid, child_fn, NULL), 0);
 	assert_int_not_equal(loop_add_timer(&b, mono_ms() + 10, timer_fn, "t "), 0);
 	assert_true(loop_busy(&b));
-	assert_true(loop_has_children(&b, true));
+	assert_true(loop_has_children(&b));
 	while (loop_busy(&b))
 		(void)loop_run_once(&b, -1, 1000);
 	assert_string_equal(order, "t child ");

@@ -49,15 +49,6 @@ void modules_retry(struct modules *m)
 {
 }
 
-int modules_spawn_alias(struct modules *m, const char *alias, pid_t *pid, int *fd)
-{
-	return 0;
-}
-
-void modules_plan_report(struct modules *m, char *text)
-{
-}
-
 int coldplug_block_devices(struct boot *b, bool all, uevent_fn *fn)
 {
 	return 0;
