@@ -141,8 +141,36 @@ static bool btrfs_ready(struct boot *b, const struct blockdev *d)
 }
 
 /* Whether @d (a match of @spec, or its PARTNROFF target) is a filesystem to mount now. */
+/*
+ * A device-mapper or MD device announced before it can be read: a dm device with no table yet
+ * (its "add" comes at its creation, its "change" once the table is loaded and resumed), an
+ * array not started. Its size in /sys is 0 until then; an array also says "inactive". The
+ * "change" that follows probes it again. (Unreadable: cannot tell, ready.)
+ */
+static bool not_ready_yet(const struct boot *b, const struct blockdev *d)
+{
+	const char *sysfs = b->sysfs ? b->sysfs : "/sys";
+	bool md = !strncmp(d->name, "md", 2), r = false;
+	char path[PATH_MAX], *text = NULL;
+
+	if (b->dry_run || (!md && strncmp(d->name, "dm-", 3)))
+		return false;
+	snprintf(path, sizeof(path), "%s/block/%s/size", sysfs, d->name);
+	if (read_trimmed_file(path, &text) == 0)
+		r = !strcmp(text, "0");
+	free(text);
+	text = NULL;
+	snprintf(path, sizeof(path), "%s/block/%s/md/array_state", sysfs, d->name);
+	if (!r && md && read_trimmed_file(path, &text) == 0)
+		r = !strcmp(text, "inactive") || !strcmp(text, "clear");
+	free(text);
+	return r;
+}
+
 static bool usable(struct boot *b, const struct root_spec *spec, const struct blockdev *d)
 {
+	if (!d->type[0] && not_ready_yet(b, d))
+		return false;
 	/*
 	 * A whole disk with a partition table is not a filesystem to mount (the report hints at
 	 * its partitions); a device with no known signature is tried, for rootfstype=.

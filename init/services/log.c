@@ -68,16 +68,16 @@ static void kmsg_account(void)
 {
 	if (!log_prefix)
 		return;
-	if (rl.kmsg_written >= KMSG_BURST) {
+	/* worker threads log too: two may open a fresh file at once, none writes past a budget */
+	if (__atomic_add_fetch(&rl.kmsg_written, 1, __ATOMIC_SEQ_CST) > KMSG_BURST) {
 		int fd = kmsg_open();
 
 		if (fd >= 0) {
 			(void)dup3(fd, log_fd, O_CLOEXEC);
 			close(fd);
 		}
-		rl.kmsg_written = 0;
+		__atomic_store_n(&rl.kmsg_written, 1, __ATOMIC_SEQ_CST);
 	}
-	rl.kmsg_written++;
 }
 
 /* Say how many records were held back, if any. */
