@@ -172,6 +172,14 @@ static bool usable(struct boot *b, const struct root_spec *spec, const struct bl
 	if (!d->type[0] && not_ready_yet(b, d))
 		return false;
 	/*
+	 * A dm or md device probed between its "add" and the table or array behind it (the
+	 * sizes above can be ready by the time they are read): without rootfstype= it could
+	 * not be mounted anyway, and the "change" that follows probes it again.
+	 */
+	if (!d->type[0] && !b->opts.rootfstype &&
+	    (!strncmp(d->name, "dm-", 3) || !strncmp(d->name, "md", 2)))
+		return false;
+	/*
 	 * A whole disk with a partition table is not a filesystem to mount (the report hints at
 	 * its partitions); a device with no known signature is tried, for rootfstype=.
 	 */
