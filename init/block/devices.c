@@ -142,10 +142,10 @@ static bool btrfs_ready(struct boot *b, const struct blockdev *d)
 
 /* Whether @d (a match of @spec, or its PARTNROFF target) is a filesystem to mount now. */
 /*
- * A device-mapper or MD device announced before it can be read: a dm device with no table yet
- * (its "add" comes at its creation, its "change" once the table is loaded and resumed), an
- * array not started. Its size in /sys is 0 until then; an array also says "inactive". The
- * "change" that follows probes it again. (Unreadable: cannot tell, ready.)
+ * A device-mapper or MD device (the caller checks the name) announced before it can be read: a dm
+ * device with no table yet (its "add" comes at its creation, its "change" once the table is loaded
+ * and resumed), an array not started. Its size in /sys is 0 until then; an array also says
+ * "inactive". The "change" that follows probes it again. (Unreadable: cannot tell, ready.)
  */
 static bool not_ready_yet(const struct boot *b, const struct blockdev *d)
 {
@@ -153,7 +153,7 @@ static bool not_ready_yet(const struct boot *b, const struct blockdev *d)
 	bool md = !strncmp(d->name, "md", 2), r = false;
 	char path[PATH_MAX], *text = NULL;
 
-	if (b->dry_run || (!md && strncmp(d->name, "dm-", 3)))
+	if (b->dry_run)
 		return false;
 	snprintf(path, sizeof(path), "%s/block/%s/size", sysfs, d->name);
 	if (read_trimmed_file(path, &text) == 0)
@@ -169,15 +169,14 @@ static bool not_ready_yet(const struct boot *b, const struct blockdev *d)
 
 static bool usable(struct boot *b, const struct root_spec *spec, const struct blockdev *d)
 {
-	if (!d->type[0] && not_ready_yet(b, d))
-		return false;
 	/*
-	 * A dm or md device probed between its "add" and the table or array behind it (the
-	 * sizes above can be ready by the time they are read): without rootfstype= it could
-	 * not be mounted anyway, and the "change" that follows probes it again.
+	 * A dm or md device with no filesystem may have been probed between its "add" and the
+	 * table or array behind it (its size can be set by the time /sys is read): without
+	 * rootfstype= it could not be mounted anyway, and the "change" that follows probes it
+	 * again. With rootfstype=, /sys says whether it is ready.
 	 */
-	if (!d->type[0] && !b->opts.rootfstype &&
-	    (!strncmp(d->name, "dm-", 3) || !strncmp(d->name, "md", 2)))
+	if (!d->type[0] && (!strncmp(d->name, "dm-", 3) || !strncmp(d->name, "md", 2)) &&
+	    (!b->opts.rootfstype || not_ready_yet(b, d)))
 		return false;
 	/*
 	 * A whole disk with a partition table is not a filesystem to mount (the report hints at
